@@ -1,0 +1,31 @@
+import { ClusterError, InputError, LockedError, UsageError, WorkflowError, formatIssue } from '../errors.js';
+import { redact } from '../redact.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_INPUT = 2;
+
+/**
+ * The only place that turns an error into words and an exit code. Unknown errors are bugs: they
+ * print one line (the stack only with --verbose), never a raw client exception with headers.
+ */
+export function handleError(err: unknown, write: (line: string) => void, verbose: boolean): number {
+  if (err instanceof InputError) {
+    for (const issue of err.issues) write(redact(formatIssue(issue)));
+    const n = err.issues.length;
+    write(`${n} problem${n === 1 ? '' : 's'} found; nothing was sent to the cluster.`);
+    return EXIT_INPUT;
+  }
+  if (err instanceof UsageError) {
+    write(`error: ${redact(err.message)}`);
+    return EXIT_INPUT;
+  }
+  if (err instanceof ClusterError || err instanceof WorkflowError || err instanceof LockedError) {
+    write(`error: ${redact(err.message)}`);
+    return EXIT_FAILED;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  write(`error: ${redact(message)}`);
+  if (verbose && err instanceof Error && err.stack) write(redact(err.stack));
+  return EXIT_FAILED;
+}

@@ -1,0 +1,93 @@
+/**
+ * The cluster as the engine sees it. `src/cluster/` is the only code that imports
+ * @kubernetes/client-node; everything it returns is plain JSON, and every failure it throws is a
+ * `ClusterError` already in the user's words (no headers, no bodies, no credentials).
+ */
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  resourceVersion?: string;
+  uid?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  ownerReferences?: unknown[];
+  managedFields?: unknown[];
+}
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [field: string]: unknown;
+}
+
+/** A kind, as apiVersion + kind (`apps/v1` + `Deployment`). */
+export interface KindRef {
+  apiVersion: string;
+  kind: string;
+}
+
+export interface ObjectRef extends KindRef {
+  namespace: string;
+  name: string;
+}
+
+export interface ListResult {
+  items: KubeObject[];
+  resourceVersion: string;
+}
+
+export interface WriteOptions {
+  /** dryRun=All: the server validates and answers, nothing is stored. */
+  dryRun?: boolean;
+}
+
+export interface ApplyOptions extends WriteOptions {
+  /** Take ownership of fields another manager holds (server-side apply `force=true`). */
+  force?: boolean;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface WaitOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Give up after this many milliseconds with a ClusterError (reason `Timeout`). */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface ClusterClient {
+  /** The namespace of the kubeconfig context, or "default". */
+  readonly defaultNamespace: string;
+  /** Where the client points, for messages (`https://127.0.0.1:6443`, never with credentials). */
+  readonly server: string;
+  /** True when the server is vela-ts's own sandbox. */
+  readonly isSandbox: boolean;
+
+  get(ref: ObjectRef): Promise<KubeObject | undefined>;
+  list(kind: KindRef, namespace: string, opts?: { labelSelector?: string }): Promise<ListResult>;
+  /** Server-side apply with field manager `vela-ts`. Creates or updates. */
+  apply(obj: KubeObject, opts?: ApplyOptions): Promise<KubeObject>;
+  /** Create; an existing object is a ClusterError with status 409, reason `AlreadyExists`. */
+  create(obj: KubeObject, opts?: WriteOptions): Promise<KubeObject>;
+  /** Update with optimistic concurrency (metadata.resourceVersion); stale is 409, reason `Conflict`. */
+  replace(obj: KubeObject, opts?: WriteOptions): Promise<KubeObject>;
+  /** Delete; resolves false when the object was already gone. */
+  delete(ref: ObjectRef, opts?: WriteOptions): Promise<boolean>;
+  /**
+   * Lists, then watches, keeping a snapshot of the matching objects (keyed by name); resolves with
+   * the snapshot as soon as `done(snapshot)` is true. A cut watch resumes from the last
+   * resourceVersion and re-lists on 410. Reacts to events, never polls.
+   */
+  waitFor(
+    kind: KindRef,
+    namespace: string,
+    done: (objects: ReadonlyMap<string, KubeObject>) => boolean,
+    opts: WaitOptions,
+  ): Promise<ReadonlyMap<string, KubeObject>>;
+}
