@@ -1,0 +1,6 @@
+export * from './types.js';
+export { begin, next, operate, startRollback, specHash, isFinished, parseDuration, OperationRefused } from './run.js';
+export type { Operation } from './run.js';
+export { simulate, settled } from './simulate.js';
+export type { SimulatedStep } from './simulate.js';
+export { liveRevisions, plannedSteps, stepComponent } from './steps.js';

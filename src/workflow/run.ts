@@ -1,0 +1,199 @@
+import type { Application } from '../appfile/types.js';
+import { resolveRevisions, settle, trait, type Placement, type RevisionHistory } from '../compile/index.js';
+import { stableStringify } from '../compile/stable.js';
+import { createHash } from 'node:crypto';
+import { plannedSteps, rollbackMove, stepComponent, stepMove } from './steps.js';
+import type { AppState, StepStatus, Transition, WorkflowPhase } from './types.js';
+
+export function specHash(app: Application): string {
+  return createHash('sha256').update(stableStringify(app)).digest('hex').slice(0, 16);
+}
+
+export function isFinished(phase: WorkflowPhase): boolean {
+  return phase === 'succeeded' || phase === 'failed' || phase === 'terminated';
+}
+
+/**
+ * A spec is applied: resolve its revisions, carry each component's placement over, end an
+ * unfinished workflow (`terminated`) and start the new one from its first step. Pure.
+ */
+export function begin(
+  app: Application,
+  namespace: string,
+  previous: Pick<AppState, 'revisions' | 'placement' | 'stable'> | undefined,
+  now: string,
+): AppState {
+  const resolved = resolveRevisions(app, previous?.revisions ?? {});
+  const placement: Placement = {};
+  const rollouts: AppState['rollouts'] = {};
+  const stable = { ...(previous?.stable ?? {}) };
+  for (const component of app.components) {
+    const rollout = trait(component, 'rollout');
+    const target = rollout?.properties.targetRevision ?? resolved.current[component.name] ?? component.name;
+    placement[component.name] = settle(component, resolved.current[component.name] ?? '', previous?.placement[component.name]);
+    if (rollout) {
+      const source = stable[component.name];
+      rollouts[component.name] = source && source !== target ? { source, target } : { target };
+    }
+  }
+  return {
+    app,
+    namespace,
+    specHash: specHash(app),
+    revisions: resolved.history,
+    current: resolved.current,
+    placement,
+    stable,
+    rollouts,
+    workflow: {
+      phase: 'running',
+      steps: plannedSteps(app).map((s) => ({ ...s, phase: 'pending' })),
+      startedAt: now,
+    },
+  };
+}
+
+function withStep(state: AppState, index: number, patch: Partial<StepStatus>): AppState {
+  const steps = state.workflow.steps.map((s, i) => (i === index ? { ...s, ...patch } : s));
+  return { ...state, workflow: { ...state.workflow, steps } };
+}
+
+function finish(state: AppState, phase: WorkflowPhase, now: string, message?: string): AppState {
+  const { resumeAt: _drop, ...workflow } = state.workflow;
+  return { ...state, workflow: { ...workflow, phase, finishedAt: now, ...(message ? { message } : {}) } };
+}
+
+/** Durations such as `30s`, `5m`, `1h30m`, `500ms`, in milliseconds. */
+export function parseDuration(text: string): number {
+  let ms = 0;
+  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) {
+    const n = Number(m[1]);
+    ms += m[2] === 'h' ? n * 3_600_000 : m[2] === 'm' ? n * 60_000 : m[2] === 's' ? n * 1000 : n;
+  }
+  return ms;
+}
+
+/**
+ * One move of the workflow from where the state stands. The shell persists the new state, then
+ * acts on the effect; calling `next` again on the same state gives the same answer, which is what
+ * makes a killed process safe to continue.
+ */
+export function next(state: AppState, now: string): Transition {
+  let s = state;
+  if (s.workflow.phase !== 'running' && s.workflow.phase !== 'suspended') return { state: s, effect: { kind: 'finish' }, step: -1 };
+  for (let guard = 0; guard < 1000; guard++) {
+    const index = s.workflow.steps.findIndex((st) => st.phase !== 'succeeded' && st.phase !== 'skipped');
+    if (index === -1) return { state: finish(s, 'succeeded', now), effect: { kind: 'finish' }, step: -1 };
+    const step = s.workflow.steps[index] as StepStatus;
+
+    if (step.type === 'suspend') {
+      if (step.phase === 'suspended') {
+        const resumeAt = s.workflow.resumeAt;
+        if (resumeAt && resumeAt <= now) {
+          s = resumed(s, now);
+          continue;
+        }
+        return { state: s, effect: { kind: 'suspend', ...(resumeAt ? { resumeAt } : {}), ...(step.message ? { message: step.message } : {}) }, step: index };
+      }
+      const spec = (s.app.workflow ?? [])[index];
+      const props = spec?.type === 'suspend' ? spec.properties : {};
+      const resumeAt = props.duration ? new Date(Date.parse(now) + parseDuration(props.duration)).toISOString() : undefined;
+      s = withStep(s, index, { phase: 'suspended', startedAt: step.startedAt ?? now, ...(props.message ? { message: props.message } : {}) });
+      s = { ...s, workflow: { ...s.workflow, phase: 'suspended', ...(resumeAt ? { resumeAt } : {}) } };
+      return { state: s, effect: { kind: 'suspend', ...(resumeAt ? { resumeAt } : {}), ...(props.message ? { message: props.message } : {}) }, step: index };
+    }
+
+    if (step.phase === 'pending') s = withStep(s, index, { phase: 'running', startedAt: now });
+    const move = stepMove(s, index);
+    switch (move.kind) {
+      case 'move': {
+        s = { ...s, placement: { ...s.placement, [move.component]: move.placement } };
+        s = withStep(s, index, { message: move.note });
+        return { state: s, effect: { kind: 'realize', note: move.note }, step: index };
+      }
+      case 'fail': {
+        s = withStep(s, index, { phase: 'failed', message: move.message, finishedAt: now });
+        s = skipRest(s, index);
+        return { state: finish(s, 'failed', now, `step ${step.name} failed: ${move.message}`), effect: { kind: 'finish' }, step: index };
+      }
+      case 'done': {
+        if (move.stable) s = { ...s, stable: { ...s.stable, [move.stable.component]: move.stable.revision } };
+        const { message: _m, ...rest } = s.workflow.steps[index] as StepStatus;
+        s = { ...s, workflow: { ...s.workflow, steps: s.workflow.steps.map((st, i) => (i === index ? { ...rest, phase: 'succeeded', finishedAt: now } : st)) } };
+        continue;
+      }
+    }
+  }
+  throw new Error('workflow did not settle');
+}
+
+function skipRest(s: AppState, after: number): AppState {
+  const steps = s.workflow.steps.map((st, i) => (i > after && st.phase === 'pending' ? { ...st, phase: 'skipped' as const } : st));
+  return { ...s, workflow: { ...s.workflow, steps } };
+}
+
+function resumed(s: AppState, now: string): AppState {
+  const steps = s.workflow.steps.map((st) => (st.phase === 'suspended' ? { ...st, phase: 'succeeded' as const, finishedAt: now } : st));
+  const { resumeAt: _r, ...workflow } = s.workflow;
+  return { ...s, workflow: { ...workflow, phase: 'running', steps } };
+}
+
+/** Precondition-checked edits of the workflow status (as KubeVela's `vela workflow` verbs). */
+export type Operation = 'resume' | 'suspend' | 'terminate' | 'restart';
+
+export class OperationRefused extends Error {
+  override name = 'OperationRefused';
+}
+
+export function operate(state: AppState, op: Operation, now: string): AppState {
+  const phase = state.workflow.phase;
+  switch (op) {
+    case 'resume':
+      if (phase === 'terminated') throw new OperationRefused('cannot resume a terminated workflow; use `workflow restart` or apply the file again');
+      if (phase === 'failed') throw new OperationRefused('the workflow failed; use `workflow restart` to run it again, or `rollback`');
+      if (phase === 'succeeded') throw new OperationRefused('the workflow has already succeeded; there is nothing to resume');
+      return phase === 'suspended' ? resumed(state, now) : state;
+    case 'suspend':
+      if (isFinished(phase)) throw new OperationRefused(`cannot suspend a ${phase} workflow`);
+      return { ...state, workflow: { ...state.workflow, phase: 'suspended' } };
+    case 'terminate': {
+      if (isFinished(phase)) throw new OperationRefused(`the workflow is already ${phase}`);
+      const steps = state.workflow.steps.map((st) =>
+        st.phase === 'running' || st.phase === 'suspended'
+          ? { ...st, phase: 'failed' as const, message: 'terminated', finishedAt: now }
+          : st.phase === 'pending'
+            ? { ...st, phase: 'skipped' as const }
+            : st,
+      );
+      return finish({ ...state, workflow: { ...state.workflow, steps } }, 'terminated', now, 'terminated by the user');
+    }
+    case 'restart':
+      return begin(state.app, state.namespace, state, now);
+  }
+}
+
+/**
+ * `vela-ts rollback`: end the workflow and put the canary component back on the revision that was
+ * stable before this rollout. Returns a state whose workflow is a single rollback step, so the same
+ * runner drives it (and a killed rollback is continued like any step).
+ */
+export function startRollback(state: AppState, now: string): AppState {
+  if (state.workflow.phase === 'running') {
+    // A driver may be mid-step; the caller holds the lock, so the step is ours to end.
+  }
+  const component = stepComponent(state.app, undefined);
+  if (!component || !trait(component, 'rollout')) throw new OperationRefused(`${state.app.name} has no component with a rollout trait to roll back`);
+  const probe = rollbackMove(state, component, undefined);
+  if (probe.kind === 'fail') throw new OperationRefused(probe.message);
+  const ended = state.workflow.phase === 'succeeded' || state.workflow.phase === 'failed' || state.workflow.phase === 'terminated'
+    ? state
+    : operate(state, 'terminate', now);
+  const app: Application = { ...state.app, workflow: [{ name: 'rollback', type: 'canary-rollback', properties: { component: component.name } }] };
+  return {
+    ...ended,
+    app,
+    workflow: { phase: 'running', steps: [{ name: 'rollback', type: 'canary-rollback', phase: 'pending' }], startedAt: now, message: `rolling ${component.name} back` },
+  };
+}
+
+export type { RevisionHistory };

@@ -1,0 +1,225 @@
+import type { Application, Component, WeightedTarget, WorkflowStep } from '../appfile/types.js';
+import { cumulativeTargets, lastBatch, trait, type ComponentPlacement } from '../compile/index.js';
+import type { AppState, RunStepType } from './types.js';
+
+/** What a step wants next: a new placement for one component, done, or a failure to report. */
+export type StepMove =
+  | { kind: 'move'; component: string; placement: ComponentPlacement; note: string }
+  | { kind: 'done'; stable?: { component: string; revision: string } }
+  | { kind: 'fail'; message: string };
+
+/** The steps a workflow runs: the file's, or one `apply-component` step per component. */
+export function plannedSteps(app: Application): { name: string; type: RunStepType }[] {
+  if (app.workflow) return app.workflow.map((s) => ({ name: s.name, type: s.type }));
+  return app.components.map((c) => ({ name: c.name, type: 'apply-component' as const }));
+}
+
+/** The component a canary step acts on: the one named, else the one with a rollout trait. */
+export function stepComponent(app: Application, named: string | undefined): Component | undefined {
+  if (named) return app.components.find((c) => c.name === named);
+  return app.components.find((c) => trait(c, 'rollout')) ?? app.components[0];
+}
+
+export function liveRevisions(p: ComponentPlacement): string[] {
+  return Object.keys(p.replicas ?? {}).sort(byRevisionNumber);
+}
+
+export function byRevisionNumber(a: string, b: string): number {
+  const n = (s: string) => Number(/-v(\d+)$/.exec(s)?.[1] ?? 0);
+  return n(a) - n(b) || a.localeCompare(b);
+}
+
+function sameTraffic(a: WeightedTarget[] | undefined, b: WeightedTarget[] | undefined): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+function sameSet(a: string[] | undefined, b: string[]): boolean {
+  return a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+const describe = (w: WeightedTarget[]) => w.map((t) => `${t.weight}% to ${t.revision}`).join(', ');
+
+/**
+ * Moves a component's traffic to `targets` in the order Istio needs (SPEC §4): add the subsets
+ * first, then change the weights, then drop the subsets nothing routes to. One change per move,
+ * so the shell applies and settles each before the next. Undefined when traffic is already there.
+ */
+function trafficMove(name: string, cur: ComponentPlacement, targets: WeightedTarget[]): StepMove | undefined {
+  const wanted = targets.map((t) => t.revision);
+  const have = cur.subsets ?? [];
+  const union = [...have, ...wanted.filter((r) => !have.includes(r))];
+  if (!sameSet(have, union)) {
+    return { kind: 'move', component: name, placement: { ...cur, subsets: union }, note: `add subsets ${wanted.filter((r) => !have.includes(r)).join(', ')} to DestinationRule ${name}` };
+  }
+  if (!sameTraffic(cur.traffic, targets)) {
+    return { kind: 'move', component: name, placement: { ...cur, traffic: targets.map((t) => ({ ...t })) }, note: `route ${describe(targets)}` };
+  }
+  if (!sameSet(have, wanted)) {
+    return { kind: 'move', component: name, placement: { ...cur, subsets: wanted }, note: `remove subsets ${have.filter((r) => !wanted.includes(r)).join(', ')} from DestinationRule ${name}` };
+  }
+  return undefined;
+}
+
+function routesTo(cur: ComponentPlacement, revision: string): boolean {
+  return (cur.traffic ?? []).some((t) => t.revision === revision && t.weight > 0);
+}
+
+/** Plain routing (no weights) keeps one subset per live revision. */
+function withDefaultSubsets(p: ComponentPlacement): ComponentPlacement {
+  if (p.traffic || p.subsets === undefined) return p;
+  return { ...p, subsets: liveRevisions(p) };
+}
+
+function setReplicas(name: string, cur: ComponentPlacement, revision: string, n: number | undefined, note: string): StepMove {
+  const replicas = { ...(cur.replicas ?? {}) };
+  if (n === undefined) delete replicas[revision];
+  else replicas[revision] = n;
+  return { kind: 'move', component: name, placement: withDefaultSubsets({ ...cur, replicas }), note };
+}
+
+/**
+ * The next move of a rollout: batch by batch from source to target, increase-first, up to batch
+ * `partition`; then the step's traffic. Derived from where the placement stands, so re-running it
+ * after a crash picks up exactly where it stopped.
+ */
+export function rolloutMove(
+  state: AppState,
+  component: Component,
+  partition: number | undefined,
+  traffic: WeightedTarget[] | undefined,
+): StepMove {
+  const name = component.name;
+  const rollout = trait(component, 'rollout');
+  const canary = trait(component, 'canary-traffic');
+  const cur = state.placement[name];
+  const pair = state.rollouts[name];
+  if (!rollout || !cur || !pair) return { kind: 'fail', message: `component ${name} has no rollout trait` };
+  if (traffic && !canary) return { kind: 'fail', message: `component ${name} has no canary-traffic trait to route traffic with` };
+  const T = pair.target;
+  const total = rollout.properties.targetSize;
+  const reps = cur.replicas ?? {};
+  const S = pair.source !== undefined && pair.source !== T && reps[pair.source] !== undefined ? pair.source : undefined;
+
+  // Revisions left over from an interrupted rollout: traffic off them first, then remove them.
+  for (const orphan of liveRevisions(cur).filter((r) => r !== T && r !== S)) {
+    if (routesTo(cur, orphan)) {
+      const heir = S ?? T;
+      const moved = new Map<string, number>();
+      for (const t of cur.traffic ?? []) {
+        const to = t.revision === orphan ? heir : t.revision;
+        moved.set(to, (moved.get(to) ?? 0) + t.weight);
+      }
+      const targets = [...moved].map(([revision, weight]) => ({ revision, weight }));
+      if (heir === T && (reps[T] ?? 0) === 0) {
+        return setReplicas(name, cur, T, total, `scale ${T} to ${total} before taking traffic from ${orphan}`);
+      }
+      const move = trafficMove(name, cur, targets);
+      if (move) return move;
+    }
+    if ((cur.subsets ?? []).includes(orphan) && cur.traffic) {
+      return { kind: 'move', component: name, placement: { ...cur, subsets: (cur.subsets ?? []).filter((s) => s !== orphan) }, note: `remove subset ${orphan}` };
+    }
+    return setReplicas(name, cur, orphan, undefined, `remove ${orphan}, left over from an earlier rollout`);
+  }
+
+  if (!S) {
+    if (reps[T] !== total) return setReplicas(name, cur, T, total, `scale ${T} to ${total}`);
+  } else {
+    const targets = cumulativeTargets(rollout.properties);
+    const last = lastBatch(targets.length, partition);
+    for (let i = 0; i <= last; i++) {
+      const goal = targets[i] as number;
+      const batch = `batch ${i + 1} of ${targets.length}`;
+      if ((reps[T] ?? 0) < goal) return setReplicas(name, cur, T, goal, `${batch}: scale ${T} to ${goal}`);
+      const sourceGoal = total - goal;
+      if ((reps[S] ?? 0) <= sourceGoal) continue;
+      if (sourceGoal === 0) {
+        // Traffic leaves the source before its last pod does.
+        const after = traffic ?? (cur.traffic ? [{ revision: T, weight: 100 }] : undefined);
+        if (after?.some((t) => t.revision === S && t.weight > 0)) {
+          return { kind: 'fail', message: `the last batch leaves ${S} with no replicas, but the step still routes traffic to it` };
+        }
+        if (after) {
+          const move = trafficMove(name, cur, after);
+          if (move) return move;
+        } else if (cur.subsets?.includes(S) && cur.traffic) {
+          return { kind: 'move', component: name, placement: { ...cur, subsets: cur.subsets.filter((s) => s !== S) }, note: `remove subset ${S}` };
+        }
+        return setReplicas(name, cur, S, undefined, `${batch}: remove ${S}`);
+      }
+      return setReplicas(name, cur, S, sourceGoal, `${batch}: scale ${S} down to ${sourceGoal}`);
+    }
+  }
+
+  if (traffic) {
+    for (const t of traffic) {
+      if (t.weight > 0 && !(reps[t.revision] ?? 0)) {
+        const known = liveRevisions(cur).join(', ') || 'none';
+        return { kind: 'fail', message: `cannot route ${t.weight}% to ${t.revision}: it has no replicas (live revisions: ${known})` };
+      }
+    }
+    const move = trafficMove(name, cur, traffic);
+    if (move) return move;
+  }
+  const live = liveRevisions(cur);
+  return live.length === 1 && reps[T] === total ? { kind: 'done', stable: { component: name, revision: T } } : { kind: 'done' };
+}
+
+/**
+ * Rollback (SPEC §4): all traffic to the revision, then its replicas back to targetSize, then the
+ * other revisions removed. Traffic moves first only when the revision still has ready pods;
+ * otherwise it is scaled up first, because traffic never goes to a subset with no pods.
+ */
+export function rollbackMove(state: AppState, component: Component, version: string | undefined): StepMove {
+  const name = component.name;
+  const rollout = trait(component, 'rollout');
+  const canary = trait(component, 'canary-traffic');
+  const cur = state.placement[name];
+  if (!rollout || !cur) return { kind: 'fail', message: `component ${name} has no rollout trait` };
+  const R = version ?? state.rollouts[name]?.source ?? state.stable[name];
+  if (!R || R === undefined) return { kind: 'fail', message: `${name} has no earlier revision to roll back to` };
+  if (!(state.revisions[name] ?? []).some((r) => r.name === R)) {
+    const known = (state.revisions[name] ?? []).map((r) => r.name).join(', ') || 'none';
+    return { kind: 'fail', message: `cannot roll back to ${R}: no such revision of ${name} (known: ${known})` };
+  }
+  const total = rollout.properties.targetSize;
+  const reps = cur.replicas ?? {};
+  if (!(reps[R] ?? 0)) return setReplicas(name, cur, R, total, `scale ${R} to ${total} before moving traffic back`);
+  if (canary) {
+    const move = trafficMove(name, cur, [{ revision: R, weight: 100 }]);
+    if (move) return move;
+  }
+  if (reps[R] !== total) return setReplicas(name, cur, R, total, `scale ${R} back to ${total}`);
+  for (const other of liveRevisions(cur).filter((r) => r !== R)) {
+    return setReplicas(name, cur, other, undefined, `remove ${other}`);
+  }
+  return { kind: 'done', stable: { component: name, revision: R } };
+}
+
+/** The move of one workflow step (suspend is handled by the runner). */
+export function stepMove(state: AppState, index: number): StepMove {
+  const app = state.app;
+  const planned = state.workflow.steps[index];
+  if (!planned) return { kind: 'done' };
+  if (planned.type === 'apply-component') {
+    const component = app.components.find((c) => c.name === planned.name);
+    if (!component || !trait(component, 'rollout')) return { kind: 'done' };
+    return rolloutMove(state, component, trait(component, 'rollout')?.properties.batchPartition, undefined);
+  }
+  const step = (app.workflow ?? [])[index] as WorkflowStep;
+  switch (step.type) {
+    case 'canary-rollout': {
+      const component = stepComponent(app, step.properties.component);
+      if (!component) return { kind: 'fail', message: `no component ${step.properties.component ?? ''} to roll out` };
+      const partition = step.properties.batchPartition ?? trait(component, 'rollout')?.properties.batchPartition;
+      return rolloutMove(state, component, partition, step.properties.traffic?.weightedTargets);
+    }
+    case 'canary-rollback': {
+      const component = stepComponent(app, step.properties.component);
+      if (!component) return { kind: 'fail', message: `no component ${step.properties.component ?? ''} to roll back` };
+      return rollbackMove(state, component, step.properties.rollbackVersion);
+    }
+    case 'suspend':
+      return { kind: 'done' };
+  }
+}

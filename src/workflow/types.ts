@@ -1,0 +1,69 @@
+import type { Application, StepType, WeightedTarget } from '../appfile/types.js';
+import type { Placement, RevisionHistory } from '../compile/index.js';
+
+export type WorkflowPhase = 'running' | 'suspended' | 'succeeded' | 'failed' | 'terminated';
+export type StepPhase = 'pending' | 'running' | 'suspended' | 'succeeded' | 'failed' | 'skipped';
+/** `apply-component` is the implicit step per component of a file without spec.workflow (as KubeVela). */
+export type RunStepType = StepType | 'apply-component';
+
+export interface StepStatus {
+  name: string;
+  type: RunStepType;
+  phase: StepPhase;
+  message?: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+/** A rollout in progress: from the revision that served before it to the one the spec wants. */
+export interface RolloutPair {
+  source?: string;
+  target: string;
+}
+
+export interface WorkflowStatus {
+  phase: WorkflowPhase;
+  steps: StepStatus[];
+  message?: string;
+  /** ISO time a suspend step with a duration resumes by itself. */
+  resumeAt?: string;
+  startedAt: string;
+  finishedAt?: string;
+}
+
+/**
+ * Everything vela-ts knows about one application, persisted in the cluster after every move so
+ * another machine can continue. The workflow functions are pure over this value.
+ */
+export interface AppState {
+  app: Application;
+  namespace: string;
+  /** Hash of the applied spec: an unchanged spec changes nothing. */
+  specHash: string;
+  revisions: RevisionHistory;
+  /** Each component's current revision, as the spec renders it. */
+  current: Record<string, string>;
+  placement: Placement;
+  /** Per rollout component: the last revision that served all traffic and replicas alone. */
+  stable: Record<string, string>;
+  rollouts: Record<string, RolloutPair>;
+  workflow: WorkflowStatus;
+}
+
+/** What the shell must do after a transition. */
+export type Effect =
+  /** Persist, apply the placement's objects, wait until they are ready, then call `next` again. */
+  | { kind: 'realize'; note: string }
+  /** Persist and stop: the workflow waits for approval (or until `resumeAt`). */
+  | { kind: 'suspend'; message?: string; resumeAt?: string }
+  /** Persist and stop: the workflow is over (succeeded, failed or terminated). */
+  | { kind: 'finish' };
+
+export interface Transition {
+  state: AppState;
+  effect: Effect;
+  /** The step the transition belongs to (index into workflow.steps), -1 when none. */
+  step: number;
+}
+
+export type { WeightedTarget };

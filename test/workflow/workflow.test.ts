@@ -1,0 +1,154 @@
+import type { WorkflowStep } from '../../src/appfile/types.js';
+import { begin, next, operate, settled, simulate, startRollback, type AppState } from '../../src/workflow/index.js';
+import { bookinfo, seedWorkflow, V3 } from '../fixtures/apps.js';
+
+const NOW = '2026-01-01T00:00:00.000Z';
+const reviews = (s: AppState) => s.placement.reviews!;
+
+/** Drives `next` until the workflow stops (suspends or finishes), collecting the moves. */
+function drive(state: AppState): { state: AppState; notes: string[] } {
+  let s = state;
+  const notes: string[] = [];
+  for (;;) {
+    const t = next(s, NOW);
+    s = t.state;
+    if (t.effect.kind !== 'realize') return { state: s, notes };
+    notes.push(t.effect.note);
+  }
+}
+
+describe('workflow: the seed walkthrough', () => {
+  const deployed = settled(bookinfo(), 'default', undefined, NOW);
+
+  it('GIVEN first-deploy THEN reviews-v1 runs 2 replicas, stable, workflow succeeded', () => {
+    expect(reviews(deployed).replicas).toEqual({ 'reviews-v1': 2 });
+    expect(deployed.stable.reviews).toBe('reviews-v1');
+    expect(deployed.workflow.phase).toBe('succeeded');
+    expect(deployed.workflow.steps.map((s) => [s.name, s.type, s.phase])).toEqual([
+      ['reviews', 'apply-component', 'succeeded'],
+      ['productpage', 'apply-component', 'succeeded'],
+      ['ratings', 'apply-component', 'succeeded'],
+      ['details', 'apply-component', 'succeeded'],
+    ]);
+  });
+
+  const rollout = bookinfo({ reviewsImage: V3, batches: [1, 1], workflow: seedWorkflow });
+
+  it('GIVEN rollout-v2 WHEN run THEN it suspends at manual-approval with 1+1 replicas, 90/10 and both subsets, moved in a safe order', () => {
+    const { state, notes } = drive(begin(rollout, 'default', deployed, NOW));
+    expect(state.workflow.phase).toBe('suspended');
+    expect(state.workflow.steps.map((s) => s.phase)).toEqual(['succeeded', 'suspended', 'pending']);
+    expect(reviews(state).replicas).toEqual({ 'reviews-v1': 1, 'reviews-v2': 1 });
+    expect(reviews(state).traffic).toEqual([{ revision: 'reviews-v1', weight: 90 }, { revision: 'reviews-v2', weight: 10 }]);
+    expect(reviews(state).subsets).toEqual(['reviews-v1', 'reviews-v2']);
+    // scale up the new revision first, then scale the old one down, then route.
+    expect(notes).toEqual([
+      'batch 1 of 2: scale reviews-v2 to 1',
+      'batch 1 of 2: scale reviews-v1 down to 1',
+      'route 90% to reviews-v1, 10% to reviews-v2',
+    ]);
+  });
+
+  it('GIVEN the suspended rollout WHEN resumed THEN reviews-v2 has 2, reviews-v1 is gone, 100% to v2 with one subset, traffic moved before v1 removed', () => {
+    const suspended = drive(begin(rollout, 'default', deployed, NOW)).state;
+    const { state, notes } = drive(operate(suspended, 'resume', NOW));
+    expect(state.workflow.phase).toBe('succeeded');
+    expect(reviews(state).replicas).toEqual({ 'reviews-v2': 2 });
+    expect(reviews(state).traffic).toEqual([{ revision: 'reviews-v2', weight: 100 }]);
+    expect(reviews(state).subsets).toEqual(['reviews-v2']);
+    expect(state.stable.reviews).toBe('reviews-v2');
+    expect(notes).toEqual([
+      'batch 2 of 2: scale reviews-v2 to 2',
+      'route 100% to reviews-v2',
+      'remove subsets reviews-v1 from DestinationRule reviews',
+      'batch 2 of 2: remove reviews-v1',
+    ]);
+  });
+
+  it('GIVEN the suspended rollout WHEN the rollback file is applied THEN the old workflow ends and v1 gets everything back, traffic first', () => {
+    const suspended = drive(begin(rollout, 'default', deployed, NOW)).state;
+    const rollbackApp = bookinfo({ reviewsImage: V3, batches: [1, 1], workflow: [{ name: 'rollback', type: 'canary-rollback', properties: {} }] });
+    const { state, notes } = drive(begin(rollbackApp, 'default', suspended, NOW));
+    expect(state.workflow.phase).toBe('succeeded');
+    expect(reviews(state).replicas).toEqual({ 'reviews-v1': 2 });
+    expect(reviews(state).traffic).toEqual([{ revision: 'reviews-v1', weight: 100 }]);
+    expect(reviews(state).subsets).toEqual(['reviews-v1']);
+    expect(notes).toEqual([
+      'route 100% to reviews-v1',
+      'remove subsets reviews-v2 from DestinationRule reviews',
+      'scale reviews-v1 back to 2',
+      'remove reviews-v2',
+    ]);
+  });
+
+  it('GIVEN the suspended rollout WHEN `rollback` is asked THEN the same end state, and the workflow says it was rolled back', () => {
+    const suspended = drive(begin(rollout, 'default', deployed, NOW)).state;
+    const { state } = drive(startRollback(suspended, NOW));
+    expect(reviews(state).replicas).toEqual({ 'reviews-v1': 2 });
+    expect(reviews(state).traffic).toEqual([{ revision: 'reviews-v1', weight: 100 }]);
+    expect(state.workflow.steps).toEqual([expect.objectContaining({ name: 'rollback', type: 'canary-rollback', phase: 'succeeded' })]);
+  });
+
+  it('GIVEN a state WHEN next is asked twice THEN the answer is the same (re-entrant after a crash)', () => {
+    const started = begin(rollout, 'default', deployed, NOW);
+    const once = next(started, NOW);
+    expect(next(started, NOW)).toEqual(once);
+    const twice = next(once.state, NOW);
+    expect(next(once.state, NOW)).toEqual(twice);
+  });
+});
+
+describe('workflow: other shapes', () => {
+  it('GIVEN four batches in percent and two gates, canary listed last THEN each gate holds the expected split', () => {
+    const sized = (app: ReturnType<typeof bookinfo>) => {
+      const t = app.components[3]!.traits[1]!;
+      if (t.type === 'rollout') {
+        t.properties.targetSize = 8;
+        t.properties.rolloutBatches = [{ replicas: '25%' }, { replicas: '25%' }, { replicas: '25%' }, { replicas: '25%' }];
+      }
+      return app;
+    };
+    const deployed = settled(sized(bookinfo({ reviewsLast: true })), 'default', undefined, NOW);
+    const steps: WorkflowStep[] = [
+      { name: 'canary', type: 'canary-rollout', properties: { batchPartition: 0, traffic: { weightedTargets: [{ revision: 'reviews-v1', weight: 80 }, { revision: 'reviews-v2', weight: 20 }] } } },
+      { name: 'gate-1', type: 'suspend', properties: {} },
+      { name: 'half', type: 'canary-rollout', properties: { batchPartition: 1, traffic: { weightedTargets: [{ revision: 'reviews-v1', weight: 50 }, { revision: 'reviews-v2', weight: 50 }] } } },
+      { name: 'gate-2', type: 'suspend', properties: {} },
+      { name: 'all', type: 'canary-rollout', properties: { batchPartition: 3, traffic: { weightedTargets: [{ revision: 'reviews-v2', weight: 100 }] } } },
+    ];
+    const app = sized(bookinfo({ reviewsImage: V3, reviewsLast: true, workflow: steps }));
+    const { steps: ran } = simulate(begin(app, 'default', deployed, NOW), NOW);
+    const at = (name: string) => ran.find((s) => s.name === name)!.state.placement.reviews!;
+    expect(at('canary').replicas).toEqual({ 'reviews-v1': 6, 'reviews-v2': 2 });
+    expect(at('half').replicas).toEqual({ 'reviews-v1': 4, 'reviews-v2': 4 });
+    expect(at('half').traffic).toEqual([{ revision: 'reviews-v1', weight: 50 }, { revision: 'reviews-v2', weight: 50 }]);
+    expect(at('all').replicas).toEqual({ 'reviews-v2': 8 });
+    expect(ran.map((s) => s.phase)).toEqual(['succeeded', 'suspended', 'succeeded', 'suspended', 'succeeded']);
+  });
+
+  it('GIVEN a rollout file applied as a first deploy THEN its weights name a revision that does not exist, and the step fails with a reason and the rest is skipped', () => {
+    const app = bookinfo({ reviewsImage: V3, batches: [1, 1], workflow: seedWorkflow });
+    const { state } = drive(begin(app, 'default', undefined, NOW));
+    expect(state.workflow.phase).toBe('failed');
+    expect(state.workflow.steps[0]).toMatchObject({ phase: 'failed', message: 'cannot route 10% to reviews-v2: it has no replicas (live revisions: reviews-v1)' });
+    expect(state.workflow.steps.slice(1).map((s) => s.phase)).toEqual(['skipped', 'skipped']);
+  });
+
+  it('GIVEN a suspend with a duration THEN it resumes by itself once the time has passed', () => {
+    const app = bookinfo({ workflow: [{ name: 'wait', type: 'suspend', properties: { duration: '30s' } }] });
+    const t = next(begin(app, 'default', undefined, NOW), NOW);
+    expect(t.effect).toEqual({ kind: 'suspend', resumeAt: '2026-01-01T00:00:30.000Z' });
+    expect(next(t.state, '2026-01-01T00:00:10.000Z').effect.kind).toBe('suspend');
+    expect(next(t.state, '2026-01-01T00:00:30.000Z').state.workflow.phase).toBe('succeeded');
+  });
+
+  it('GIVEN a terminated workflow THEN resume is refused and pending steps are skipped', () => {
+    const app = bookinfo({ reviewsImage: V3, batches: [1, 1], workflow: seedWorkflow });
+    const deployed = settled(bookinfo(), 'default', undefined, NOW);
+    const suspended = drive(begin(app, 'default', deployed, NOW)).state;
+    const ended = operate(suspended, 'terminate', NOW);
+    expect(ended.workflow.phase).toBe('terminated');
+    expect(ended.workflow.steps.map((s) => s.phase)).toEqual(['succeeded', 'failed', 'skipped']);
+    expect(() => operate(ended, 'resume', NOW)).toThrow('cannot resume a terminated workflow');
+  });
+});
