@@ -1,10 +1,60 @@
-import type { GlobalOptions } from '../main.js';
+import { compile, type KubeObject } from '../../compile/index.js';
+import { begin, settled, simulate, type AppState, type SimulatedStep } from '../../workflow/index.js';
+import { toJson } from '../format.js';
 import type { IO } from '../io.js';
+import { loadAppFile, resolveNamespace } from '../load.js';
+import type { GlobalOptions } from '../main.js';
+import { describePlacement } from '../describe.js';
 
-export async function plan(
-  _opts: { file: string; from?: string; output: 'text' | 'json'; globals: GlobalOptions },
-  io: IO,
-): Promise<number> {
-  io.stderr.write('plan: not built yet\n');
-  return 1;
+export interface PlanOptions {
+  file: string;
+  from?: string;
+  output: 'text' | 'json';
+  globals: GlobalOptions;
+}
+
+// A fixed clock: plans are byte-stable and say nothing about when they were made.
+const EPOCH = '1970-01-01T00:00:00.000Z';
+
+/**
+ * Simulates FILE's workflow offline with the same workflow core `up` runs. With --from, it starts
+ * where PREVIOUS left the cluster after its own workflow completed. Exit 1 when a step would fail.
+ */
+export async function plan(opts: PlanOptions, io: IO): Promise<number> {
+  const parsed = await loadAppFile(opts.file);
+  const previousFile = opts.from ? await loadAppFile(opts.from) : undefined;
+  const namespace = resolveNamespace(parsed, opts.globals.namespace);
+  let previous: AppState | undefined;
+  if (previousFile) {
+    if (previousFile.app.name !== parsed.app.name) {
+      io.stderr.write(`note: ${opts.from} is app "${previousFile.app.name}", ${opts.file} is app "${parsed.app.name}"\n`);
+    }
+    previous = settled(previousFile.app, namespace, undefined, EPOCH);
+  }
+  const { steps } = simulate(begin(parsed.app, namespace, previous, EPOCH), EPOCH);
+  const manifests = (s: SimulatedStep): KubeObject[] => compile(s.state.app, namespace, s.state.placement, s.state.revisions);
+
+  if (opts.output === 'json') {
+    io.stdout.write(
+      toJson({
+        steps: steps.map((s) => ({
+          name: s.name,
+          type: s.type,
+          phase: s.phase,
+          ...(s.message ? { message: s.message } : {}),
+          moves: s.moves,
+          manifests: manifests(s),
+        })),
+      }),
+    );
+  } else {
+    io.stdout.write(`Plan for ${parsed.app.name} in namespace ${namespace}${opts.from ? `, after ${opts.from}` : ', as a first deploy'}\n`);
+    steps.forEach((s, i) => {
+      const verdict = s.phase === 'failed' ? `FAILS: ${s.message ?? ''}` : s.phase === 'suspended' ? 'waits for approval' : 'done';
+      io.stdout.write(`\n${i + 1}. ${s.name} (${s.type}) ${verdict}\n`);
+      for (const move of s.moves) io.stdout.write(`   - ${move}\n`);
+      for (const line of describePlacement(s.state)) io.stdout.write(`   ${line}\n`);
+    });
+  }
+  return steps.some((s) => s.phase === 'failed') ? 1 : 0;
 }

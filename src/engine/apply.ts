@@ -1,0 +1,165 @@
+import { API, KIND_ORDER, LABEL_APP, LABEL_MANAGED_BY, MANAGED_BY, objectKey, type KubeObject } from '../compile/index.js';
+import type { ClusterClient, KindRef } from '../cluster/types.js';
+import { ClusterError } from '../errors.js';
+
+/** The kinds vela-ts renders, and so prunes. */
+export const MANAGED_KINDS: KindRef[] = KIND_ORDER.map((kind) => ({ apiVersion: API[kind], kind }));
+
+/**
+ * True when every field we set already has that value on the live object. The server adds
+ * defaults and status, so "contains" is the right question, not "equals"; a list must have the
+ * same length (a removed route or subset is a change).
+ */
+export function contains(live: unknown, wanted: unknown): boolean {
+  if (Array.isArray(wanted)) {
+    return Array.isArray(live) && live.length === wanted.length && wanted.every((w, i) => contains(live[i], w));
+  }
+  if (wanted !== null && typeof wanted === 'object') {
+    if (live === null || typeof live !== 'object' || Array.isArray(live)) return false;
+    return Object.entries(wanted).every(([k, v]) => contains((live as Record<string, unknown>)[k], v));
+  }
+  // Kubernetes returns intOrString ports and quantities in its own spelling; compare as text.
+  return live === wanted || (live !== undefined && wanted !== undefined && String(live) === String(wanted));
+}
+
+export interface LiveSet {
+  byKey: Map<string, KubeObject>;
+}
+
+/** Everything of the managed kinds that carries the app's label, one list per kind. */
+export async function readLive(cluster: ClusterClient, namespace: string, app: string): Promise<LiveSet> {
+  const byKey = new Map<string, KubeObject>();
+  for (const kind of MANAGED_KINDS) {
+    const list = await cluster.list(kind, namespace, { labelSelector: `${LABEL_APP}=${app}` });
+    for (const item of list.items) byKey.set(objectKey({ ...item, kind: kind.kind }), { ...item, apiVersion: kind.apiVersion, kind: kind.kind });
+  }
+  return { byKey };
+}
+
+function managed(o: KubeObject): boolean {
+  return o.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY;
+}
+
+export interface ApplyResult {
+  written: string[];
+  deleted: string[];
+}
+
+/**
+ * Makes the cluster hold `desired`: server-side apply of what differs, in apply order (subsets
+ * before routes), then removal of what the app no longer renders. Reads only when nothing differs.
+ * Objects vela-ts does not manage are never changed or deleted unless `force`.
+ */
+export async function applyObjects(
+  cluster: ClusterClient,
+  namespace: string,
+  app: string,
+  desired: readonly KubeObject[],
+  opts: { force: boolean; dryRun?: boolean },
+): Promise<ApplyResult> {
+  const live = await readLive(cluster, namespace, app);
+  const written: string[] = [];
+  const deleted: string[] = [];
+  for (const obj of desired) {
+    const key = objectKey(obj);
+    let current = live.byKey.get(key);
+    if (!current) {
+      // Not labelled for this app: it may still exist, owned by someone else.
+      current = await cluster.get({ apiVersion: obj.apiVersion, kind: obj.kind, namespace, name: obj.metadata.name });
+    }
+    if (current && !managed(current) && !opts.force) {
+      throw new ClusterError(
+        `${obj.kind} ${namespace}/${obj.metadata.name} already exists and is not managed by vela-ts; rename the component, remove the object, or pass --force to take it over`,
+      );
+    }
+    if (current && contains(current, obj)) continue;
+    await cluster.apply(obj, { force: opts.force || Boolean(current), ...(opts.dryRun ? { dryRun: true } : {}) });
+    written.push(`${obj.kind}/${obj.metadata.name}`);
+  }
+  const wanted = new Set(desired.map(objectKey));
+  // Remove in reverse apply order: routes before the subsets and workloads they point at.
+  const stale = [...live.byKey.values()].filter((o) => managed(o) && !wanted.has(objectKey(o)));
+  stale.sort((a, b) => KIND_ORDER.indexOf(b.kind as never) - KIND_ORDER.indexOf(a.kind as never));
+  for (const o of stale) {
+    await cluster.delete({ apiVersion: o.apiVersion, kind: o.kind, namespace, name: o.metadata.name }, opts.dryRun ? { dryRun: true } : {});
+    deleted.push(`${o.kind}/${o.metadata.name}`);
+  }
+  return { written, deleted };
+}
+
+interface DeploymentLike {
+  metadata: { name: string; generation?: number };
+  spec?: { replicas?: number };
+  status?: { observedGeneration?: number; replicas?: number; updatedReplicas?: number; readyReplicas?: number; availableReplicas?: number };
+}
+
+/** `kubectl rollout status`'s rule: the new generation is observed, and every replica is updated and available. */
+export function deploymentReady(d: DeploymentLike): boolean {
+  const want = d.spec?.replicas ?? 1;
+  const s = d.status ?? {};
+  if ((s.observedGeneration ?? 0) < (d.metadata.generation ?? 0)) return false;
+  return (s.updatedReplicas ?? 0) >= want && (s.replicas ?? 0) === want && (s.availableReplicas ?? 0) >= want && (s.readyReplicas ?? 0) >= want;
+}
+
+/** Waits, by watching, until the named Deployments are all ready; says which are not when it gives up. */
+export async function waitReady(
+  cluster: ClusterClient,
+  namespace: string,
+  app: string,
+  names: readonly string[],
+  timeoutMs: number,
+): Promise<void> {
+  if (names.length === 0) return;
+  const done = (objs: ReadonlyMap<string, KubeObject>) => names.every((n) => {
+    const d = objs.get(n);
+    return d !== undefined && deploymentReady(d as unknown as DeploymentLike);
+  });
+  try {
+    await cluster.waitFor({ apiVersion: API.Deployment, kind: 'Deployment' }, namespace, done, { labelSelector: `${LABEL_APP}=${app}`, timeoutMs });
+  } catch (err) {
+    if (err instanceof ClusterError && err.reason === 'Timeout') {
+      throw new ClusterError(await notReadyReport(cluster, namespace, app, names, timeoutMs), 0, 'Timeout');
+    }
+    throw err;
+  }
+}
+
+async function notReadyReport(cluster: ClusterClient, namespace: string, app: string, names: readonly string[], timeoutMs: number): Promise<string> {
+  const lines: string[] = [];
+  const deployments = await cluster.list({ apiVersion: API.Deployment, kind: 'Deployment' }, namespace, { labelSelector: `${LABEL_APP}=${app}` });
+  const pods = await cluster.list({ apiVersion: 'v1', kind: 'Pod' }, namespace, { labelSelector: `${LABEL_APP}=${app}` }).catch(() => ({ items: [] as KubeObject[] }));
+  const allPods = pods.items.length > 0 ? pods.items : (await cluster.list({ apiVersion: 'v1', kind: 'Pod' }, namespace).catch(() => ({ items: [] as KubeObject[] }))).items;
+  for (const name of names) {
+    const d = deployments.items.find((x) => x.metadata.name === name) as unknown as DeploymentLike | undefined;
+    if (!d) {
+      lines.push(`Deployment ${name} does not exist`);
+      continue;
+    }
+    if (deploymentReady(d)) continue;
+    const want = d.spec?.replicas ?? 1;
+    lines.push(`Deployment ${name}: ${d.status?.readyReplicas ?? 0}/${want} ready`);
+    const selector = ((d as unknown as { spec?: { selector?: { matchLabels?: Record<string, string> } } }).spec?.selector?.matchLabels) ?? {};
+    for (const pod of allPods) {
+      const labels = pod.metadata.labels ?? {};
+      if (!Object.entries(selector).every(([k, v]) => labels[k] === v)) continue;
+      const why = podProblem(pod);
+      if (why) lines.push(`  pod ${pod.metadata.name}: ${why}`);
+    }
+  }
+  const minutes = timeoutMs >= 60_000 ? `${Math.round(timeoutMs / 60_000)}m` : `${Math.round(timeoutMs / 1000)}s`;
+  return `not ready after ${minutes}:\n  ${lines.join('\n  ')}`;
+}
+
+function podProblem(pod: KubeObject): string | undefined {
+  const status = (pod.status ?? {}) as {
+    phase?: string;
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    containerStatuses?: { name: string; ready: boolean; state?: { waiting?: { reason?: string; message?: string } } }[];
+  };
+  const waiting = status.containerStatuses?.find((c) => c.state?.waiting)?.state?.waiting;
+  if (waiting) return [waiting.reason, waiting.message].filter(Boolean).join(': ');
+  const ready = status.conditions?.find((c) => c.type === 'Ready');
+  if (ready && ready.status !== 'True') return [ready.reason ?? 'not ready', ready.message].filter(Boolean).join(': ');
+  if (status.phase && status.phase !== 'Running') return `phase ${status.phase}`;
+  return ready ? undefined : 'not ready';
+}

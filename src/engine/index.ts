@@ -1,0 +1,203 @@
+import type { Application } from '../appfile/types.js';
+import { API, LABEL_APP, trait } from '../compile/index.js';
+import { ClusterError, UsageError } from '../errors.js';
+import { begin, isFinished, operate, specHash, startRollback, OperationRefused, liveRevisions, type AppState, type Operation } from '../workflow/index.js';
+import { applyObjects } from './apply.js';
+import type { EngineContext } from './context.js';
+import { drive, objectsOf, type Outcome } from './drive.js';
+import { acquireLock } from './lock.js';
+import { listApps, loadState, recordRevisions, saveState, type Stored } from './store.js';
+
+export type { EngineContext, Reporter, Clock } from './context.js';
+export { silentReporter, systemClock } from './context.js';
+export type { Outcome } from './drive.js';
+
+/** What `up` found and did. `unchanged` means the same spec was already applied: nothing was written. */
+export type UpResult = Outcome | { kind: 'unchanged'; state: AppState };
+
+async function withLock<T>(ctx: EngineContext, namespace: string, app: string, body: () => Promise<T>): Promise<T> {
+  const lock = await acquireLock(ctx, namespace, app);
+  try {
+    return await body();
+  } finally {
+    await lock.release();
+  }
+}
+
+function waitingOnTimer(state: AppState, now: Date): boolean {
+  const at = state.workflow.resumeAt;
+  return state.workflow.phase === 'suspended' && at !== undefined && Date.parse(at) <= now.getTime();
+}
+
+/**
+ * `up`: apply a spec and run its workflow. An unchanged spec whose workflow is suspended or over
+ * changes nothing and writes nothing; one whose workflow is `running` with its driver gone is
+ * continued where it stopped; a changed spec ends an unfinished workflow and starts the new one.
+ */
+export async function up(ctx: EngineContext, app: Application, namespace: string): Promise<UpResult> {
+  const stored = await loadState(ctx.cluster, namespace, app.name);
+  const hash = specHash(app);
+  if (stored && stored.state.specHash === hash) {
+    const phase = stored.state.workflow.phase;
+    if (phase !== 'running' && !waitingOnTimer(stored.state, ctx.clock.now())) return { kind: 'unchanged', state: stored.state };
+    return withLock(ctx, namespace, app.name, async () => {
+      const fresh = (await loadState(ctx.cluster, namespace, app.name)) ?? stored;
+      return drive(ctx, fresh, { waitTimedSuspend: true });
+    });
+  }
+  return withLock(ctx, namespace, app.name, async () => {
+    const fresh = await loadState(ctx.cluster, namespace, app.name);
+    const state = begin(app, namespace, fresh?.state, ctx.clock.now().toISOString());
+    if (fresh && !isFinished(fresh.state.workflow.phase)) {
+      ctx.report.info(`the unfinished workflow of ${app.name} (${fresh.state.workflow.phase}) is terminated; the new spec starts from its first step`);
+    }
+    await recordRevisions(ctx.cluster, state, fresh?.state.revisions);
+    const saved = await saveState(ctx.cluster, state, fresh);
+    return drive(ctx, saved, { waitTimedSuspend: true });
+  });
+}
+
+async function mustLoad(ctx: EngineContext, namespace: string, app: string): Promise<Stored> {
+  const stored = await loadState(ctx.cluster, namespace, app);
+  if (!stored) throw new UsageError(`no vela-ts app "${app}" in namespace ${namespace}`);
+  return stored;
+}
+
+function refuse(err: unknown): never {
+  if (err instanceof OperationRefused) throw new UsageError(err.message);
+  throw err;
+}
+
+/** `workflow resume`: approve a suspended workflow (or continue one whose driver died) and drive it. */
+export async function resume(ctx: EngineContext, namespace: string, app: string): Promise<Outcome | { kind: 'not-suspended'; state: AppState }> {
+  return withLock(ctx, namespace, app, async () => {
+    const stored = await mustLoad(ctx, namespace, app);
+    let state: AppState;
+    try {
+      state = operate(stored.state, 'resume', ctx.clock.now().toISOString());
+    } catch (err) {
+      refuse(err);
+    }
+    const saved = await saveState(ctx.cluster, state, stored);
+    return drive(ctx, saved, { waitTimedSuspend: true });
+  });
+}
+
+/**
+ * `workflow suspend|terminate`: a precondition-checked edit of the recorded status, retried on
+ * conflict. It needs no lock: a driver that is running sees the edit when it next records its
+ * progress, and stops.
+ */
+export async function edit(ctx: EngineContext, namespace: string, app: string, op: Extract<Operation, 'suspend' | 'terminate'>): Promise<AppState> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const stored = await mustLoad(ctx, namespace, app);
+    let state: AppState;
+    try {
+      state = operate(stored.state, op, ctx.clock.now().toISOString());
+    } catch (err) {
+      refuse(err);
+    }
+    try {
+      return (await saveState(ctx.cluster, state, stored)).state;
+    } catch (err) {
+      if (!(err instanceof ClusterError && err.status === 409)) throw err;
+    }
+  }
+  throw new ClusterError(`could not ${op} ${app}: its state keeps changing`);
+}
+
+/** `workflow restart`: run the recorded spec's workflow again from its first step. */
+export async function restart(ctx: EngineContext, namespace: string, app: string): Promise<Outcome> {
+  return withLock(ctx, namespace, app, async () => {
+    const stored = await mustLoad(ctx, namespace, app);
+    const state = operate(stored.state, 'restart', ctx.clock.now().toISOString());
+    await recordRevisions(ctx.cluster, state, stored.state.revisions);
+    return drive(ctx, await saveState(ctx.cluster, state, stored), { waitTimedSuspend: true });
+  });
+}
+
+/** `rollback`: end the workflow and put the canary component back on its stable revision. */
+export async function rollback(ctx: EngineContext, namespace: string, app: string): Promise<Outcome> {
+  return withLock(ctx, namespace, app, async () => {
+    const stored = await mustLoad(ctx, namespace, app);
+    let state: AppState;
+    try {
+      state = startRollback(stored.state, ctx.clock.now().toISOString());
+    } catch (err) {
+      refuse(err);
+    }
+    return drive(ctx, await saveState(ctx.cluster, state, stored), { waitTimedSuspend: true });
+  });
+}
+
+/** The app of a namespace when the user named none: there must be exactly one. */
+export async function pickApp(ctx: EngineContext, namespace: string, named: string | undefined): Promise<string> {
+  if (named) return named;
+  const apps = await listApps(ctx.cluster, namespace);
+  if (apps.length === 1) return apps[0] as string;
+  if (apps.length === 0) throw new UsageError(`no vela-ts app in namespace ${namespace}; name one, or use -n`);
+  throw new UsageError(`namespace ${namespace} has several vela-ts apps (${apps.join(', ')}); name one`);
+}
+
+export interface StatusReport {
+  name: string;
+  namespace: string;
+  sandbox: boolean;
+  workflow: {
+    phase: string;
+    message?: string;
+    resumeAt?: string;
+    steps: { name: string; type: string; phase: string; message?: string }[];
+  };
+  components: {
+    name: string;
+    revision: string;
+    revisions: { name: string; replicas: number; readyReplicas: number }[];
+    traffic?: { revision: string; weight: number }[];
+    subsets?: string[];
+  }[];
+}
+
+/** Recorded state plus what the cluster says about replicas right now. */
+export async function status(ctx: EngineContext, namespace: string, app: string): Promise<StatusReport> {
+  const stored = await mustLoad(ctx, namespace, app);
+  const s = stored.state;
+  const live = await ctx.cluster.list({ apiVersion: API.Deployment, kind: 'Deployment' }, namespace, { labelSelector: `${LABEL_APP}=${app}` });
+  const byName = new Map(live.items.map((d) => [d.metadata.name, d]));
+  const replicasOf = (name: string) => {
+    const d = byName.get(name) as { spec?: { replicas?: number }; status?: { readyReplicas?: number } } | undefined;
+    return { replicas: d?.spec?.replicas ?? 0, readyReplicas: d?.status?.readyReplicas ?? 0 };
+  };
+  return {
+    name: s.app.name,
+    namespace,
+    sandbox: ctx.cluster.isSandbox,
+    workflow: {
+      phase: s.workflow.phase,
+      ...(s.workflow.message ? { message: s.workflow.message } : {}),
+      ...(s.workflow.resumeAt ? { resumeAt: s.workflow.resumeAt } : {}),
+      steps: s.workflow.steps.map((st) => ({ name: st.name, type: st.type, phase: st.phase, ...(st.message ? { message: st.message } : {}) })),
+    },
+    components: s.app.components.map((c) => {
+      const p = s.placement[c.name];
+      const revisions = trait(c, 'rollout') && p
+        ? liveRevisions(p).map((r) => ({ name: r, ...replicasOf(r) }))
+        : [{ name: p?.revision ?? c.name, ...replicasOf(c.name) }];
+      return {
+        name: c.name,
+        revision: s.current[c.name] ?? '',
+        revisions,
+        ...(p?.traffic ? { traffic: p.traffic } : {}),
+        ...(p?.subsets ? { subsets: p.subsets } : {}),
+      };
+    }),
+  };
+}
+
+/** `diff`: what `up` would write, checked by the server with dryRun=All. */
+export async function diff(ctx: EngineContext, app: Application, namespace: string): Promise<{ written: string[]; deleted: string[] }> {
+  const stored = await loadState(ctx.cluster, namespace, app.name);
+  const state = stored && stored.state.specHash === specHash(app) ? stored.state : begin(app, namespace, stored?.state, ctx.clock.now().toISOString());
+  return applyObjects(ctx.cluster, namespace, app.name, objectsOf(state), { force: ctx.force, dryRun: true });
+}
+

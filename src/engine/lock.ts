@@ -1,0 +1,105 @@
+import { API, LABEL_APP, LABEL_MANAGED_BY, MANAGED_BY } from '../compile/index.js';
+import type { KubeObject } from '../cluster/types.js';
+import { ClusterError, LockedError } from '../errors.js';
+import type { EngineContext } from './context.js';
+
+const LEASE_SECONDS = 15;
+const RENEW_MS = 5_000;
+
+interface LeaseSpec {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  acquireTime?: string;
+  renewTime?: string;
+}
+
+export interface Lock {
+  release(): Promise<void>;
+}
+
+/** Kubernetes MicroTime: RFC 3339 with microseconds. */
+function microTime(d: Date): string {
+  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+/** `user@host/pid` -> host and pid, to tell a dead local driver from a live remote one. */
+function parseHolder(holder: string): { host: string; pid: number } | undefined {
+  const m = /@([^/]+)\/(\d+)$/.exec(holder);
+  return m ? { host: m[1] as string, pid: Number(m[2]) } : undefined;
+}
+
+/**
+ * One driver per app: a coordination.k8s.io Lease, renewed while we drive. A lease left by a
+ * process that died on this host is taken over at once; one from another host once it expires
+ * (it is short and renewed, so a cancelled CI job frees the app within 15 seconds).
+ */
+export async function acquireLock(ctx: EngineContext, namespace: string, app: string): Promise<Lock> {
+  const ref = { apiVersion: API.Lease, kind: 'Lease', namespace, name: `vela-ts-${app}` };
+  const body = (resourceVersion?: string): KubeObject => {
+    const now = microTime(ctx.clock.now());
+    return {
+      apiVersion: API.Lease,
+      kind: 'Lease',
+      metadata: {
+        ...ref,
+        labels: { [LABEL_APP]: app, [LABEL_MANAGED_BY]: MANAGED_BY },
+        ...(resourceVersion ? { resourceVersion } : {}),
+      },
+      spec: { holderIdentity: ctx.identity, leaseDurationSeconds: LEASE_SECONDS, acquireTime: now, renewTime: now },
+    };
+  };
+
+  let current: KubeObject | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const live = await ctx.cluster.get(ref);
+    try {
+      if (!live) {
+        current = await ctx.cluster.create(body());
+        break;
+      }
+      const spec = (live.spec ?? {}) as LeaseSpec;
+      const holder = spec.holderIdentity ?? '';
+      if (holder && holder !== ctx.identity && !takeable(ctx, spec)) {
+        const since = spec.acquireTime ? ` since ${spec.acquireTime.replace(/\.\d+Z$/, 'Z')}` : '';
+        throw new LockedError(
+          `${app} is being driven by ${holder}${since}; only one vela-ts may drive an app at a time. Wait for it to finish, or stop it (its lease expires ${LEASE_SECONDS}s after it stops renewing)`,
+        );
+      }
+      current = await ctx.cluster.replace(body(live.metadata.resourceVersion));
+      break;
+    } catch (err) {
+      // Someone else created or renewed it in between: look again.
+      if (err instanceof ClusterError && err.status === 409) continue;
+      throw err;
+    }
+  }
+  if (!current) throw new LockedError(`could not take the lock of ${app}: another vela-ts keeps changing it`);
+
+  let held = current;
+  const timer = setInterval(() => {
+    const spec = { ...((held.spec ?? {}) as LeaseSpec), renewTime: microTime(ctx.clock.now()) };
+    ctx.cluster.replace({ ...held, spec }).then(
+      (renewed) => (held = renewed),
+      () => undefined, // a missed renewal is retried on the next tick; the lease is 3 ticks long
+    );
+  }, RENEW_MS);
+  timer.unref();
+  return {
+    async release() {
+      clearInterval(timer);
+      try {
+        await ctx.cluster.delete(ref);
+      } catch {
+        // Not ours to fail over: an expired lease is taken over by the next driver anyway.
+      }
+    },
+  };
+}
+
+function takeable(ctx: EngineContext, spec: LeaseSpec): boolean {
+  const holder = parseHolder(spec.holderIdentity ?? '');
+  if (holder && holder.host === ctx.hostname && !ctx.isAlive(holder.pid)) return true;
+  const renewed = Date.parse(spec.renewTime ?? spec.acquireTime ?? '');
+  if (Number.isNaN(renewed)) return true;
+  return renewed + (spec.leaseDurationSeconds ?? LEASE_SECONDS) * 1000 < ctx.clock.now().getTime();
+}

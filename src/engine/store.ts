@@ -1,0 +1,105 @@
+import jsYaml from 'js-yaml';
+import { API, LABEL_APP, LABEL_MANAGED_BY, MANAGED_BY, type RevisionHistory, type RevisionRecord } from '../compile/index.js';
+import { LABEL_REVISION_COMPONENT, LABEL_REVISION_HASH, LABEL_COMPONENT } from '../compile/labels.js';
+import { stableStringify } from '../compile/stable.js';
+import type { ClusterClient, KubeObject } from '../cluster/types.js';
+import { ClusterError } from '../errors.js';
+import type { AppState } from '../workflow/index.js';
+
+/** Marks the ConfigMap that holds an app's state, so `status` can find the apps of a namespace. */
+export const LABEL_STATE = 'vela-ts.dev/app-state';
+
+export function stateName(app: string): string {
+  return `vela-ts-${app}`;
+}
+
+export interface Stored {
+  state: AppState;
+  resourceVersion: string;
+}
+
+/**
+ * The app's state lives in a ConfigMap readable with kubectl (the spec as YAML, the workflow
+ * phase, the whole state as JSON); each revision is also an apps/v1 ControllerRevision, the
+ * Kubernetes idiom, so `kubectl get controllerrevisions` shows the history.
+ */
+export async function loadState(cluster: ClusterClient, namespace: string, app: string): Promise<Stored | undefined> {
+  const cm = await cluster.get({ apiVersion: API.ConfigMap, kind: 'ConfigMap', namespace, name: stateName(app) });
+  if (!cm) return undefined;
+  const data = (cm.data ?? {}) as Record<string, string>;
+  try {
+    const state = JSON.parse(data['state.json'] ?? '') as AppState;
+    return { state, resourceVersion: cm.metadata.resourceVersion ?? '' };
+  } catch {
+    throw new ClusterError(`the state of ${app} in ConfigMap ${namespace}/${stateName(app)} is damaged; delete it to start over`);
+  }
+}
+
+function stateObject(state: AppState, resourceVersion?: string): KubeObject {
+  return {
+    apiVersion: API.ConfigMap,
+    kind: 'ConfigMap',
+    metadata: {
+      name: stateName(state.app.name),
+      namespace: state.namespace,
+      labels: { [LABEL_APP]: state.app.name, [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_STATE]: 'true' },
+      ...(resourceVersion ? { resourceVersion } : {}),
+    },
+    data: {
+      'application.yaml': jsYaml.dump(state.app, { noRefs: true, lineWidth: -1 }),
+      phase: state.workflow.phase,
+      'state.json': stableStringify(state),
+    },
+  };
+}
+
+/**
+ * Writes the state with optimistic concurrency; writes nothing when nothing changed. A 409 is
+ * thrown to the caller, which re-reads and re-decides.
+ */
+export async function saveState(cluster: ClusterClient, state: AppState, previous: Stored | undefined): Promise<Stored> {
+  if (previous && stableStringify(previous.state) === stableStringify(state)) return previous;
+  const obj = stateObject(state, previous?.resourceVersion);
+  const written = previous ? await cluster.replace(obj) : await cluster.create(obj);
+  return { state, resourceVersion: written.metadata.resourceVersion ?? '' };
+}
+
+/** Records revisions the cluster does not have yet; an existing one is left as it is. */
+export async function recordRevisions(cluster: ClusterClient, state: AppState, known: RevisionHistory | undefined): Promise<void> {
+  for (const [component, records] of Object.entries(state.revisions)) {
+    for (const record of records) {
+      if ((known?.[component] ?? []).some((r) => r.name === record.name)) continue;
+      try {
+        await cluster.create(revisionObject(state, component, record));
+      } catch (err) {
+        if (!(err instanceof ClusterError && err.status === 409)) throw err;
+      }
+    }
+  }
+}
+
+function revisionObject(state: AppState, component: string, record: RevisionRecord): KubeObject {
+  return {
+    apiVersion: API.ControllerRevision,
+    kind: 'ControllerRevision',
+    metadata: {
+      name: record.name,
+      namespace: state.namespace,
+      labels: {
+        [LABEL_APP]: state.app.name,
+        [LABEL_COMPONENT]: component,
+        [LABEL_REVISION_COMPONENT]: component,
+        [LABEL_REVISION_HASH]: record.hash,
+        [LABEL_MANAGED_BY]: MANAGED_BY,
+      },
+    },
+    revision: record.number,
+    data: { template: record.template },
+  };
+}
+
+/** The apps vela-ts drives in a namespace. */
+export async function listApps(cluster: ClusterClient, namespace: string): Promise<string[]> {
+  const list = await cluster.list({ apiVersion: API.ConfigMap, kind: 'ConfigMap' }, namespace, { labelSelector: `${LABEL_STATE}=true` });
+  return list.items.map((cm) => cm.metadata.labels?.[LABEL_APP] ?? '').filter(Boolean).sort();
+}
