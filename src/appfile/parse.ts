@@ -141,8 +141,11 @@ function syntaxIssues(docs: Document[], text: string, lc: LineCounter, file: str
     for (const e of [...doc.errors, ...doc.warnings]) {
       // The library sometimes points at the blank line before the offending token; point at the token.
       let offset = e.pos[0];
-      while (offset < text.length && /\s/.test(text[offset] ?? '')) offset++;
-      if (offset >= text.length) offset = e.pos[0];
+      const restOfLine = /^[^\n]*/.exec(text.slice(offset))?.[0] ?? '';
+      if (restOfLine.trim() === '' && e.code !== 'TAB_AS_INDENT') {
+        while (offset < text.length && /\s/.test(text[offset] ?? '')) offset++;
+        if (offset >= text.length) offset = e.pos[0];
+      }
       const pos = posAt(lc, offset);
       // One message per line: a single mis-indented line often trips several parser rules.
       if (seenLines.has(pos.line)) continue;
@@ -204,12 +207,7 @@ function exactValue(expected: string, what: string): Schema<string> {
     const v = string().check(cur, ctx);
     if (v === undefined) return undefined;
     if (v === expected) return v;
-    const hint = didYouMean(v, [expected]);
-    ctx.report(
-      cur.pos,
-      cur.path,
-      `unsupported ${what} ${JSON.stringify(v)}: vela-ts reads ${JSON.stringify(expected)}${hint}`,
-    );
+    ctx.report(cur.pos, cur.path, `expected ${what} ${JSON.stringify(expected)}, got ${JSON.stringify(v)}`);
     return undefined;
   });
 }
@@ -486,9 +484,9 @@ function readWorkflow(cur: Cursor, ctx: Ctx, components: ComponentFacts[]): Work
     if (type === undefined) return void (ok = false);
     const propsCur = propertiesCursor(sCur, sf.get('properties'));
     const props = (stepTypes[type] as Schema<WorkflowStep['properties']>).check(propsCur, ctx);
-    if (props === undefined || name === undefined) return void (ok = false);
-    const step = { name, type, properties: props } as WorkflowStep;
-    if (!checkStepTarget(step, sCur, propsCur, ctx, components)) ok = false;
+    if (props === undefined) return void (ok = false);
+    const step = { name: name ?? '', type, properties: props } as WorkflowStep;
+    if (!checkStepTarget(step, sCur, propsCur, ctx, components) || name === undefined) ok = false;
     steps.push(step);
   });
   return ok ? steps : undefined;

@@ -23,7 +23,7 @@ export function closest(given: string, candidates: readonly string[]): string | 
   const lower = given.toLowerCase();
   const caseMatch = candidates.find((c) => c.toLowerCase() === lower);
   if (caseMatch !== undefined) return caseMatch;
-  const limit = given.length <= 3 ? 1 : 2;
+  const limit = given.length <= 2 ? 1 : 2;
   let best: string | undefined;
   let bestDistance = limit + 1;
   for (const c of candidates) {

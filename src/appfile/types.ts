@@ -107,7 +107,11 @@ export type WorkflowStep =
   | {
       name: string;
       type: 'canary-rollout';
-      properties: { batchPartition?: number; traffic?: { weightedTargets: WeightedTarget[] }; component?: string };
+      properties: {
+        batchPartition?: number;
+        traffic?: { weightedTargets: WeightedTarget[] };
+        component?: string;
+      };
     }
   | { name: string; type: 'suspend'; properties: { duration?: string; message?: string } }
   | { name: string; type: 'canary-rollback'; properties: { rollbackVersion?: string; component?: string } };

@@ -199,7 +199,11 @@ export function custom<T>(expected: string, check: (cur: Cursor, ctx: Ctx) => T 
   return { expected, check };
 }
 
-/** Extra rules on an otherwise valid value (sums, uniqueness); `report` locates by sub-path. */
+/**
+ * Extra rules on a well-formed value (sums, uniqueness); `report` locates by sub-path. A broken
+ * rule is reported but the value is still returned: its shape is sound, so the checks that build
+ * on it (a step's batchPartition against the rollout's batches) still run and report too.
+ */
 export function refine<T>(
   schema: Schema<T>,
   rule: (value: T, report: (subPath: string, message: string) => void, cur: Cursor) => void,
@@ -210,16 +214,12 @@ export function refine<T>(
     check(cur, ctx) {
       const value = schema.check(cur, ctx);
       if (value === undefined) return undefined;
-      let ok = true;
       rule(
         value,
-        (subPath, message) => {
-          ok = false;
-          ctx.report(locate(cur, ctx, subPath), subPath === '' ? cur.path : `${cur.path}${subPath}`, message);
-        },
+        (subPath, message) => ctx.report(locate(cur, ctx, subPath), `${cur.path}${subPath}`, message),
         cur,
       );
-      return ok ? value : undefined;
+      return value;
     },
   };
 }
