@@ -1,0 +1,172 @@
+/**
+ * The factory: kubeconfig (or the in-process sandbox) -> a ready ClusterClient. client-node and the
+ * sandbox are imported here, lazily, so commands that need no cluster never pay for loading them.
+ */
+import fs from 'node:fs';
+import type http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+import { ClusterError } from '../errors.js';
+import { redact } from '../redact.js';
+import { KubeClusterClient, USER_AGENT } from './client.js';
+import { loadKubeconfig, registerAuthHeader, type LoadedKubeconfig } from './kubeconfig.js';
+import type { Clock, RetryPolicy } from './retry.js';
+import { HttpsTransport } from './transport.js';
+import type { ClusterClient } from './types.js';
+
+export interface ConnectOptions {
+  kubeconfig?: string;
+  context?: string;
+  /** Start vela-ts's sandbox in-process, state under `<cwd>/.vela-ts/`. */
+  sandbox?: boolean;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Passed to the in-process sandbox (tests make pods ready sooner, or the API flaky). */
+  sandboxOptions?: { readyDelayMs?: number; failRate?: number; auditLogPath?: string };
+  clock?: Clock;
+  retry?: RetryPolicy;
+}
+
+export type ConnectedClient = ClusterClient & { close(): Promise<void> };
+
+interface StartedSandbox {
+  url: string;
+  kubeconfig: string;
+  close(): Promise<void>;
+}
+
+interface SandboxModule {
+  startSandbox: (opts: {
+    port?: number;
+    statePath?: string;
+    readyDelayMs?: number;
+    auditLogPath?: string;
+    failRate?: number;
+    kubeconfigPath?: string;
+  }) => Promise<StartedSandbox>;
+}
+
+// A variable specifier: the sandbox module is loaded only for --sandbox.
+const sandboxModule = '../sandbox/index.js';
+
+export async function connect(opts: ConnectOptions): Promise<ConnectedClient> {
+  let sandbox: StartedSandbox | undefined;
+  try {
+    let kubeconfigText: string | undefined;
+    if (opts.sandbox) {
+      const dir = path.join(opts.cwd, '.vela-ts');
+      fs.mkdirSync(dir, { recursive: true });
+      const { startSandbox } = (await import(sandboxModule)) as SandboxModule;
+      sandbox = await startSandbox({
+        port: 0,
+        statePath: path.join(dir, 'state.json'),
+        kubeconfigPath: path.join(dir, 'kubeconfig'),
+        ...opts.sandboxOptions,
+      });
+      kubeconfigText = sandbox.kubeconfig;
+    }
+
+    const k8s = await import('@kubernetes/client-node');
+    const loaded = loadKubeconfig(k8s, {
+      kubeconfig: opts.kubeconfig,
+      // The sandbox's kubeconfig has one context; --context names one of the user's own.
+      context: sandbox ? undefined : opts.context,
+      cwd: opts.cwd,
+      env: opts.env,
+      text: kubeconfigText,
+    });
+    const transport = await buildTransport(loaded);
+    const client = new KubeClusterClient({
+      transport,
+      defaultNamespace: loaded.defaultNamespace,
+      context: loaded.contextName,
+      sandbox: sandbox !== undefined,
+      clock: opts.clock,
+      retry: opts.retry,
+    });
+    const started = sandbox;
+    return Object.assign(client, {
+      close: async () => {
+        transport.close();
+        await started?.close();
+      },
+    });
+  } catch (err) {
+    await sandbox?.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function buildTransport(loaded: LoadedKubeconfig): Promise<HttpsTransport> {
+  const { cluster, user, contextName } = loaded;
+  const first = await httpsOptions(loaded);
+  let agent = first.agent as http.Agent;
+  // client-node makes a fresh Agent without keep-alive; reuse connections for speed.
+  if (agent instanceof https.Agent && !cluster.proxyUrl) {
+    const tls = agent.options;
+    agent.destroy();
+    agent = new https.Agent({ ...tls, keepAlive: true });
+  }
+  const staticHeaders = authHeadersOf(first);
+  // Exec plugins and auth providers hand out short-lived tokens; client-node caches them until expiry.
+  const refreshing = Boolean(user?.exec || user?.authProvider);
+  return new HttpsTransport({
+    server: cluster.server,
+    agent,
+    userAgent: `${USER_AGENT} (node ${process.version})`,
+    servername: cluster.tlsServerName,
+    authHeaders: refreshing
+      ? async () => {
+          const o = await httpsOptions(loaded);
+          (o.agent as http.Agent | undefined)?.destroy();
+          return authHeadersOf(o);
+        }
+      : () => Promise.resolve(staticHeaders),
+  });
+
+  async function httpsOptions(l: LoadedKubeconfig): Promise<https.RequestOptions> {
+    const o: https.RequestOptions = {};
+    try {
+      await l.kc.applyToHTTPSOptions(o);
+    } catch (err) {
+      throw credentialError(err, contextName, cluster.server);
+    }
+    return o;
+  }
+}
+
+function authHeadersOf(o: https.RequestOptions): Record<string, string> {
+  const out: Record<string, string> = {};
+  const headers = (o.headers ?? {}) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(headers)) {
+    if (typeof v === 'string') out[k] = v;
+  }
+  if (o.auth) out.Authorization = `Basic ${Buffer.from(o.auth).toString('base64')}`;
+  registerAuthHeader(out.Authorization);
+  return out;
+}
+
+function credentialError(err: unknown, context: string, server: string): ClusterError {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/HTTP protocol is not allowed/.test(message)) {
+    return new ClusterError(
+      `context "${context}" points at ${server} over plain HTTP; vela-ts needs HTTPS (or insecure-skip-tls-verify: true in the kubeconfig)`,
+      0,
+      'BadKubeconfig',
+    );
+  }
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'EACCES') {
+    const file = (err as NodeJS.ErrnoException).path ?? 'a file';
+    return new ClusterError(
+      `cannot read ${file}, named in the kubeconfig for context "${context}" (${code})`,
+      0,
+      'BadKubeconfig',
+    );
+  }
+  return new ClusterError(
+    redact(`cannot get credentials for context "${context}": ${message.split('\n')[0] ?? ''}`),
+    0,
+    'Unauthorized',
+  );
+}

@@ -1,0 +1,90 @@
+/**
+ * Retry policy for a flaky API server (SPEC §7): capped exponential backoff with full jitter,
+ * Retry-After honoured. Time and randomness come in from outside so tests are deterministic.
+ */
+
+export interface Clock {
+  now(): number;
+  /** Resolves after `ms`; rejects with the signal's reason when it aborts first. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** In [0, 1). */
+  random(): number;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  random: () => Math.random(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(abortReason(signal));
+        return;
+      }
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(abortReason(signal));
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+};
+
+function abortReason(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason : new DOMException('aborted', 'AbortError');
+}
+
+export interface RetryPolicy {
+  baseMs: number;
+  capMs: number;
+  /** Attempts in all, the first included. */
+  maxAttempts: number;
+  /** Never wait past this many milliseconds since the first attempt. */
+  budgetMs: number;
+  /** The longest Retry-After honoured; longer answers are clamped. */
+  maxRetryAfterMs: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = {
+  baseMs: 200,
+  capMs: 5_000,
+  maxAttempts: 8,
+  budgetMs: 60_000,
+  maxRetryAfterMs: 30_000,
+};
+
+/** Full jitter (AWS architecture blog): uniform in [0, min(cap, base * 2^retry)). */
+export function backoffDelay(policy: RetryPolicy, retry: number, random: () => number): number {
+  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** retry);
+  return Math.floor(random() * ceiling);
+}
+
+/** Retry-After is either delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * The wait before retry number `retry` (0-based), or undefined when the policy says stop.
+ * A server's Retry-After is a floor: the server knows better than our jitter when it can serve us.
+ */
+export function nextDelay(
+  policy: RetryPolicy,
+  retry: number,
+  startedAt: number,
+  clock: Pick<Clock, 'now' | 'random'>,
+  retryAfterMs?: number,
+): number | undefined {
+  if (retry + 1 >= policy.maxAttempts) return undefined;
+  let delay = backoffDelay(policy, retry, () => clock.random());
+  if (retryAfterMs !== undefined) delay = Math.max(delay, Math.min(retryAfterMs, policy.maxRetryAfterMs));
+  if (clock.now() + delay - startedAt > policy.budgetMs) return undefined;
+  return delay;
+}
