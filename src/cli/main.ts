@@ -60,6 +60,71 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     );
 
   program
+    .command('up')
+    .description('apply FILE and run its workflow')
+    .argument('<file>', 'application file')
+    .option('--yes', 'continue through every suspend step', false)
+    .option('--no-prompt', 'never ask; leave a suspended workflow suspended and exit 0')
+    .option('--timeout <duration>', 'how long a step may wait for readiness', '10m')
+    .option('--force', 'take over objects vela-ts does not manage', false)
+    .action(async (file: string, o: { yes: boolean; prompt: boolean; timeout: string; force: boolean }) =>
+      run(async () =>
+        (await import('./commands/up.js')).up(
+          { file, yes: o.yes, noPrompt: !o.prompt, timeout: o.timeout, force: o.force, globals: globals() },
+          io,
+        ),
+      )(),
+    );
+
+  program
+    .command('status')
+    .description("show an app's workflow, revisions, replicas and traffic")
+    .argument('[app]', 'app name (optional when the namespace has one vela-ts app)')
+    .option('-f, --file <file>', 'name the app by its file')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml']).default('table'))
+    .action(async (app: string | undefined, o: { file?: string; output: 'table' | 'json' | 'yaml' }) =>
+      run(async () =>
+        (await import('./commands/status.js')).status({ app, file: o.file, output: o.output, globals: globals() }, io),
+      )(),
+    );
+
+  const workflow = program.command('workflow').description('resume, suspend, terminate, restart or roll back a workflow');
+  const verbs = [
+    ['resume', 'approve a suspended workflow (or continue an interrupted one) and drive it on'],
+    ['suspend', 'suspend a running workflow'],
+    ['terminate', 'end the workflow where it stands'],
+    ['restart', 'run the workflow again from its first step'],
+    ['rollback', 'end the workflow and put traffic and replicas back on the stable revision'],
+  ] as const;
+  const addVerb = (parent: Command, verb: (typeof verbs)[number][0], description: string) =>
+    parent
+      .command(verb)
+      .description(description)
+      .argument('[app]', 'app name (optional when the namespace has one vela-ts app)')
+      .option('-f, --file <file>', 'name the app by its file')
+      .option('--yes', 'continue through every suspend step', false)
+      .option('--no-prompt', 'never ask at a suspend step')
+      .option('--timeout <duration>', 'how long a step may wait for readiness', '10m')
+      .action(async (app: string | undefined, o: { file?: string; yes: boolean; prompt: boolean; timeout: string }) =>
+        run(async () =>
+          (await import('./commands/workflow.js')).workflow(
+            { verb, app, file: o.file, yes: o.yes, noPrompt: !o.prompt, timeout: o.timeout, globals: globals() },
+            io,
+          ),
+        )(),
+      );
+  for (const [verb, description] of verbs) addVerb(workflow, verb, description);
+  addVerb(program, 'rollback', 'put traffic and replicas back on the revision that was stable before this rollout');
+
+  program
+    .command('diff')
+    .description('what `up` would change (server dry-run); exit 0 none, 1 some')
+    .argument('<file>', 'application file')
+    .action(async (file: string) =>
+      run(async () => (await import('./commands/diff.js')).diff({ file, globals: globals() }, io))(),
+    );
+
+  program
     .command('sandbox')
     .description('the embedded Kubernetes-compatible API server')
     .command('serve')

@@ -8,6 +8,7 @@ import type { RevisionHistory } from './revisions.js';
 import { canonical } from './stable.js';
 import { deployments } from './workload.js';
 
+export * from './labels.js';
 export { initialPlacement, settle, trait } from './placement.js';
 export type { Placement, ComponentPlacement } from './placement.js';
 export { resolveRevisions, revisionName, templateHash } from './revisions.js';

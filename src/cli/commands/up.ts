@@ -1,0 +1,28 @@
+import { up as runUp } from '../../engine/index.js';
+import type { IO } from '../io.js';
+import { loadAppFile, resolveNamespace } from '../load.js';
+import type { GlobalOptions } from '../main.js';
+import { canPrompt, settleOutcome } from '../outcome.js';
+import { openSession } from '../session.js';
+
+export interface UpOptions {
+  file: string;
+  yes: boolean;
+  noPrompt: boolean;
+  timeout?: string;
+  force: boolean;
+  globals: GlobalOptions;
+}
+
+export async function up(opts: UpOptions, io: IO): Promise<number> {
+  // The whole file is valid before anything talks to the cluster.
+  const parsed = await loadAppFile(opts.file);
+  const session = await openSession(opts.globals, io, { ...(opts.timeout ? { timeout: opts.timeout } : {}), force: opts.force });
+  try {
+    const namespace = resolveNamespace(parsed, opts.globals.namespace, session.cluster.defaultNamespace);
+    const outcome = await runUp(session.ctx, parsed.app, namespace);
+    return await settleOutcome(outcome, session, io, { yes: opts.yes, prompt: canPrompt(io, opts.noPrompt), namespaceFlag: namespace });
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,45 @@
+import { edit, pickApp, restart, resume, rollback as runRollback } from '../../engine/index.js';
+import type { IO } from '../io.js';
+import type { GlobalOptions } from '../main.js';
+import { canPrompt, settleOutcome } from '../outcome.js';
+import { openSession } from '../session.js';
+import { loadAppFile } from '../load.js';
+
+export type WorkflowVerb = 'resume' | 'suspend' | 'terminate' | 'restart' | 'rollback';
+
+export interface WorkflowOptions {
+  verb: WorkflowVerb;
+  app?: string;
+  file?: string;
+  yes: boolean;
+  noPrompt: boolean;
+  timeout?: string;
+  globals: GlobalOptions;
+}
+
+/** `workflow resume|suspend|terminate|restart|rollback [APP]` and `rollback [APP]`. */
+export async function workflow(opts: WorkflowOptions, io: IO): Promise<number> {
+  const named = opts.app ?? (opts.file ? (await loadAppFile(opts.file)).app.name : undefined);
+  const session = await openSession(opts.globals, io, opts.timeout ? { timeout: opts.timeout } : {});
+  try {
+    const ns = opts.globals.namespace ?? session.cluster.defaultNamespace;
+    const app = await pickApp(session.ctx, ns, named);
+    const gate = { yes: opts.yes, prompt: canPrompt(io, opts.noPrompt), namespaceFlag: ns };
+    switch (opts.verb) {
+      case 'resume':
+        return await settleOutcome(await resume(session.ctx, ns, app), session, io, gate);
+      case 'restart':
+        return await settleOutcome(await restart(session.ctx, ns, app), session, io, gate);
+      case 'rollback':
+        return await settleOutcome(await runRollback(session.ctx, ns, app), session, io, gate);
+      case 'suspend':
+      case 'terminate': {
+        const state = await edit(session.ctx, ns, app, opts.verb);
+        io.stdout.write(`${app}: workflow ${opts.verb === 'suspend' ? 'suspended' : 'terminated'} (${state.workflow.phase}).\n`);
+        return 0;
+      }
+    }
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,105 @@
+import os from 'node:os';
+import type { ClusterClient } from '../cluster/types.js';
+import { systemClock, type EngineContext, type Reporter } from '../engine/index.js';
+import { UsageError } from '../errors.js';
+import { parseDuration } from '../workflow/index.js';
+import type { IO } from './io.js';
+import { useColor } from './io.js';
+import type { GlobalOptions } from './main.js';
+
+export interface Session {
+  ctx: EngineContext;
+  cluster: ClusterClient;
+  close(): Promise<void>;
+}
+
+/** `10m`, `90s`, `1h`; a bare number is seconds (as kubectl's --timeout). */
+export function parseTimeout(text: string | undefined, fallbackMs: number): number {
+  if (text === undefined) return fallbackMs;
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const ms = parseDuration(text);
+  if (!/^(\d+(\.\d+)?(ms|h|m|s))+$/.test(text) || ms <= 0) throw new UsageError(`--timeout "${text}" is not a duration such as 90s, 10m or 1h`);
+  return ms;
+}
+
+/**
+ * Progress for a person on a terminal (ora spinner) or plain lines for a log. Everything goes to
+ * stderr, so stdout stays clean for results and `-o json`.
+ */
+async function reporter(io: IO, globals: GlobalOptions): Promise<Reporter> {
+  const tty = Boolean(io.stderr.isTTY) && useColor(io, !globals.color);
+  const line = (s: string) => io.stderr.write(`${s}\n`);
+  if (!tty) {
+    return {
+      step: (name, type) => line(`step ${name} (${type})`),
+      move: (note) => line(`  ${note}`),
+      waiting: (what) => line(`  ${what}`),
+      info: (s) => line(`  ${s}`),
+      done: () => undefined,
+    };
+  }
+  const { default: ora } = await import('ora');
+  const { default: chalk } = await import('chalk');
+  const spinner = ora({ stream: io.stderr });
+  return {
+    step: (name, type) => {
+      if (spinner.isSpinning) spinner.succeed();
+      line(chalk.bold(`step ${name}`) + chalk.dim(` (${type})`));
+    },
+    move: (note) => {
+      if (spinner.isSpinning) spinner.succeed();
+      spinner.start(note);
+    },
+    waiting: (what) => {
+      if (spinner.isSpinning) spinner.text = `${spinner.text.split(' — ')[0]} — ${what}`;
+      else spinner.start(what);
+    },
+    info: (s) => {
+      const spinning = spinner.isSpinning;
+      if (spinning) spinner.clear();
+      line(chalk.dim(`  ${s}`));
+      if (spinning) spinner.render();
+    },
+    done: () => {
+      if (spinner.isSpinning) spinner.succeed();
+    },
+  };
+}
+
+export async function openSession(globals: GlobalOptions, io: IO, opts: { timeout?: string; force?: boolean } = {}): Promise<Session> {
+  const timeoutMs = parseTimeout(opts.timeout, 10 * 60_000);
+  const { connect } = await import('../cluster/connect.js');
+  const readyDelay = io.env.VELA_TS_SANDBOX_READY_DELAY_MS;
+  const cluster = await connect({
+    ...(globals.kubeconfig ? { kubeconfig: globals.kubeconfig } : {}),
+    ...(globals.context ? { context: globals.context } : {}),
+    sandbox: globals.sandbox,
+    cwd: io.cwd,
+    env: io.env,
+    ...(readyDelay ? { sandboxOptions: { readyDelayMs: Number(readyDelay) } } : {}),
+  });
+  if (cluster.isSandbox && globals.sandbox) {
+    io.stderr.write(`Using the vela-ts sandbox at ${cluster.server}: a simulated cluster for rehearsals, not a real one (state in .vela-ts/)\n`);
+  }
+  const user = os.userInfo().username;
+  const hostname = os.hostname();
+  const ctx: EngineContext = {
+    cluster,
+    clock: systemClock,
+    report: await reporter(io, globals),
+    identity: `${user}@${hostname}/${process.pid}`,
+    hostname,
+    pid: process.pid,
+    timeoutMs,
+    force: opts.force ?? false,
+    isAlive: (pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch (err) {
+        return (err as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    },
+  };
+  return { ctx, cluster, close: () => cluster.close() };
+}

@@ -1,0 +1,32 @@
+import jsYaml from 'js-yaml';
+import type { StatusReport } from '../engine/index.js';
+
+/** The table `status` prints, and `up` shows at an approval gate. */
+export function statusTable(r: StatusReport): string {
+  const out: string[] = [];
+  out.push(`App:       ${r.name} (namespace ${r.namespace})${r.sandbox ? '  [sandbox: simulated cluster]' : ''}`);
+  out.push(`Workflow:  ${r.workflow.phase}${r.workflow.resumeAt ? ` (resumes by itself at ${r.workflow.resumeAt})` : ''}`);
+  if (r.workflow.message) out.push(`           ${r.workflow.message.split('\n').join('\n           ')}`);
+  out.push('');
+  out.push(row(['STEP', 'TYPE', 'PHASE', 'MESSAGE']));
+  for (const s of r.workflow.steps) out.push(row([s.name, s.type, s.phase, s.message ?? '']));
+  out.push('');
+  out.push(row(['COMPONENT', 'REVISION', 'READY', 'TRAFFIC']));
+  for (const c of r.components) {
+    for (const rev of c.revisions) {
+      const weight = c.traffic?.find((t) => t.revision === rev.name)?.weight;
+      const traffic = c.traffic ? `${weight ?? 0}%` : c.subsets ? 'service' : '';
+      out.push(row([c.name, rev.name, `${rev.readyReplicas}/${rev.replicas}`, traffic]));
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function row(cells: string[]): string {
+  const widths = [18, 20, 12, 10];
+  return cells.map((c, i) => (i < cells.length - 1 ? c.padEnd(widths[i] ?? 12) : c)).join(' ').trimEnd();
+}
+
+export function statusYaml(r: StatusReport): string {
+  return jsYaml.dump(r, { noRefs: true, lineWidth: -1 });
+}
