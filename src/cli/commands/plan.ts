@@ -20,6 +20,13 @@ const EPOCH = '1970-01-01T00:00:00.000Z';
  * Simulates FILE's workflow offline with the same workflow core `up` runs. With --from, it starts
  * where PREVIOUS left the cluster after its own workflow completed. Exit 1 when a step would fail.
  */
+function gate(s: SimulatedStep): string {
+  const spec = s.state.app.workflow?.[s.index];
+  const duration = spec?.type === 'suspend' ? spec.properties.duration : undefined;
+  const what = duration ? `pauses for ${duration} (or until resumed)` : 'waits for approval';
+  return s.message ? `${what}: ${s.message}` : what;
+}
+
 export async function plan(opts: PlanOptions, io: IO): Promise<number> {
   const parsed = await loadAppFile(opts.file);
   const previousFile = opts.from ? await loadAppFile(opts.from) : undefined;
@@ -50,7 +57,7 @@ export async function plan(opts: PlanOptions, io: IO): Promise<number> {
   } else {
     io.stdout.write(`Plan for ${parsed.app.name} in namespace ${namespace}${opts.from ? `, after ${opts.from}` : ', as a first deploy'}\n`);
     steps.forEach((s, i) => {
-      const verdict = s.phase === 'failed' ? `FAILS: ${s.message ?? ''}` : s.phase === 'suspended' ? 'waits for approval' : 'done';
+      const verdict = s.phase === 'failed' ? `FAILS: ${s.message ?? ''}` : s.phase === 'suspended' ? gate(s) : 'done';
       io.stdout.write(`\n${i + 1}. ${s.name} (${s.type}) ${verdict}\n`);
       for (const move of s.moves) io.stdout.write(`   - ${move}\n`);
       for (const line of describePlacement(s.state)) io.stdout.write(`   ${line}\n`);
