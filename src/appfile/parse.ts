@@ -10,6 +10,8 @@
  * - metadata fields the API server fills in (uid, resourceVersion, creationTimestamp, ...) and the
  *   top-level `status` are ignored, so `kubectl get app -o yaml` output can be fed back in. Any
  *   other unknown field is an error.
+ * - YAML 1.1, as kubectl and KubeVela read it (sigs.k8s.io/yaml): `defaultMode: 0644` is octal,
+ *   and `yes`/`no`/`on`/`off` are booleans (so `value: yes` must be quoted to be a string).
  * - An explicit null (`properties:` with nothing under it) reads as "not set".
  * - Nothing is defaulted here; the compiler owns defaults.
  */
@@ -84,6 +86,7 @@ const SERVER_METADATA = [
 export function parseApplication(text: string, file: string): ParsedFile {
   const lc = new LineCounter();
   const docs = parseAllDocuments(text, {
+    version: '1.1',
     lineCounter: lc,
     uniqueKeys: true,
     prettyErrors: false,

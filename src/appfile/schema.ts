@@ -286,18 +286,20 @@ const rollout = refine(
     const sizes = batches.map((b) => resolveBatch(b.replicas, p.targetSize));
     const beforeLast = sizes.slice(0, -1).reduce((a, b) => a + b, 0);
     const total = beforeLast + (sizes[sizes.length - 1] ?? 0);
-    const shown = batches
-      .map((b, i) => (typeof b.replicas === 'number' ? String(b.replicas) : `${b.replicas}=${sizes[i]}`))
-      .join(' + ');
+    const shown = (upTo: number) =>
+      batches
+        .slice(0, upTo)
+        .map((b, i) => (typeof b.replicas === 'number' ? String(b.replicas) : `${b.replicas}=${sizes[i]}`))
+        .join(' + ');
     if (batches.length > 1 && beforeLast >= p.targetSize) {
       report(
         '.rolloutBatches',
-        `the batches before the last add up to ${beforeLast} (${shown}), which leaves nothing for the last batch: they must add up to less than targetSize ${p.targetSize}`,
+        `the batches before the last add up to ${beforeLast} (${shown(batches.length - 1)}), which leaves nothing for the last batch: they must add up to less than targetSize ${p.targetSize}`,
       );
     } else if (batches.every((b) => typeof b.replicas === 'number') && total !== p.targetSize) {
       report(
         '.rolloutBatches',
-        `the batches add up to ${total} (${shown}) but targetSize is ${p.targetSize}; whole-number batches must add up to exactly targetSize`,
+        `the batches add up to ${total} (${shown(batches.length)}) but targetSize is ${p.targetSize}; whole-number batches must add up to exactly targetSize`,
       );
     }
   },

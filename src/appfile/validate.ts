@@ -402,7 +402,7 @@ export function object<S extends Shape>(shape: S, opts: ObjectOptions = {}): Obj
           }
           continue;
         }
-        seen.set(e.key, e.cur.pos);
+        seen.set(e.key, e.keyPos);
         const v: unknown = field.schema.check(e.cur, ctx);
         if (v === undefined) ok = false;
         else out[e.key] = v;
