@@ -136,7 +136,8 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .option('--audit-log <file>', 'one JSON line per request')
     .option('--fail-rate <r>', 'share of requests answered with a random retryable error (0..1)', '0')
     .action(async (opts: Record<string, string | undefined>) =>
-      run(async () => (await import('./commands/sandbox.js')).serve(opts, io))(),
+      // The program's global --kubeconfig also claims the flag after `sandbox serve`; take it from there.
+      run(async () => (await import('./commands/sandbox.js')).serve({ ...opts, kubeconfig: opts.kubeconfig ?? globals().kubeconfig }, io))(),
     );
 
   return program;

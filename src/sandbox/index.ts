@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import { Api } from './api.js';
+import { Controller } from './controller.js';
+import { crdObjects } from './discovery.js';
+import { loadState, saveState, type SandboxState } from './persistence.js';
+import { Registry, resourceKey } from './registry.js';
+import { SandboxServer } from './server.js';
+import { Store } from './store.js';
+import { generateTls, type TlsMaterial } from './tls.js';
+import { realClock, rfc3339, type Clock, type KObject } from './util.js';
+
+export interface SandboxOptions {
+  /** Port on 127.0.0.1; 0 (the default) picks a free one. */
+  port?: number;
+  /** Load objects from and save them to this file (on close, and shortly after each change). */
+  statePath?: string;
+  /** Milliseconds from a Pod's creation until it is Ready (default 1000). */
+  readyDelayMs?: number;
+  /** Append one JSON line per request: time, method, path (with query), code, userAgent. */
+  auditLogPath?: string;
+  /** Share (0..1) of resource requests answered 500/503/429/409; open watches are cut at that rate per second. */
+  failRate?: number;
+  /** Write the kubeconfig here once the server is listening. */
+  kubeconfigPath?: string;
+  /** Test hooks: the clock the controller and watch timeouts run on, and the randomness of --fail-rate. */
+  clock?: Clock;
+  random?: () => number;
+}
+
+export interface Sandbox {
+  /** `https://127.0.0.1:<port>` */
+  url: string;
+  port: number;
+  caPem: string;
+  token: string;
+  /** A kubeconfig (YAML) with the CA data, server, token and context namespace `default`. */
+  kubeconfig: string;
+  /** Ends open watches, stops the controller, closes the server and saves state. */
+  close(): Promise<void>;
+  /** Test hook: forget the watch history, so watching from any earlier resourceVersion gets 410 Expired. */
+  expireWatchHistory(): void;
+}
+
+export const SANDBOX_BANNER =
+  'vela-ts sandbox: an emulated Kubernetes API for demos and tests. It is not a cluster: no containers run, pods are simulated.';
+
+const CONTEXT = 'vela-ts-sandbox';
+
+export function kubeconfigYaml(url: string, caPem: string, token: string): string {
+  return yaml.dump(
+    {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: CONTEXT, cluster: { server: url, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } }],
+      contexts: [{ name: CONTEXT, context: { cluster: CONTEXT, user: CONTEXT, namespace: 'default' } }],
+      'current-context': CONTEXT,
+      users: [{ name: CONTEXT, user: { token } }],
+      preferences: {},
+    },
+    { lineWidth: -1 },
+  );
+}
+
+export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  const clock = opts.clock ?? realClock;
+  const registry = new Registry();
+  const prior = opts.statePath ? loadState(opts.statePath) : undefined;
+  const tls: TlsMaterial = prior?.tls ?? generateTls(new Date(clock.now()));
+  const token = prior?.token ?? randomBytes(24).toString('base64url');
+  const store = new Store(prior?.resourceVersion ?? 1);
+  for (const { resource, object } of prior?.objects ?? []) store.restore(resource, object);
+  const crdType = registry.byKind('apiextensions.k8s.io', 'CustomResourceDefinition')!;
+  for (const crd of crdObjects(registry, rfc3339(clock.now()))) store.restore(resourceKey(crdType), crd as KObject);
+
+  const allocations = { ...(prior?.allocations ?? { clusterIP: 10, nodePort: 30000 }) };
+  const api = new Api(store, registry, clock, {
+    clusterIP: () => {
+      const n = allocations.clusterIP++;
+      return `10.96.${Math.floor(n / 254) % 256}.${(n % 254) + 1}`;
+    },
+    nodePort: () => 30000 + (allocations.nodePort++ % 2768),
+  });
+
+  if (!prior) {
+    const ns = registry.byKind('', 'Namespace')!;
+    for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+      api.systemWrite(ns, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, 'kube-apiserver');
+    }
+  }
+
+  const snapshot = (): SandboxState => ({
+    kind: 'VelaTsSandboxState',
+    version: 1,
+    resourceVersion: store.resourceVersion,
+    token,
+    tls,
+    allocations,
+    objects: store.dump().filter((o) => o.resource !== resourceKey(crdType)),
+  });
+  let saveTimer: NodeJS.Timeout | undefined;
+  const save = () => {
+    if (saveTimer) clearTimeout(saveTimer);
+    saveTimer = undefined;
+    if (opts.statePath) saveState(opts.statePath, snapshot());
+  };
+  const unsubscribeSave = opts.statePath
+    ? store.subscribe(() => {
+        // Save shortly after changes too, so a killed `sandbox serve` loses at most a moment.
+        if (!saveTimer) {
+          saveTimer = setTimeout(save, 200);
+          saveTimer.unref();
+        }
+      })
+    : () => undefined;
+
+  const controller = new Controller(api, registry, clock, opts.readyDelayMs ?? 1000);
+  let port = 0;
+  const srv = new SandboxServer({
+    api,
+    registry,
+    token,
+    clock,
+    auditLogPath: opts.auditLogPath,
+    failRate: opts.failRate ?? 0,
+    random: opts.random ?? Math.random,
+    address: () => `127.0.0.1:${port}`,
+  });
+  const server = https.createServer({ key: tls.key, cert: tls.cert }, srv.handle);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  controller.start();
+  if (opts.statePath) save();
+
+  const url = `https://127.0.0.1:${port}`;
+  const kubeconfig = kubeconfigYaml(url, tls.caCert, token);
+  if (opts.kubeconfigPath) {
+    mkdirSync(path.dirname(path.resolve(opts.kubeconfigPath)), { recursive: true });
+    writeFileSync(opts.kubeconfigPath, kubeconfig, { mode: 0o600 });
+  }
+
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    caPem: tls.caCert,
+    token,
+    kubeconfig,
+    expireWatchHistory: () => store.compact(),
+    close: () =>
+      (closed ??= (async () => {
+        srv.closeWatches();
+        controller.stop();
+        unsubscribeSave();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        save();
+      })()),
+  };
+}

@@ -1,0 +1,186 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import { schemasDir } from './paths.js';
+import type { Obj } from './util.js';
+
+/** Where a kind's schema lives: a named component of the Kubernetes documents, or an inline CRD schema. */
+export type SchemaSource = { type: 'component'; name: string } | { type: 'inline'; schema: Obj } | { type: 'none' };
+
+export interface ResourceType {
+  group: string;
+  /** Served versions, preferred first. Objects are stored once and shown at the version asked for. */
+  versions: string[];
+  plural: string;
+  singular: string;
+  kind: string;
+  listKind: string;
+  namespaced: boolean;
+  shortNames: string[];
+  categories: string[];
+  verbs: string[];
+  status: boolean;
+  scale: boolean;
+  /** Custom resources: strategic merge is a 415, list items keep apiVersion/kind, every object has a generation. */
+  custom: boolean;
+  /** metadata.generation is kept (Deployments and custom resources; not Services, ConfigMaps, Pods in 1.32). */
+  generation: boolean;
+  schema: SchemaSource;
+  /** Printer columns for Table output (CRDs' additionalPrinterColumns). */
+  printerColumns?: Array<{ name: string; type: string; jsonPath: string; description?: string }>;
+}
+
+const RW = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+const RO = ['get', 'list', 'watch'];
+
+function builtin(p: Partial<ResourceType> & Pick<ResourceType, 'group' | 'plural' | 'singular' | 'kind'>): ResourceType {
+  const versions = p.versions ?? ['v1'];
+  return {
+    versions,
+    listKind: `${p.kind}List`,
+    namespaced: true,
+    shortNames: [],
+    categories: [],
+    verbs: RW,
+    status: false,
+    scale: false,
+    custom: false,
+    generation: false,
+    schema: { type: 'component', name: `io.k8s.api.${p.group === '' ? 'core' : p.group}.v1.${p.kind}` },
+    ...p,
+  };
+}
+
+export function apiVersionOf(rt: ResourceType, version: string): string {
+  return rt.group ? `${rt.group}/${version}` : version;
+}
+
+export function storageVersion(rt: ResourceType): string {
+  return rt.versions[0]!;
+}
+
+/** A hand-written schema in OpenAPI form for Lease: coordination.k8s.io is not among the saved documents. */
+const LEASE_SCHEMA: Obj = {
+  type: 'object',
+  properties: {
+    apiVersion: { type: 'string' },
+    kind: { type: 'string' },
+    metadata: { $ref: 'https://sandbox.vela-ts.invalid/k8s#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' },
+    spec: {
+      type: 'object',
+      properties: {
+        acquireTime: { type: 'string', format: 'date-time' },
+        holderIdentity: { type: 'string' },
+        leaseDurationSeconds: { type: 'integer', format: 'int32' },
+        leaseTransitions: { type: 'integer', format: 'int32' },
+        preferredHolder: { type: 'string' },
+        renewTime: { type: 'string', format: 'date-time' },
+        strategy: { type: 'string' },
+      },
+    },
+  },
+};
+
+export class Registry {
+  readonly types: ResourceType[];
+  readonly crds: Obj[];
+
+  constructor() {
+    this.crds = loadIstioCrds();
+    this.types = [
+      builtin({ group: '', plural: 'namespaces', singular: 'namespace', kind: 'Namespace', namespaced: false, shortNames: ['ns'], status: true }),
+      builtin({ group: '', plural: 'configmaps', singular: 'configmap', kind: 'ConfigMap', shortNames: ['cm'] }),
+      builtin({ group: '', plural: 'secrets', singular: 'secret', kind: 'Secret' }),
+      builtin({ group: '', plural: 'services', singular: 'service', kind: 'Service', shortNames: ['svc'], categories: ['all'], status: true }),
+      builtin({ group: '', plural: 'pods', singular: 'pod', kind: 'Pod', shortNames: ['po'], categories: ['all'], status: true }),
+      builtin({ group: 'apps', plural: 'deployments', singular: 'deployment', kind: 'Deployment', shortNames: ['deploy'], categories: ['all'], status: true, scale: true, generation: true }),
+      builtin({ group: 'apps', plural: 'controllerrevisions', singular: 'controllerrevision', kind: 'ControllerRevision' }),
+      builtin({ group: 'coordination.k8s.io', plural: 'leases', singular: 'lease', kind: 'Lease', schema: { type: 'inline', schema: LEASE_SCHEMA } }),
+      builtin({
+        group: 'apiextensions.k8s.io',
+        plural: 'customresourcedefinitions',
+        singular: 'customresourcedefinition',
+        kind: 'CustomResourceDefinition',
+        namespaced: false,
+        shortNames: ['crd', 'crds'],
+        categories: ['api-extensions'],
+        verbs: RO,
+        status: true,
+        schema: { type: 'none' },
+      }),
+      ...this.crds.map(crdType),
+    ];
+  }
+
+  byPath(group: string, version: string, plural: string): ResourceType | undefined {
+    return this.types.find((t) => t.group === group && t.plural === plural && t.versions.includes(version));
+  }
+
+  byKind(group: string, kind: string): ResourceType | undefined {
+    return this.types.find((t) => t.group === group && t.kind === kind);
+  }
+
+  /** Group name -> versions, in the order discovery lists them (core first, then by registration). */
+  groups(): Array<{ group: string; versions: string[] }> {
+    const out: Array<{ group: string; versions: string[] }> = [];
+    for (const t of this.types) {
+      const g = out.find((x) => x.group === t.group);
+      if (!g) out.push({ group: t.group, versions: [...t.versions] });
+      else for (const v of t.versions) if (!g.versions.includes(v)) g.versions.push(v);
+    }
+    return out;
+  }
+
+  inGroupVersion(group: string, version: string): ResourceType[] {
+    return this.types.filter((t) => t.group === group && t.versions.includes(version));
+  }
+}
+
+/** Key for storage: `deployments.apps`, `services`. */
+export function resourceKey(rt: ResourceType): string {
+  return rt.group ? `${rt.plural}.${rt.group}` : rt.plural;
+}
+
+function loadIstioCrds(): Obj[] {
+  const file = path.join(schemasDir(), 'istio-1.29.6', 'networking.istio.io-crds.yaml');
+  return yaml.loadAll(readFileSync(file, 'utf8')).filter((d): d is Obj => typeof d === 'object' && d !== null);
+}
+
+interface CrdSpec {
+  group: string;
+  scope: string;
+  names: { plural: string; singular: string; kind: string; listKind: string; shortNames?: string[]; categories?: string[] };
+  versions: Array<{
+    name: string;
+    served: boolean;
+    storage: boolean;
+    schema: { openAPIV3Schema: Obj };
+    subresources?: { status?: Obj; scale?: Obj };
+    additionalPrinterColumns?: Array<{ name: string; type: string; jsonPath: string; description?: string }>;
+  }>;
+}
+
+function crdType(crd: Obj): ResourceType {
+  const spec = crd.spec as CrdSpec;
+  // Storage version first so it is also the preferred version, as the apiserver does for CRDs.
+  const versions = [...spec.versions].filter((v) => v.served).sort((a, b) => Number(b.storage) - Number(a.storage));
+  const storage = versions[0]!;
+  return {
+    group: spec.group,
+    versions: versions.map((v) => v.name),
+    plural: spec.names.plural,
+    singular: spec.names.singular,
+    kind: spec.names.kind,
+    listKind: spec.names.listKind,
+    namespaced: spec.scope === 'Namespaced',
+    shortNames: spec.names.shortNames ?? [],
+    categories: spec.names.categories ?? [],
+    verbs: RW,
+    status: Boolean(storage.subresources?.status),
+    scale: false,
+    custom: true,
+    generation: true,
+    schema: { type: 'inline', schema: storage.schema.openAPIV3Schema },
+    printerColumns: storage.additionalPrinterColumns,
+  };
+}

@@ -1,0 +1,351 @@
+import { appendFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import yaml from 'js-yaml';
+import { type Api, type Target } from './api.js';
+import {
+  AGGREGATED_V2,
+  AGGREGATED_V2BETA1,
+  aggregated,
+  apiGroupDoc,
+  apiGroupList,
+  apiVersions,
+  negotiateDiscovery,
+  openApiRoot,
+  resourceList,
+  VERSION_INFO,
+} from './discovery.js';
+import { badRequest, methodNotAllowed, pathNotFound, StatusError, unauthorized } from './errors.js';
+import { resourceKey, type Registry } from './registry.js';
+import { openApiDocs } from './schema.js';
+import { parseFieldSelector, parseLabelSelector } from './selectors.js';
+import type { StoreEvent } from './store.js';
+import type { Clock, KObject, Obj } from './util.js';
+
+const MAX_BODY = 3 * 1024 * 1024;
+
+export interface ServerOptions {
+  api: Api;
+  registry: Registry;
+  token: string;
+  clock: Clock;
+  auditLogPath?: string;
+  failRate: number;
+  random: () => number;
+  /** host:port, for APIVersions.serverAddressByClientCIDRs. */
+  address: () => string;
+}
+
+interface OpenWatch {
+  end(): void;
+}
+
+/** Query flags decode like apimachinery's Convert_Slice_string_To_bool: only "", "0" and "false" are false. */
+function truthy(v: string | null): boolean {
+  return v !== null && v !== '' && !/^(0|false)$/i.test(v);
+}
+
+/**
+ * HTTP routing for the sandbox: authentication, the audit log, injected failures, discovery,
+ * OpenAPI, and the resource endpoints (with watch streaming). Semantics live in api.ts.
+ */
+export class SandboxServer {
+  readonly watches = new Set<OpenWatch>();
+  private watchCutTimer?: unknown;
+
+  constructor(private readonly o: ServerOptions) {
+    if (o.failRate > 0) this.scheduleWatchCuts();
+  }
+
+  /** Ends every open watch stream cleanly (clients see the stream close and re-watch). */
+  closeWatches(): void {
+    for (const w of [...this.watches]) w.end();
+    if (this.watchCutTimer !== undefined) this.o.clock.clearTimeout(this.watchCutTimer);
+    this.watchCutTimer = undefined;
+  }
+
+  private scheduleWatchCuts(): void {
+    // --fail-rate also cuts open watches: each second, each watch is cut with that probability.
+    this.watchCutTimer = this.o.clock.setTimeout(() => {
+      for (const w of [...this.watches]) if (this.o.random() < this.o.failRate) w.end();
+      this.scheduleWatchCuts();
+    }, 1000);
+  }
+
+  handle = (req: IncomingMessage, res: ServerResponse): void => {
+    let logged = false;
+    const url = new URL(req.url ?? '/', 'https://sandbox.invalid');
+    const audit = (code: number) => {
+      if (logged || !this.o.auditLogPath) return;
+      logged = true;
+      const entry: Obj = {
+        time: new Date(this.o.clock.now()).toISOString(),
+        method: req.method,
+        path: req.url,
+        code,
+        userAgent: req.headers['user-agent'] ?? '',
+      };
+      if (req.headers['content-type']) entry.contentType = req.headers['content-type'];
+      if (truthy(url.searchParams.get('watch'))) entry.watch = true;
+      appendFileSync(this.o.auditLogPath, `${JSON.stringify(entry)}\n`);
+    };
+    res.once('close', () => audit(res.statusCode));
+    const send = (code: number, body: Obj | string, headers: Record<string, string | string[]> = {}) => {
+      audit(code);
+      const text = typeof body === 'string' ? body : JSON.stringify(body);
+      const type = typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json';
+      // client-node cannot parse a response without a Content-Type, errors included.
+      res.writeHead(code, { 'Content-Type': type, 'Cache-Control': 'no-cache, private', ...headers });
+      res.end(text);
+    };
+    const fail = (e: unknown) => {
+      const err = e instanceof StatusError ? e : new StatusError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`, {});
+      send(err.code, err.toStatus(), err.headers);
+    };
+
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooBig = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) tooBig = true;
+      else chunks.push(c);
+    });
+    req.on('end', () => {
+      try {
+        if (tooBig) throw new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${MAX_BODY}`);
+        this.route(req, res, url, Buffer.concat(chunks), send, audit);
+      } catch (e) {
+        fail(e);
+      }
+    });
+  };
+
+  private route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    body: Buffer,
+    send: (code: number, body: Obj | string, headers?: Record<string, string | string[]>) => void,
+    audit: (code: number) => void,
+  ): void {
+    const method = req.method ?? 'GET';
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+
+    // Public info, like the apiserver's system:public-info-viewer: no token needed.
+    if (path === '/version' && method === 'GET') return send(200, VERSION_INFO);
+    if (['/healthz', '/livez', '/readyz'].includes(path)) return send(200, 'ok');
+
+    const auth = req.headers.authorization ?? '';
+    if (auth !== `Bearer ${this.o.token}`) throw unauthorized();
+
+    const segs = path.split('/').filter(Boolean).map(decodeURIComponent);
+    const isResource =
+      (segs[0] === 'api' && segs.length > 2) || (segs[0] === 'apis' && segs.length > 3);
+    // Injected failures hit resource requests only: discovery and OpenAPI stay reliable, since
+    // kubectl cannot retry them and they are not what a rollout's retry logic needs to rehearse.
+    if (isResource && this.o.failRate > 0 && this.o.random() < this.o.failRate) throw this.injected(method);
+
+    if (path === '/api' && method === 'GET') return this.discovery(req, send, true);
+    if (path === '/apis' && method === 'GET') return this.discovery(req, send, false);
+    if (segs[0] === 'openapi') return this.openapi(segs, send);
+    if (segs[0] === 'api' && segs.length === 2 && segs[1] === 'v1' && method === 'GET') return send(200, resourceList(this.o.registry, '', 'v1'));
+    if (segs[0] === 'apis' && segs.length === 2 && method === 'GET') {
+      const g = apiGroupDoc(this.o.registry, segs[1]!);
+      if (!g) throw pathNotFound();
+      return send(200, g);
+    }
+    if (segs[0] === 'apis' && segs.length === 3 && method === 'GET') {
+      if (!this.o.registry.inGroupVersion(segs[1]!, segs[2]!).length) throw pathNotFound();
+      return send(200, resourceList(this.o.registry, segs[1]!, segs[2]!));
+    }
+    if (!isResource) throw pathNotFound();
+
+    const [group, version, rest] = segs[0] === 'api' ? ['', segs[1]!, segs.slice(2)] : [segs[1]!, segs[2]!, segs.slice(3)];
+    let watch = truthy(url.searchParams.get('watch'));
+    if (rest[0] === 'watch') {
+      watch = true;
+      rest.shift();
+    }
+    let namespace: string | undefined;
+    let plural: string;
+    let name: string | undefined;
+    let sub: string | undefined;
+    const nsSub = rest.length === 3 && rest[0] === 'namespaces' && ['status', 'finalize'].includes(rest[2]!);
+    if (rest[0] === 'namespaces' && rest.length >= 3 && !nsSub) {
+      if (rest.length > 5) throw pathNotFound();
+      [namespace, plural, name, sub] = [rest[1]!, rest[2]!, rest[3], rest[4]];
+    } else {
+      if (rest.length > 3) throw pathNotFound();
+      [plural, name, sub] = [rest[0]!, rest[1], rest[2]];
+    }
+    const rt = this.o.registry.byPath(group, version, plural);
+    if (!rt) throw pathNotFound();
+    if (rt.namespaced && name !== undefined && namespace === undefined) throw pathNotFound();
+    if (!rt.namespaced && namespace !== undefined) throw pathNotFound();
+    if (sub !== undefined && !((sub === 'status' && rt.status) || (sub === 'scale' && rt.scale))) throw pathNotFound();
+
+    const t: Target = {
+      rt,
+      version,
+      namespace,
+      name,
+      subresource: sub as Target['subresource'],
+      query: url.searchParams,
+      userAgent: String(req.headers['user-agent'] ?? ''),
+    };
+    const api = this.o.api;
+    const reply = (r: { code: number; body: Obj; warnings?: string[] }) =>
+      send(r.code, r.body, r.warnings?.length ? { Warning: r.warnings.map((w) => `299 - ${JSON.stringify(w)}`) } : {});
+
+    switch (method) {
+      case 'GET':
+        if (name !== undefined) return reply(api.get(t));
+        if (watch) return this.watch(t, res, audit);
+        return reply(api.list(t));
+      case 'POST':
+        if (name !== undefined || (rt.namespaced && namespace === undefined)) throw methodNotAllowed();
+        return reply(api.create(t, decodeBody(req, body)));
+      case 'PUT':
+        if (name === undefined) throw methodNotAllowed();
+        return reply(api.replace(t, decodeBody(req, body)));
+      case 'PATCH':
+        if (name === undefined) throw methodNotAllowed();
+        return reply(api.patch(t, String(req.headers['content-type'] ?? ''), body));
+      case 'DELETE':
+        if (name === undefined) return reply(api.deleteCollection(t));
+        return reply(api.delete(t, body.length ? decodeBody(req, body) : undefined));
+      default:
+        throw methodNotAllowed();
+    }
+  }
+
+  private injected(method: string): StatusError {
+    const choices = method === 'GET' ? [500, 503, 429] : [500, 503, 429, 409];
+    const code = choices[Math.floor(this.o.random() * choices.length) % choices.length]!;
+    switch (code) {
+      case 429:
+        return new StatusError(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds: 1 }, { 'Retry-After': '1' });
+      case 503:
+        return new StatusError(503, 'ServiceUnavailable', 'sandbox: injected failure (--fail-rate): the server is currently unable to handle the request', {});
+      case 409:
+        return new StatusError(409, 'Conflict', 'Operation cannot be fulfilled: sandbox: injected conflict (--fail-rate); please apply your changes to the latest version and try again', {});
+      default:
+        return new StatusError(500, 'InternalError', 'Internal error occurred: sandbox: injected failure (--fail-rate)', { causes: [{ message: 'sandbox: injected failure (--fail-rate)' }] });
+    }
+  }
+
+  private discovery(req: IncomingMessage, send: (code: number, body: Obj, headers?: Record<string, string>) => void, core: boolean): void {
+    const fmt = negotiateDiscovery(req.headers.accept);
+    // Vary: Accept, so caches keep the two formats apart (the apiserver sets it too).
+    if (fmt === 'v2' || fmt === 'v2beta1') {
+      return send(200, aggregated(this.o.registry, core, fmt), { 'Content-Type': fmt === 'v2' ? AGGREGATED_V2 : AGGREGATED_V2BETA1, Vary: 'Accept' });
+    }
+    return send(200, core ? apiVersions(this.o.address()) : apiGroupList(this.o.registry), { Vary: 'Accept' });
+  }
+
+  private openapi(segs: string[], send: (code: number, body: Obj | string, headers?: Record<string, string>) => void): void {
+    if (segs[1] !== 'v3') throw pathNotFound();
+    if (segs.length === 2) return send(200, openApiRoot());
+    const gv = segs.slice(2).join('/');
+    const doc = openApiDocs().find((d) => d.gv === gv);
+    if (!doc) throw pathNotFound();
+    send(200, doc.bytes.toString('utf8'), { 'Content-Type': 'application/json' });
+  }
+
+  private watch(t: Target, res: ServerResponse, audit: (code: number) => void): void {
+    const api = this.o.api;
+    const labels = parseLabelSelector(t.query.get('labelSelector') ?? undefined);
+    const fields = parseFieldSelector(t.query.get('fieldSelector') ?? undefined, t.rt.plural);
+    const matches = (o: KObject | undefined) =>
+      !!o && (!t.rt.namespaced || t.namespace === undefined || o.metadata.namespace === t.namespace) && labels(o.metadata.labels) && fields(o);
+    const bookmarks = truthy(t.query.get('allowWatchBookmarks'));
+    const key = resourceKey(t.rt);
+    const rvParam = t.query.get('resourceVersion') ?? '';
+    const sendInitial = t.query.get('sendInitialEvents') === 'true';
+
+    let backlog: StoreEvent[] | undefined;
+    if (rvParam !== '' && rvParam !== '0' && !sendInitial) {
+      const n = Number(rvParam);
+      if (!Number.isFinite(n)) throw badRequest(`invalid resource version: ${rvParam}`);
+      backlog = api.store.since(key, n);
+    }
+
+    audit(200);
+    // JSON watch streams are plain application/json, one event per line (no ;stream=watch suffix).
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    const write = (type: string, object: Obj) => res.write(`${JSON.stringify({ type, object })}\n`);
+    const show = (o: KObject) => api.present(t.rt, o, t.version);
+    const bookmark = (extra: Obj = {}) =>
+      write('BOOKMARK', {
+        kind: t.rt.kind,
+        apiVersion: `${t.rt.group ? `${t.rt.group}/` : ''}${t.version}`,
+        metadata: { resourceVersion: String(api.store.resourceVersion), creationTimestamp: null, ...extra },
+      });
+
+    if (rvParam !== '' && rvParam !== '0' && !sendInitial && !backlog) {
+      write('ERROR', {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: `too old resource version: ${rvParam} (${api.store.oldestWatchableRv + 1})`,
+        reason: 'Expired',
+        code: 410,
+      });
+      res.end();
+      return;
+    }
+
+    const deliver = (ev: StoreEvent) => {
+      if (ev.resource !== key) return;
+      const now = matches(ev.object);
+      const before = matches(ev.old);
+      if (ev.type === 'ADDED' && now) write('ADDED', show(ev.object));
+      else if (ev.type === 'DELETED' && (before || now)) write('DELETED', show(ev.object));
+      else if (ev.type === 'MODIFIED') {
+        // With selectors, an object entering the selection is ADDED and one leaving it DELETED.
+        if (now && before) write('MODIFIED', show(ev.object));
+        else if (now) write('ADDED', show(ev.object));
+        else if (before) write('DELETED', show(ev.object));
+      }
+    };
+
+    if (backlog) for (const ev of backlog) deliver(ev);
+    else {
+      for (const o of api.store.list(t.rt, t.rt.namespaced ? t.namespace : undefined)) if (matches(o)) write('ADDED', show(o));
+      if (sendInitial && bookmarks) bookmark({ annotations: { 'k8s.io/initial-events-end': 'true' } });
+    }
+    const unsubscribe = api.store.subscribe(deliver);
+
+    let timer: unknown;
+    const w: OpenWatch = {
+      end: () => {
+        if (!this.watches.delete(w)) return;
+        unsubscribe();
+        if (timer !== undefined) this.o.clock.clearTimeout(timer);
+        res.end();
+      },
+    };
+    this.watches.add(w);
+    res.once('close', () => w.end());
+    const timeout = Number(t.query.get('timeoutSeconds') ?? 0);
+    // Without timeoutSeconds the apiserver picks 30-60 minutes; the sandbox keeps it open until close().
+    if (timeout > 0) {
+      timer = this.o.clock.setTimeout(() => {
+        if (bookmarks) bookmark();
+        w.end();
+      }, timeout * 1000);
+    }
+  }
+}
+
+function decodeBody(req: IncomingMessage, body: Buffer): unknown {
+  const text = body.toString('utf8');
+  const type = String(req.headers['content-type'] ?? '');
+  try {
+    if (/yaml/i.test(type)) return yaml.load(text);
+    return JSON.parse(text);
+  } catch (e) {
+    throw badRequest(`couldn't get version/kind; json parse error: ${(e as Error).message}`);
+  }
+}
