@@ -1,0 +1,124 @@
+import path from 'node:path';
+import { kubevelaExamples } from '../helpers/cli.js';
+import { SandboxCluster } from '../helpers/sandbox-cluster.js';
+
+const first = path.join(kubevelaExamples, 'first-deploy.yaml');
+const rollout = path.join(kubevelaExamples, 'rollout-v2.yaml');
+const rollbackFile = path.join(kubevelaExamples, 'rollback.yaml');
+
+interface StatusJson {
+  name: string;
+  namespace: string;
+  workflow: { phase: string; steps: { name: string; type: string; phase: string }[] };
+}
+
+async function phase(c: SandboxCluster): Promise<StatusJson> {
+  const res = await c.vela(['status', 'book-info', '-o', 'json']);
+  expect(res.stderr).toBe('');
+  return JSON.parse(res.stdout) as StatusJson;
+}
+
+/** First deploy, then the rollout up to its approval gate: the state every scenario starts from. */
+async function toApprovalGate(c: SandboxCluster): Promise<void> {
+  const a = await c.vela(['up', first]);
+  expect(a.code).toBe(0);
+  const b = await c.vela(['up', rollout]);
+  expect(b.code).toBe(0);
+}
+
+describe('the seed walkthrough against the sandbox, through the built binary and the real client', () => {
+  let c: SandboxCluster;
+  beforeEach(async () => {
+    c = await new SandboxCluster().start();
+  });
+  afterEach(() => c.stop());
+
+  it('GIVEN first-deploy WHEN up THEN reviews-v1 is 2/2 ready and the workflow succeeded', async () => {
+    const res = await c.vela(['up', first]);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('book-info: workflow succeeded.');
+    expect(await c.deployments()).toEqual({ details: '1/1', productpage: '1/1', ratings: '1/1', 'reviews-v1': '2/2' });
+    expect(await c.subsets('reviews')).toEqual(['reviews-v1']);
+    expect((await phase(c)).workflow.phase).toBe('succeeded');
+  });
+
+  it('GIVEN rollout-v2 without a terminal THEN exit 0, suspended, 1+1 ready, 90/10 and two subsets, and the command to continue', async () => {
+    expect((await c.vela(['up', first])).code).toBe(0);
+    const res = await c.vela(['up', rollout]);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('vela-ts workflow resume book-info');
+    const s = await phase(c);
+    expect(s.workflow.phase).toBe('suspended');
+    expect(s.workflow.steps.map((x) => [x.name, x.phase])).toEqual([
+      ['rollout-1st-batch', 'succeeded'],
+      ['manual-approval', 'suspended'],
+      ['rollout-rest', 'pending'],
+    ]);
+    const d = await c.deployments();
+    expect([d['reviews-v1'], d['reviews-v2']]).toEqual(['1/1', '1/1']);
+    expect(await c.routes('reviews')).toEqual([['reviews-v1', 90], ['reviews-v2', 10]]);
+    expect(await c.subsets('reviews')).toEqual(['reviews-v1', 'reviews-v2']);
+  });
+
+  it('GIVEN the approval gate WHEN workflow resume THEN succeeded, reviews-v2 2/2, reviews-v1 gone, 100% to v2, one subset', async () => {
+    await toApprovalGate(c);
+    const res = await c.vela(['workflow', 'resume', 'book-info']);
+    expect(res.code).toBe(0);
+    expect((await phase(c)).workflow.phase).toBe('succeeded');
+    const d = await c.deployments();
+    expect(d['reviews-v2']).toBe('2/2');
+    expect(d['reviews-v1']).toBeUndefined();
+    expect(await c.routes('reviews')).toEqual([['reviews-v2', 100]]);
+    expect(await c.subsets('reviews')).toEqual(['reviews-v2']);
+  });
+
+  it('GIVEN the approval gate WHEN the rollback file is applied THEN reviews-v1 2/2, nothing on v2, 100% to v1, one subset', async () => {
+    await toApprovalGate(c);
+    const res = await c.vela(['up', rollbackFile]);
+    expect(res.code).toBe(0);
+    const d = await c.deployments();
+    expect(d['reviews-v1']).toBe('2/2');
+    expect(d['reviews-v2']).toBeUndefined();
+    expect(await c.routes('reviews')).toEqual([['reviews-v1', 100]]);
+    expect(await c.subsets('reviews')).toEqual(['reviews-v1']);
+    expect((await phase(c)).workflow.steps.map((x) => [x.name, x.type, x.phase])).toEqual([['rollback', 'canary-rollback', 'succeeded']]);
+  });
+
+  it('GIVEN the approval gate WHEN `rollback book-info` THEN the same end state', async () => {
+    await toApprovalGate(c);
+    const res = await c.vela(['rollback', 'book-info']);
+    expect(res.code).toBe(0);
+    const d = await c.deployments();
+    expect(d['reviews-v1']).toBe('2/2');
+    expect(d['reviews-v2']).toBeUndefined();
+    expect(await c.routes('reviews')).toEqual([['reviews-v1', 100]]);
+    expect(await c.subsets('reviews')).toEqual(['reviews-v1']);
+  });
+
+  it('GIVEN a suspended app WHEN the same file is applied again THEN not one write request reaches the server', async () => {
+    await toApprovalGate(c);
+    const before = c.audit().length;
+    const res = await c.vela(['up', rollout]);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('unchanged');
+    const requests = c.audit().slice(before);
+    expect(requests.length).toBeGreaterThan(0);
+    expect(requests.filter((r) => !['GET', 'HEAD'].includes(r.method))).toEqual([]);
+  });
+
+  it('GIVEN a finished first deploy WHEN applied again THEN it is unchanged and writes nothing', async () => {
+    expect((await c.vela(['up', first])).code).toBe(0);
+    const before = c.audit().length;
+    const res = await c.vela(['up', first]);
+    expect(res.code).toBe(0);
+    expect(c.audit().slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
+  });
+
+  it('GIVEN status in a namespace with one app THEN the app name may be left out', async () => {
+    expect((await c.vela(['up', first])).code).toBe(0);
+    const res = await c.vela(['status']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/App:\s+book-info/);
+    expect(res.stdout).toMatch(/reviews\s+reviews-v1\s+2\/2/);
+  });
+});

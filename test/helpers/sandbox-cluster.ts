@@ -1,0 +1,109 @@
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { runCli, type CliResult } from './cli.js';
+
+export interface Obj {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; resourceVersion?: string };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+  data?: Record<string, string>;
+}
+
+/**
+ * A sandbox API server for one test file, with a kubeconfig and an audit log on disk, and the
+ * built binary pointed at it: the same path a user's `vela-ts --kubeconfig` takes.
+ */
+export class SandboxCluster {
+  readonly dir: string;
+  readonly kubeconfig: string;
+  readonly auditLog: string;
+  sandbox!: Sandbox;
+
+  constructor(readonly readyDelayMs = 30) {
+    this.dir = mkdtempSync(path.join(os.tmpdir(), 'vela-ts-e2e-'));
+    this.kubeconfig = path.join(this.dir, 'kubeconfig');
+    this.auditLog = path.join(this.dir, 'audit.log');
+  }
+
+  async start(): Promise<this> {
+    this.sandbox = await startSandbox({ port: 0, readyDelayMs: this.readyDelayMs, kubeconfigPath: this.kubeconfig, auditLogPath: this.auditLog });
+    return this;
+  }
+
+  stop(): Promise<void> {
+    return this.sandbox.close();
+  }
+
+  vela(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+    return runCli(['--kubeconfig', this.kubeconfig, ...args], { cwd: this.dir, ...opts });
+  }
+
+  file(name: string, text: string): string {
+    const p = path.join(this.dir, name);
+    writeFileSync(p, text);
+    return p;
+  }
+
+  /** Audit lines so far, for counting what a command sent. */
+  audit(): { method: string; path: string; code: number; userAgent?: string }[] {
+    if (!existsSync(this.auditLog)) return [];
+    return readFileSync(this.auditLog, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { method: string; path: string; code: number; userAgent?: string });
+  }
+
+  request(method: string, urlPath: string): Promise<{ code: number; body: unknown }> {
+    const url = new URL(this.sandbox.url + urlPath);
+    return new Promise((resolve, reject) => {
+      const req = https.request(
+        { hostname: url.hostname, port: url.port, path: url.pathname + url.search, method, ca: this.sandbox.caPem, headers: { authorization: `Bearer ${this.sandbox.token}`, 'user-agent': 'vela-ts-test' } },
+        (res) => {
+          let data = '';
+          res.on('data', (c: Buffer) => (data += c.toString()));
+          res.on('end', () => resolve({ code: res.statusCode ?? 0, body: data ? (JSON.parse(data) as unknown) : undefined }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  async list(group: string, resource: string, ns = 'default', selector?: string): Promise<Obj[]> {
+    const base = group === '' ? '/api/v1' : `/apis/${group}`;
+    const q = selector ? `?labelSelector=${encodeURIComponent(selector)}` : '';
+    const res = await this.request('GET', `${base}/namespaces/${ns}/${resource}${q}`);
+    return ((res.body as { items?: Obj[] }).items ?? []) as Obj[];
+  }
+
+  async get(group: string, resource: string, name: string, ns = 'default'): Promise<Obj | undefined> {
+    const base = group === '' ? '/api/v1' : `/apis/${group}`;
+    const res = await this.request('GET', `${base}/namespaces/${ns}/${resource}/${name}`);
+    return res.code === 200 ? (res.body as Obj) : undefined;
+  }
+
+  /** Deployment name -> "ready/desired". */
+  async deployments(ns = 'default'): Promise<Record<string, string>> {
+    const items = await this.list('apps/v1', 'deployments', ns);
+    return Object.fromEntries(
+      items.map((d) => [d.metadata.name, `${(d.status?.readyReplicas as number | undefined) ?? 0}/${(d.spec?.replicas as number | undefined) ?? 1}`]),
+    );
+  }
+
+  /** VirtualService route of `name` as [[subset, weight]]. */
+  async routes(name: string, ns = 'default'): Promise<[string | undefined, number | undefined][]> {
+    const vs = await this.get('networking.istio.io/v1', 'virtualservices', name, ns);
+    const http = (vs?.spec?.http ?? []) as { route: { destination: { subset?: string }; weight?: number }[] }[];
+    return (http[0]?.route ?? []).map((r) => [r.destination.subset, r.weight]);
+  }
+
+  async subsets(name: string, ns = 'default'): Promise<string[]> {
+    const dr = await this.get('networking.istio.io/v1', 'destinationrules', name, ns);
+    return ((dr?.spec?.subsets ?? []) as { name: string }[]).map((s) => s.name);
+  }
+}
