@@ -1,0 +1,154 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { binPath, kubevelaExamples, repoRoot, runCli } from '../helpers/cli.js';
+import { SandboxCluster } from '../helpers/sandbox-cluster.js';
+
+const first = path.join(kubevelaExamples, 'first-deploy.yaml');
+const rollout = path.join(kubevelaExamples, 'rollout-v2.yaml');
+
+/** Waits for a condition the server reaches by itself (its own timers), with a deadline. */
+async function until(what: string, check: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+describe('one driver at a time, and a killed driver is continued', () => {
+  // Pods take 1.5 s to become ready, so a driver is mid-step long enough to race or kill.
+  let c: SandboxCluster;
+  beforeEach(async () => {
+    c = await new SandboxCluster(1500).start();
+    expect((await c.vela(['up', first])).code).toBe(0);
+  });
+  afterEach(() => c.stop());
+
+  it('GIVEN two simultaneous ups THEN one refuses, naming the holder, while the other is still driving; the other reaches the gate', async () => {
+    const order: string[] = [];
+    const run = (tag: string) => c.vela(['up', rollout]).then((r) => (order.push(tag), r));
+    const [a, b] = await Promise.all([run('a'), run('b')]);
+    const [loser, winner] = a.code === 1 ? [a, b] : [b, a];
+    expect(loser.code).toBe(1);
+    expect(loser.stderr).toMatch(/book-info is being driven by \S+@\S+\/\d+/);
+    expect(winner.code).toBe(0);
+    expect(order[0]).toBe(a === loser ? 'a' : 'b');
+    const s = JSON.parse((await c.vela(['status', '-o', 'json'])).stdout) as { workflow: { phase: string } };
+    expect(s.workflow.phase).toBe('suspended');
+  });
+
+  it('GIVEN an up killed with SIGKILL mid-step WHEN workflow resume runs THEN it continues to the gate, and a second resume finishes', async () => {
+    const child = spawn(process.execPath, [binPath, '--kubeconfig', c.kubeconfig, 'up', rollout], { cwd: c.dir, stdio: 'ignore' });
+    // Mid-step: the new revision has been scaled up and its pods are not ready yet.
+    await until('reviews-v2 to be created', () => c.audit().some((r) => r.method === 'PATCH' && r.path.includes('/deployments/reviews-v2')));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const state = await c.get('', 'configmaps', 'vela-ts-book-info');
+    expect(state?.data?.phase).toBe('running');
+
+    const resumed = await c.vela(['workflow', 'resume', 'book-info']);
+    expect(resumed.code).toBe(0);
+    expect(await c.routes('reviews')).toEqual([['reviews-v1', 90], ['reviews-v2', 10]]);
+    const done = await c.vela(['workflow', 'resume', 'book-info']);
+    expect(done.code).toBe(0);
+    expect(await c.routes('reviews')).toEqual([['reviews-v2', 100]]);
+    expect((await c.deployments())['reviews-v2']).toBe('2/2');
+  });
+
+  it('GIVEN an up killed mid-step WHEN the same up is run again THEN it continues where it stopped (rerunning is safe)', async () => {
+    const child = spawn(process.execPath, [binPath, '--kubeconfig', c.kubeconfig, 'up', rollout], { cwd: c.dir, stdio: 'ignore' });
+    await until('reviews-v2 to be created', () => c.audit().some((r) => r.method === 'PATCH' && r.path.includes('/deployments/reviews-v2')));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const again = await c.vela(['up', rollout]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('suspended at step manual-approval');
+    const d = await c.deployments();
+    expect([d['reviews-v1'], d['reviews-v2']]).toEqual(['1/1', '1/1']);
+  });
+});
+
+describe('the approval prompt on a terminal', () => {
+  let c: SandboxCluster;
+  beforeEach(async () => {
+    c = await new SandboxCluster().start();
+    expect((await c.vela(['up', first])).code).toBe(0);
+  });
+  afterEach(() => c.stop());
+
+  // Asynchronous: the sandbox serves from this very process, so blocking it would deadlock.
+  const drive = (answer: string) =>
+    new Promise<{ status: number | null; stdout: string }>((resolve, reject) => {
+      const script = path.join(repoRoot, 'test/helpers/pty-drive.py');
+      const prompt = 'leave it suspended and quit (q) [q]:';
+      const child = spawn('python3', [script, prompt, answer, '--', process.execPath, binPath, '--kubeconfig', c.kubeconfig, 'up', rollout], {
+        cwd: c.dir,
+        env: { ...process.env, NO_COLOR: '1' },
+      });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.on('error', reject);
+      child.on('close', (status) => resolve({ status, stdout }));
+    });
+
+  it('GIVEN a terminal THEN the prompt shows 90/10 and `c` finishes the release', async () => {
+    const res = await drive('c');
+    expect(res.status).toBe(0);
+    expect(res.stdout).toMatch(/reviews\s+reviews-v1\s+1\/1\s+90%/);
+    expect(res.stdout).toMatch(/reviews\s+reviews-v2\s+1\/1\s+10%/);
+    expect(res.stdout).toContain('book-info: workflow succeeded.');
+  });
+
+  it('GIVEN a terminal WHEN the answer is Enter THEN it stays suspended and says how to continue', async () => {
+    const res = await drive('');
+    expect(res.status).toBe(0);
+    expect(res.stdout).toContain('Left suspended. Continue with: vela-ts workflow resume book-info');
+    expect((await c.get('', 'configmaps', 'vela-ts-book-info'))?.data?.phase).toBe('suspended');
+  });
+
+  it('GIVEN a terminal WHEN the answer is r THEN everything goes back to reviews-v1', async () => {
+    const res = await drive('r');
+    expect(res.status).toBe(0);
+    expect(await c.routes('reviews')).toEqual([['reviews-v1', 100]]);
+    expect((await c.deployments())['reviews-v1']).toBe('2/2');
+  });
+});
+
+describe('a step that cannot finish', () => {
+  let c: SandboxCluster;
+  beforeEach(async () => {
+    c = await new SandboxCluster().start();
+    expect((await c.vela(['up', first])).code).toBe(0);
+  });
+  afterEach(() => c.stop());
+
+  it('GIVEN pods that never become ready THEN the step fails after --timeout, names the pods, and traffic stays on the ready revision', async () => {
+    const broken = c.file(
+      'broken.yaml',
+      (await import('node:fs')).readFileSync(rollout, 'utf8').replace('examples-bookinfo-reviews-v3:1.16.2', 'examples-bookinfo-reviews-never-ready:1'),
+    );
+    const res = await c.vela(['up', broken, '--timeout', '2s']);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('step rollout-1st-batch');
+    expect(res.stderr).toMatch(/Deployment reviews-v2: 0\/1 ready/);
+    expect(res.stderr).toMatch(/pod reviews-v2-\S+/);
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+    expect(await c.routes('reviews')).toEqual([[undefined, undefined]]);
+    const s = JSON.parse((await c.vela(['status', '-o', 'json'])).stdout) as { workflow: { phase: string; steps: { phase: string }[] } };
+    expect(s.workflow.phase).toBe('failed');
+    expect(s.workflow.steps.map((x) => x.phase)).toEqual(['failed', 'skipped', 'skipped']);
+  });
+});
+
+describe('plain words for cluster problems', () => {
+  it('GIVEN an unreachable server THEN exit 1 with a sentence, no stack, no token', async () => {
+    const c = await new SandboxCluster().start();
+    const token = c.sandbox.token;
+    await c.stop();
+    const res = await runCli(['--kubeconfig', c.kubeconfig, 'up', first]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/cannot reach|connection refused/i);
+    expect(res.stderr).not.toContain(token);
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+  });
+});
