@@ -72,6 +72,9 @@ export class SandboxServer {
   }
 
   handle = (req: IncomingMessage, res: ServerResponse): void => {
+    // Added by the cluster adapter (src/cluster/client.ts SANDBOX_HEADER): lets ClusterClient.isSandbox
+    // recognise an external `sandbox serve`. A real API server never sends it.
+    res.setHeader('X-Vela-Ts-Sandbox', '1');
     let logged = false;
     const url = new URL(req.url ?? '/', 'https://sandbox.invalid');
     const audit = (code: number) => {
