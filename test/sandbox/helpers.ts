@@ -27,7 +27,10 @@ export async function raw(
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { Accept: opts.accept ?? 'application/json' };
     if (opts.token !== null) headers.Authorization = `Bearer ${opts.token ?? sb.token}`;
-    if (payload !== undefined) headers['Content-Type'] = opts.contentType ?? 'application/json';
+    if (payload !== undefined) {
+      headers['Content-Type'] = opts.contentType ?? 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(payload));
+    }
     if (opts.userAgent) headers['User-Agent'] = opts.userAgent;
     const req = https.request(`${sb.url}${urlPath}`, { method, ca: sb.caPem, headers }, (res) => {
       let text = '';

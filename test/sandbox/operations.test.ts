@@ -132,7 +132,7 @@ describe('persistence, audit log and failure injection', () => {
       expect((await raw(sb, 'GET', '/api/v1')).status).toBe(200);
       const codes: number[] = [];
       for (let n = 0; n < 5; n++) {
-        const res = await raw(sb, n % 2 ? 'GET' : 'POST', '/api/v1/namespaces/default/configmaps', { body: { metadata: { name: `f${n}` } } });
+        const res = n % 2 ? await raw(sb, 'GET', '/api/v1/namespaces/default/configmaps') : await raw(sb, 'POST', '/api/v1/namespaces/default/configmaps', { body: { metadata: { name: `f${n}` } } });
         codes.push(res.status);
         if (res.status === 429) expect(res.headers['retry-after']).toBe('1');
         expect(res.body.kind).toBe('Status');
