@@ -27,7 +27,9 @@ export function parseTimeout(text: string | undefined, fallbackMs: number): numb
  * stderr, so stdout stays clean for results and `-o json`.
  */
 async function reporter(io: IO, globals: GlobalOptions): Promise<Reporter> {
-  const tty = Boolean(io.stderr.isTTY) && useColor(io, !globals.color);
+  // A spinner redraws by counting lines, which needs the terminal's width.
+  const width = (io.stderr as { columns?: number }).columns ?? 0;
+  const tty = Boolean(io.stderr.isTTY) && width > 0 && useColor(io, !globals.color);
   const line = (s: string) => io.stderr.write(`${s}\n`);
   if (!tty) {
     return {

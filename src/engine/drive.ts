@@ -32,7 +32,8 @@ export async function drive(ctx: EngineContext, start: Stored, opts: { waitTimed
     const { written, deleted } = await applyObjects(ctx.cluster, state.namespace, state.app.name, objects, { force: ctx.force });
     if (written.length + deleted.length > 0) ctx.report.info(describeWrites(written, deleted));
     const deployments = objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name);
-    if (deployments.length > 0) ctx.report.waiting(`waiting for ${deployments.join(', ')} to be ready`);
+    const changed = written.filter((w) => w.startsWith('Deployment/')).map((w) => w.slice('Deployment/'.length));
+    if (changed.length > 0) ctx.report.waiting(`waiting for ${changed.join(', ')} to be ready`);
     try {
       await waitReady(ctx.cluster, state.namespace, state.app.name, deployments, ctx.timeoutMs);
     } catch (err) {

@@ -2,7 +2,7 @@
 """Runs a command on a pseudo-terminal, as a person at a terminal would: waits for each expected
 prompt text, then types the answer. Usage: pty-drive.py PROMPT ANSWER -- CMD ARGS...
 Prints everything the command showed; exits with the command's exit code (or 124 on timeout)."""
-import os, pty, select, sys, time
+import fcntl, os, pty, select, struct, sys, termios, time
 
 sep = sys.argv.index('--')
 expect, answer = sys.argv[1], sys.argv[2]
@@ -10,6 +10,8 @@ cmd = sys.argv[sep + 1:]
 pid, fd = pty.fork()
 if pid == 0:
     os.execvp(cmd[0], cmd)
+# A real terminal has a size; spinners measure it.
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', 40, 120, 0, 0))
 out = b''
 answered = False
 deadline = time.time() + 60
