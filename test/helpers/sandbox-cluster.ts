@@ -58,11 +58,16 @@ export class SandboxCluster {
       .map((l) => JSON.parse(l) as { method: string; path: string; code: number; userAgent?: string });
   }
 
-  request(method: string, urlPath: string): Promise<{ code: number; body: unknown }> {
+  async createNamespace(name: string): Promise<void> {
+    const res = await this.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    if (res.code !== 201) throw new Error(`namespace ${name}: ${res.code}`);
+  }
+
+  request(method: string, urlPath: string, body?: unknown): Promise<{ code: number; body: unknown }> {
     const url = new URL(this.sandbox.url + urlPath);
     return new Promise((resolve, reject) => {
       const req = https.request(
-        { hostname: url.hostname, port: url.port, path: url.pathname + url.search, method, ca: this.sandbox.caPem, headers: { authorization: `Bearer ${this.sandbox.token}`, 'user-agent': 'vela-ts-test' } },
+        { hostname: url.hostname, port: url.port, path: url.pathname + url.search, method, ca: this.sandbox.caPem, headers: { authorization: `Bearer ${this.sandbox.token}`, 'user-agent': 'vela-ts-test', 'content-type': 'application/json' } },
         (res) => {
           let data = '';
           res.on('data', (c: Buffer) => (data += c.toString()));
@@ -70,7 +75,7 @@ export class SandboxCluster {
         },
       );
       req.on('error', reject);
-      req.end();
+      req.end(body === undefined ? undefined : JSON.stringify(body));
     });
   }
 
