@@ -13,6 +13,7 @@ import { loadKubeconfig, registerAuthHeader, type LoadedKubeconfig } from './kub
 import type { Clock, RetryPolicy } from './retry.js';
 import { HttpsTransport } from './transport.js';
 import type { ClusterClient } from './types.js';
+import type { Sandbox } from '../sandbox/index.js';
 
 export interface ConnectOptions {
   kubeconfig?: string;
@@ -29,34 +30,17 @@ export interface ConnectOptions {
 
 export type ConnectedClient = ClusterClient & { close(): Promise<void> };
 
-interface StartedSandbox {
-  url: string;
-  kubeconfig: string;
-  close(): Promise<void>;
-}
-
-interface SandboxModule {
-  startSandbox: (opts: {
-    port?: number;
-    statePath?: string;
-    readyDelayMs?: number;
-    auditLogPath?: string;
-    failRate?: number;
-    kubeconfigPath?: string;
-  }) => Promise<StartedSandbox>;
-}
-
-// A variable specifier: the sandbox module is loaded only for --sandbox.
-const sandboxModule = '../sandbox/index.js';
+/** The name the sandbox gives its cluster and context in the kubeconfig it writes. */
+export const SANDBOX_CLUSTER_NAME = 'vela-ts-sandbox';
 
 export async function connect(opts: ConnectOptions): Promise<ConnectedClient> {
-  let sandbox: StartedSandbox | undefined;
+  let sandbox: Sandbox | undefined;
   try {
     let kubeconfigText: string | undefined;
     if (opts.sandbox) {
       const dir = path.join(opts.cwd, '.vela-ts');
       fs.mkdirSync(dir, { recursive: true });
-      const { startSandbox } = (await import(sandboxModule)) as SandboxModule;
+      const { startSandbox } = await import('../sandbox/index.js');
       sandbox = await startSandbox({
         port: 0,
         statePath: path.join(dir, 'state.json'),
@@ -80,7 +64,9 @@ export async function connect(opts: ConnectOptions): Promise<ConnectedClient> {
       transport,
       defaultNamespace: loaded.defaultNamespace,
       context: loaded.contextName,
-      sandbox: sandbox !== undefined,
+      // Known up front when we started it or its kubeconfig says so; otherwise the server's
+      // X-Vela-Ts-Sandbox header tells on the first answer.
+      sandbox: sandbox !== undefined || loaded.context.cluster === SANDBOX_CLUSTER_NAME,
       clock: opts.clock,
       retry: opts.retry,
     });
