@@ -20,7 +20,7 @@ describe('one driver at a time, and a killed driver is continued', () => {
   let c: SandboxCluster;
   beforeEach(async () => {
     c = await new SandboxCluster(1500).start();
-    expect((await c.vela(['up', first])).code).toBe(0);
+    expect((await c.vela(['up', first]))).toMatchObject({ code: 0 });
   });
   afterEach(() => c.stop());
 
@@ -29,9 +29,9 @@ describe('one driver at a time, and a killed driver is continued', () => {
     const run = (tag: string) => c.vela(['up', rollout]).then((r) => (order.push(tag), r));
     const [a, b] = await Promise.all([run('a'), run('b')]);
     const [loser, winner] = a.code === 1 ? [a, b] : [b, a];
-    expect(loser.code).toBe(1);
+    expect(loser).toMatchObject({ code: 1 });
     expect(loser.stderr).toMatch(/book-info is being driven by \S+@\S+\/\d+/);
-    expect(winner.code).toBe(0);
+    expect(winner).toMatchObject({ code: 0 });
     expect(order[0]).toBe(a === loser ? 'a' : 'b');
     const s = JSON.parse((await c.vela(['status', '-o', 'json'])).stdout) as { workflow: { phase: string } };
     expect(s.workflow.phase).toBe('suspended');
@@ -47,10 +47,10 @@ describe('one driver at a time, and a killed driver is continued', () => {
     expect(state?.data?.phase).toBe('running');
 
     const resumed = await c.vela(['workflow', 'resume', 'book-info']);
-    expect(resumed.code).toBe(0);
+    expect(resumed).toMatchObject({ code: 0 });
     expect(await c.routes('reviews')).toEqual([['reviews-v1', 90], ['reviews-v2', 10]]);
     const done = await c.vela(['workflow', 'resume', 'book-info']);
-    expect(done.code).toBe(0);
+    expect(done).toMatchObject({ code: 0 });
     expect(await c.routes('reviews')).toEqual([['reviews-v2', 100]]);
     expect((await c.deployments())['reviews-v2']).toBe('2/2');
   });
@@ -61,7 +61,7 @@ describe('one driver at a time, and a killed driver is continued', () => {
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const again = await c.vela(['up', rollout]);
-    expect(again.code).toBe(0);
+    expect(again).toMatchObject({ code: 0 });
     expect(again.stdout).toContain('suspended at step manual-approval');
     const d = await c.deployments();
     expect([d['reviews-v1'], d['reviews-v2']]).toEqual(['1/1', '1/1']);
@@ -72,7 +72,7 @@ describe('the approval prompt on a terminal', () => {
   let c: SandboxCluster;
   beforeEach(async () => {
     c = await new SandboxCluster().start();
-    expect((await c.vela(['up', first])).code).toBe(0);
+    expect((await c.vela(['up', first]))).toMatchObject({ code: 0 });
   });
   afterEach(() => c.stop());
 
@@ -118,7 +118,7 @@ describe('a step that cannot finish', () => {
   let c: SandboxCluster;
   beforeEach(async () => {
     c = await new SandboxCluster().start();
-    expect((await c.vela(['up', first])).code).toBe(0);
+    expect((await c.vela(['up', first]))).toMatchObject({ code: 0 });
   });
   afterEach(() => c.stop());
 
@@ -128,7 +128,7 @@ describe('a step that cannot finish', () => {
       (await import('node:fs')).readFileSync(rollout, 'utf8').replace('examples-bookinfo-reviews-v3:1.16.2', 'examples-bookinfo-reviews-never-ready:1'),
     );
     const res = await c.vela(['up', broken, '--timeout', '2s']);
-    expect(res.code).toBe(1);
+    expect(res).toMatchObject({ code: 1 });
     expect(res.stderr).toContain('step rollout-1st-batch');
     expect(res.stderr).toMatch(/Deployment reviews-v2: 0\/1 ready/);
     expect(res.stderr).toMatch(/pod reviews-v2-\S+/);
@@ -146,7 +146,7 @@ describe('plain words for cluster problems', () => {
     const token = c.sandbox.token;
     await c.stop();
     const res = await runCli(['--kubeconfig', c.kubeconfig, 'up', first]);
-    expect(res.code).toBe(1);
+    expect(res).toMatchObject({ code: 1 });
     expect(res.stderr).toMatch(/cannot reach|connection refused/i);
     expect(res.stderr).not.toContain(token);
     expect(res.stderr).not.toMatch(/\n\s+at /);

@@ -21,9 +21,9 @@ async function phase(c: SandboxCluster): Promise<StatusJson> {
 /** First deploy, then the rollout up to its approval gate: the state every scenario starts from. */
 async function toApprovalGate(c: SandboxCluster): Promise<void> {
   const a = await c.vela(['up', first]);
-  expect(a.code).toBe(0);
+  expect(a).toMatchObject({ code: 0 });
   const b = await c.vela(['up', rollout]);
-  expect(b.code).toBe(0);
+  expect(b).toMatchObject({ code: 0 });
 }
 
 describe('the seed walkthrough against the sandbox, through the built binary and the real client', () => {
@@ -35,7 +35,7 @@ describe('the seed walkthrough against the sandbox, through the built binary and
 
   it('GIVEN first-deploy WHEN up THEN reviews-v1 is 2/2 ready and the workflow succeeded', async () => {
     const res = await c.vela(['up', first]);
-    expect(res.code).toBe(0);
+    expect(res).toMatchObject({ code: 0 });
     expect(res.stdout).toContain('book-info: workflow succeeded.');
     expect(await c.deployments()).toEqual({ details: '1/1', productpage: '1/1', ratings: '1/1', 'reviews-v1': '2/2' });
     expect(await c.subsets('reviews')).toEqual(['reviews-v1']);
@@ -43,9 +43,9 @@ describe('the seed walkthrough against the sandbox, through the built binary and
   });
 
   it('GIVEN rollout-v2 without a terminal THEN exit 0, suspended, 1+1 ready, 90/10 and two subsets, and the command to continue', async () => {
-    expect((await c.vela(['up', first])).code).toBe(0);
+    expect((await c.vela(['up', first]))).toMatchObject({ code: 0 });
     const res = await c.vela(['up', rollout]);
-    expect(res.code).toBe(0);
+    expect(res).toMatchObject({ code: 0 });
     expect(res.stdout).toContain('vela-ts workflow resume book-info');
     const s = await phase(c);
     expect(s.workflow.phase).toBe('suspended');
@@ -63,7 +63,7 @@ describe('the seed walkthrough against the sandbox, through the built binary and
   it('GIVEN the approval gate WHEN workflow resume THEN succeeded, reviews-v2 2/2, reviews-v1 gone, 100% to v2, one subset', async () => {
     await toApprovalGate(c);
     const res = await c.vela(['workflow', 'resume', 'book-info']);
-    expect(res.code).toBe(0);
+    expect(res).toMatchObject({ code: 0 });
     expect((await phase(c)).workflow.phase).toBe('succeeded');
     const d = await c.deployments();
     expect(d['reviews-v2']).toBe('2/2');
@@ -75,7 +75,7 @@ describe('the seed walkthrough against the sandbox, through the built binary and
   it('GIVEN the approval gate WHEN the rollback file is applied THEN reviews-v1 2/2, nothing on v2, 100% to v1, one subset', async () => {
     await toApprovalGate(c);
     const res = await c.vela(['up', rollbackFile]);
-    expect(res.code).toBe(0);
+    expect(res).toMatchObject({ code: 0 });
     const d = await c.deployments();
     expect(d['reviews-v1']).toBe('2/2');
     expect(d['reviews-v2']).toBeUndefined();
@@ -87,7 +87,7 @@ describe('the seed walkthrough against the sandbox, through the built binary and
   it('GIVEN the approval gate WHEN `rollback book-info` THEN the same end state', async () => {
     await toApprovalGate(c);
     const res = await c.vela(['rollback', 'book-info']);
-    expect(res.code).toBe(0);
+    expect(res).toMatchObject({ code: 0 });
     const d = await c.deployments();
     expect(d['reviews-v1']).toBe('2/2');
     expect(d['reviews-v2']).toBeUndefined();
@@ -99,7 +99,7 @@ describe('the seed walkthrough against the sandbox, through the built binary and
     await toApprovalGate(c);
     const before = c.audit().length;
     const res = await c.vela(['up', rollout]);
-    expect(res.code).toBe(0);
+    expect(res).toMatchObject({ code: 0 });
     expect(res.stdout).toContain('unchanged');
     const requests = c.audit().slice(before);
     expect(requests.length).toBeGreaterThan(0);
@@ -107,17 +107,17 @@ describe('the seed walkthrough against the sandbox, through the built binary and
   });
 
   it('GIVEN a finished first deploy WHEN applied again THEN it is unchanged and writes nothing', async () => {
-    expect((await c.vela(['up', first])).code).toBe(0);
+    expect((await c.vela(['up', first]))).toMatchObject({ code: 0 });
     const before = c.audit().length;
     const res = await c.vela(['up', first]);
-    expect(res.code).toBe(0);
+    expect(res).toMatchObject({ code: 0 });
     expect(c.audit().slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
   });
 
   it('GIVEN status in a namespace with one app THEN the app name may be left out', async () => {
-    expect((await c.vela(['up', first])).code).toBe(0);
+    expect((await c.vela(['up', first]))).toMatchObject({ code: 0 });
     const res = await c.vela(['status']);
-    expect(res.code).toBe(0);
+    expect(res).toMatchObject({ code: 0 });
     expect(res.stdout).toMatch(/App:\s+book-info/);
     expect(res.stdout).toMatch(/reviews\s+reviews-v1\s+2\/2/);
   });

@@ -32,7 +32,7 @@ describe('a held-out shape: four percent batches, two gates and a timed soak, ca
   };
 
   it('deploys 8 replicas of checkout-v1 and the storefront behind its gateway', async () => {
-    expect((await c.vela(['up', shopApp])).code).toBe(0);
+    expect((await c.vela(['up', shopApp]))).toMatchObject({ code: 0 });
     expect(await checkout()).toEqual({ ready: { 'checkout-v1': '8/8' }, traffic: [] });
     expect(await c.routes('storefront', 'shop')).toEqual([[undefined, undefined]]);
   });
@@ -40,7 +40,7 @@ describe('a held-out shape: four percent batches, two gates and a timed soak, ca
   it('stops at the first gate with 6+2 replicas and 95/5', async () => {
     const canary = c.file('canary.yaml', shopCanary.replace('duration: 5m', 'duration: 1s'));
     const res = await c.vela(['up', canary]);
-    expect(res.code).toBe(0);
+    expect(res).toMatchObject({ code: 0 });
     expect(res.stdout).toContain('suspended at step first-look: check the checkout error rate on the dashboard');
     expect(await checkout()).toEqual({ ready: { 'checkout-v1': '6/6', 'checkout-v2': '2/2' }, traffic: ['checkout-v1=95', 'checkout-v2=5'] });
     expect(await c.subsets('checkout', 'shop')).toEqual(['checkout-v1', 'checkout-v2']);
@@ -48,7 +48,7 @@ describe('a held-out shape: four percent batches, two gates and a timed soak, ca
 
   it('on resume, goes through half, waits out the timed soak by itself, and stops at the second gate with 4+4 and 50/50', async () => {
     const res = await c.vela(['workflow', 'resume', 'shop', '-n', 'shop']);
-    expect(res.code).toBe(0);
+    expect(res).toMatchObject({ code: 0 });
     expect(res.stdout).toContain('suspended at step second-look');
     const s = await status();
     expect(s.workflow.steps.map((x) => `${x.name}:${x.phase}`)).toEqual([
@@ -64,7 +64,7 @@ describe('a held-out shape: four percent batches, two gates and a timed soak, ca
 
   it('on the last resume, lands 8 of checkout-v2 with all traffic and one subset', async () => {
     const res = await c.vela(['workflow', 'resume', 'shop', '-n', 'shop']);
-    expect(res.code).toBe(0);
+    expect(res).toMatchObject({ code: 0 });
     expect(await checkout()).toEqual({ ready: { 'checkout-v2': '8/8' }, traffic: ['checkout-v2=100'] });
     expect(await c.subsets('checkout', 'shop')).toEqual(['checkout-v2']);
     // External traffic through the gateway follows the canary too (storefront has no canary: plain route).
@@ -81,40 +81,40 @@ describe('workflow verbs and diff', () => {
 
   it('GIVEN a namespace that does not exist THEN up fails at once in plain words', async () => {
     const res = await c.vela(['up', path.join(repoRoot, 'examples/checkout/app.yaml')]);
-    expect(res.code).toBe(1);
+    expect(res).toMatchObject({ code: 1 });
     expect(res.stderr).toMatch(/namespace "?shop"? (does not exist|not found)/);
   });
 
   it('GIVEN a suspended workflow WHEN terminated THEN resume is refused with exit 2, and restart runs it again', async () => {
-    expect((await c.vela(['up', first])).code).toBe(0);
-    expect((await c.vela(['up', rollout])).code).toBe(0);
+    expect((await c.vela(['up', first]))).toMatchObject({ code: 0 });
+    expect((await c.vela(['up', rollout]))).toMatchObject({ code: 0 });
     const t = await c.vela(['workflow', 'terminate', 'book-info']);
-    expect(t.code).toBe(0);
+    expect(t).toMatchObject({ code: 0 });
     const r = await c.vela(['workflow', 'resume', 'book-info']);
-    expect(r.code).toBe(2);
+    expect(r).toMatchObject({ code: 2 });
     expect(r.stderr).toContain('cannot resume a terminated workflow');
     const again = await c.vela(['workflow', 'restart', 'book-info']);
-    expect(again.code).toBe(0);
+    expect(again).toMatchObject({ code: 0 });
     const s = JSON.parse((await c.vela(['status', '-o', 'json'])).stdout) as StatusJson;
     expect(s.workflow.phase).toBe('suspended');
     expect(await c.routes('reviews')).toEqual([['reviews-v1', 90], ['reviews-v2', 10]]);
   });
 
   it('GIVEN a finished app WHEN resumed THEN it says there is nothing to resume', async () => {
-    expect((await c.vela(['up', first])).code).toBe(0);
+    expect((await c.vela(['up', first]))).toMatchObject({ code: 0 });
     const r = await c.vela(['workflow', 'resume']);
-    expect(r.code).toBe(2);
+    expect(r).toMatchObject({ code: 2 });
     expect(r.stderr).toContain('already succeeded');
   });
 
   it('GIVEN diff THEN exit 1 with the objects before up, exit 0 after, and the dry run stores nothing', async () => {
     const before = await c.vela(['diff', first]);
-    expect(before.code).toBe(1);
+    expect(before).toMatchObject({ code: 1 });
     expect(before.stdout).toContain('~ Deployment/reviews-v1');
     expect(await c.deployments()).toEqual({});
-    expect((await c.vela(['up', first])).code).toBe(0);
+    expect((await c.vela(['up', first]))).toMatchObject({ code: 0 });
     const after = await c.vela(['diff', first]);
-    expect(after.code).toBe(0);
+    expect(after).toMatchObject({ code: 0 });
     expect(after.stdout).toContain('no changes');
   });
 
@@ -127,17 +127,17 @@ describe('workflow verbs and diff', () => {
     });
     expect(res.code).toBe(201);
     const refused = await c.vela(['up', first]);
-    expect(refused.code).toBe(1);
+    expect(refused).toMatchObject({ code: 1 });
     expect(refused.stderr).toContain('Service default/ratings already exists and is not managed by vela-ts');
     const forced = await c.vela(['up', first, '--force']);
-    expect(forced.code).toBe(0);
+    expect(forced).toMatchObject({ code: 0 });
     expect((await c.get('', 'services', 'ratings'))?.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('vela-ts');
   });
 
   it('GIVEN status -o yaml THEN the same report as json, in YAML', async () => {
-    expect((await c.vela(['up', first])).code).toBe(0);
+    expect((await c.vela(['up', first]))).toMatchObject({ code: 0 });
     const res = await c.vela(['status', 'book-info', '-o', 'yaml']);
-    expect(res.code).toBe(0);
+    expect(res).toMatchObject({ code: 0 });
     expect(res.stdout).toMatch(/^name: book-info$/m);
     expect(res.stdout).toMatch(/^ {2}phase: succeeded$/m);
   });
