@@ -276,6 +276,8 @@ export class SandboxServer {
     audit(200);
     // JSON watch streams are plain application/json, one event per line (no ;stream=watch suffix).
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    // Headers go out at once, as the apiserver flushes them: a client may wait for them before any event.
+    res.flushHeaders();
     const write = (type: string, object: Obj) => res.write(`${JSON.stringify({ type, object })}\n`);
     const show = (o: KObject) => api.present(t.rt, o, t.version);
     const bookmark = (extra: Obj = {}) =>

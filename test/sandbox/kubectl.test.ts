@@ -1,0 +1,212 @@
+/**
+ * The issue's "Done when", proven with the real kubectl (the dispatcher picks kubectl 1.32 from
+ * /version). Skipped only when kubectl is not installed.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox } from '../../src/sandbox/index.js';
+import { tmpDir } from './helpers.js';
+
+const haveKubectl = !spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).error;
+const describeKubectl = haveKubectl ? describe : describe.skip;
+
+const APP = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.27
+        ports:
+        - containerPort: 8080
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports:
+  - port: 80
+    targetPort: 8080
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: web
+spec:
+  hosts: [web]
+  http:
+  - route:
+    - destination: {host: web, subset: v1}
+      weight: 100
+`;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describeKubectl('kubectl 1.32 against the sandbox', () => {
+  let dir: string;
+  let sb: Sandbox;
+  let kubeconfig: string;
+  let statePath: string;
+  let auditLog: string;
+  let cacheN = 0;
+
+  const kubectl = (args: string[], input?: string, config = kubeconfig): Promise<Run> =>
+    new Promise((resolve, reject) => {
+      // A fresh cache dir per command keeps kubectl's discovery cache from hiding anything.
+      const cache = path.join(dir, `cache-${cacheN++}`);
+      const child = spawn('kubectl', ['--kubeconfig', config, '--cache-dir', cache, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      child.stdin.end(input ?? '');
+    });
+  const write = (name: string, text: string) => {
+    const f = path.join(dir, name);
+    writeFileSync(f, text);
+    return f;
+  };
+  const podNames = async () => JSON.parse((await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'json'])).stdout).items.map((p: any) => p.metadata.name);
+
+  beforeAll(async () => {
+    dir = tmpDir('vela-kubectl-');
+    kubeconfig = path.join(dir, 'kubeconfig');
+    statePath = path.join(dir, 'state.json');
+    auditLog = path.join(dir, 'audit.log');
+    sb = await startSandbox({ port: 0, readyDelayMs: 50, kubeconfigPath: kubeconfig, statePath, auditLogPath: auditLog });
+  });
+  afterAll(async () => {
+    await sb.close();
+  });
+
+  test('version reports server 1.32', async () => {
+    const r = await kubectl(['version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Server Version: v1\.32\.\d+/);
+  });
+
+  test('apply --server-side of a Deployment, a Service and a VirtualService succeeds with default strict validation', async () => {
+    const r = await kubectl(['apply', '--server-side', '-f', write('app.yaml', APP)]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual([
+      'deployment.apps/web serverside-applied',
+      'service/web serverside-applied',
+      'virtualservice.networking.istio.io/web serverside-applied',
+    ]);
+    const patches = readFileSync(auditLog, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.method === 'PATCH');
+    expect(patches.map((e) => [e.code, e.path.split('?')[0], e.contentType])).toEqual([
+      [201, '/apis/apps/v1/namespaces/default/deployments/web', 'application/apply-patch+yaml'],
+      [201, '/api/v1/namespaces/default/services/web', 'application/apply-patch+yaml'],
+      [201, '/apis/networking.istio.io/v1/namespaces/default/virtualservices/web', 'application/apply-patch+yaml'],
+    ]);
+    for (const p of patches) {
+      expect(p.path).toContain('fieldManager=kubectl&fieldValidation=Strict');
+      expect(p.userAgent).toMatch(/^kubectl\/v1\.32\./);
+    }
+  });
+
+  test('rollout status completes and the pods match the replica count', async () => {
+    const r = await kubectl(['rollout', 'status', 'deployment/web', '--timeout=30s']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('deployment "web" successfully rolled out');
+    expect(await podNames()).toHaveLength(2);
+  });
+
+  test('pods follow kubectl scale up and down', async () => {
+    expect((await kubectl(['scale', 'deployment/web', '--replicas=3'])).code).toBe(0);
+    expect((await kubectl(['rollout', 'status', 'deployment/web', '--timeout=30s'])).code).toBe(0);
+    expect(await podNames()).toHaveLength(3);
+    expect((await kubectl(['scale', 'deployment/web', '--replicas=1'])).code).toBe(0);
+    expect((await kubectl(['rollout', 'status', 'deployment/web', '--timeout=30s'])).code).toBe(0);
+    expect(await podNames()).toHaveLength(1);
+  });
+
+  test('an invalid VirtualService is rejected', async () => {
+    const bad = APP.split('---')[2]!.replace('hosts: [web]', 'hosts: web').replace('name: web', 'name: bad');
+    const r = await kubectl(['apply', '--server-side', '-f', write('bad-vs.yaml', bad)]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('spec.hosts: Invalid value: "string": spec.hosts in body must be of type array');
+    expect((await kubectl(['get', 'vs', 'bad'])).code).not.toBe(0);
+  });
+
+  test('an unknown Deployment field is rejected, through server-side apply and through create', async () => {
+    const unknown = APP.split('---')[0]!.replace('name: web', 'name: odd').replace(/web/g, 'odd').replace('  replicas: 2\n', '  replicas: 2\n  replicaz: 3\n');
+    const file = write('unknown.yaml', unknown);
+    const ssa = await kubectl(['apply', '--server-side', '-f', file]);
+    expect(ssa.code).not.toBe(0);
+    expect(ssa.stderr).toContain('.spec.replicaz: field not declared in schema');
+    const created = await kubectl(['create', '-f', file]);
+    expect(created.code).not.toBe(0);
+    expect(created.stderr).toContain('strict decoding error: unknown field "spec.replicaz"');
+  });
+
+  test('a second field manager changing an owned field gets a conflict; --force-conflicts takes it', async () => {
+    const other = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.28
+`;
+    const file = write('other.yaml', other);
+    const r = await kubectl(['apply', '--server-side', '--field-manager=other', '-f', file]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('Apply failed with 1 conflict: conflict with "kubectl": .spec.template.spec.containers[name="app"].image');
+    const forced = await kubectl(['apply', '--server-side', '--field-manager=other', '--force-conflicts', '-f', file]);
+    expect(forced.code).toBe(0);
+    const image = (await kubectl(['get', 'deployment', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])).stdout;
+    expect(image).toBe('nginx:1.28');
+  });
+
+  test('a request without the right token gets 401', async () => {
+    const wrong = write('wrong-kubeconfig', readFileSync(kubeconfig, 'utf8').replace(sb.token, 'not-the-token'));
+    const r = await kubectl(['get', 'pods'], undefined, wrong);
+    expect(r.code).not.toBe(0);
+    // client-go's wording for a 401.
+    expect(r.stderr).toContain('the server has asked for the client to provide credentials');
+  });
+
+  test('deletes work', async () => {
+    const r = await kubectl(['delete', 'virtualservice', 'web']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('virtualservice.networking.istio.io "web" deleted');
+    const get = await kubectl(['get', 'vs', 'web']);
+    expect(get.stderr).toContain('virtualservices.networking.istio.io "web" not found');
+  });
+
+  test('objects survive a restart with the same state file', async () => {
+    await sb.close();
+    sb = await startSandbox({ port: 0, readyDelayMs: 50, kubeconfigPath: kubeconfig, statePath, auditLogPath: auditLog });
+    const r = await kubectl(['get', 'deployment,service', '-o', 'json']);
+    expect(r.code).toBe(0);
+    const names = JSON.parse(r.stdout).items.map((i: any) => `${i.kind}/${i.metadata.name}`);
+    expect(names).toEqual(['Deployment/web', 'Service/web']);
+    expect((await kubectl(['rollout', 'status', 'deployment/web', '--timeout=30s'])).code).toBe(0);
+  });
+});
