@@ -7,7 +7,7 @@ import type http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { ClusterError } from '../errors.js';
-import { redact } from '../redact.js';
+import { redact, registerSecret } from '../redact.js';
 import { KubeClusterClient, USER_AGENT } from './client.js';
 import { loadKubeconfig, registerAuthHeader, type LoadedKubeconfig } from './kubeconfig.js';
 import type { Clock, RetryPolicy } from './retry.js';
@@ -93,21 +93,21 @@ async function buildTransport(loaded: LoadedKubeconfig): Promise<HttpsTransport>
     agent.destroy();
     agent = new https.Agent({ ...tls, keepAlive: true });
   }
-  const staticHeaders = authHeadersOf(first);
-  // Exec plugins and auth providers hand out short-lived tokens; client-node caches them until expiry.
-  const refreshing = Boolean(user?.exec || user?.authProvider);
   return new HttpsTransport({
     server: cluster.server,
     agent,
     userAgent: `${USER_AGENT} (node ${process.version})`,
     servername: cluster.tlsServerName,
-    authHeaders: refreshing
-      ? async () => {
-          const o = await httpsOptions(loaded);
-          (o.agent as http.Agent | undefined)?.destroy();
-          return authHeadersOf(o);
-        }
-      : () => Promise.resolve(staticHeaders),
+    authHeaders: authHeadersOf(first),
+    // Exec plugins and auth providers hand out short-lived tokens: fetched again after a 401.
+    refreshAuth:
+      user?.exec || user?.authProvider
+        ? async () => {
+            const o = await httpsOptions(loaded);
+            (o.agent as http.Agent | undefined)?.destroy();
+            return authHeadersOf(o);
+          }
+        : undefined,
   });
 
   async function httpsOptions(l: LoadedKubeconfig): Promise<https.RequestOptions> {
@@ -129,6 +129,8 @@ function authHeadersOf(o: https.RequestOptions): Record<string, string> {
   }
   if (o.auth) out.Authorization = `Basic ${Buffer.from(o.auth).toString('base64')}`;
   registerAuthHeader(out.Authorization);
+  // An exec plugin may hand out a client key instead of a token.
+  if (typeof o.key === 'string' || Buffer.isBuffer(o.key)) registerSecret(o.key.toString().trim());
   return out;
 }
 

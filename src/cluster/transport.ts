@@ -56,8 +56,13 @@ export interface Transport {
 export interface HttpsTransportOptions {
   server: string;
   agent: http.Agent;
-  /** Headers that carry credentials; called per request because exec tokens expire. */
-  authHeaders: () => Promise<Record<string, string>>;
+  /** Headers that carry credentials. */
+  authHeaders: Record<string, string>;
+  /**
+   * Fetches fresh credentials (exec plugins, auth providers). Like client-go, a 401 triggers one
+   * refresh and one resend; otherwise the credentials are reused, so a plugin runs once per command.
+   */
+  refreshAuth?: () => Promise<Record<string, string>>;
   userAgent: string;
   defaultTimeoutMs?: number;
   servername?: string;
@@ -68,18 +73,43 @@ export class HttpsTransport implements Transport {
   everConnected = false;
   private readonly base: URL;
   private readonly opts: HttpsTransportOptions;
+  private auth: Record<string, string>;
+  private refreshing: Promise<void> | undefined;
 
   constructor(opts: HttpsTransportOptions) {
     this.opts = opts;
+    this.auth = opts.authHeaders;
     this.server = opts.server.replace(/\/+$/, '');
     this.base = new URL(this.server);
   }
 
   request(req: HttpRequest): Promise<HttpResponse> {
-    return this.send(req, undefined);
+    return this.sendWithRefresh(req, undefined);
   }
 
   stream(req: HttpRequest, onLine: (line: string) => void): Promise<HttpResponse> {
+    return this.sendWithRefresh(req, onLine);
+  }
+
+  private async sendWithRefresh(
+    req: HttpRequest,
+    onLine: ((line: string) => void) | undefined,
+  ): Promise<HttpResponse> {
+    const used = this.auth;
+    const res = await this.send(req, onLine);
+    if (res.status !== 401 || !this.opts.refreshAuth) return res;
+    // Several requests may meet the same expired token: refresh once for all of them.
+    if (this.auth === used) {
+      const refresh = this.opts.refreshAuth;
+      this.refreshing ??= refresh()
+        .then((fresh) => {
+          this.auth = fresh;
+        })
+        .finally(() => {
+          this.refreshing = undefined;
+        });
+      await this.refreshing;
+    }
     return this.send(req, onLine);
   }
 
@@ -89,7 +119,7 @@ export class HttpsTransport implements Transport {
 
   private async send(req: HttpRequest, onLine: ((line: string) => void) | undefined): Promise<HttpResponse> {
     if (req.signal?.aborted) throw new TransportError('ABORTED', 'the request was cancelled');
-    const auth = await this.opts.authHeaders();
+    const auth = this.auth;
     const basePath = this.base.pathname.replace(/\/+$/, '');
     const headers: Record<string, string> = {
       Accept: 'application/json',

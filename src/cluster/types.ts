@@ -4,26 +4,9 @@
  * `ClusterError` already in the user's words (no headers, no bodies, no credentials).
  */
 
-export interface ObjectMeta {
-  name: string;
-  namespace?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  resourceVersion?: string;
-  uid?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  ownerReferences?: unknown[];
-  managedFields?: unknown[];
-}
+import type { KubeObject } from '../kube.js';
 
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: ObjectMeta;
-  [field: string]: unknown;
-}
+export type { KubeObject, ObjectMeta } from '../kube.js';
 
 /** A kind, as apiVersion + kind (`apps/v1` + `Deployment`). */
 export interface KindRef {

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { connect, type ConnectedClient } from '../../src/cluster/connect.js';
 import type { KubeObject } from '../../src/cluster/types.js';
 import { ClusterError } from '../../src/errors.js';
+import { redact } from '../../src/redact.js';
 import { generateTls, type TlsMaterial } from '../../src/sandbox/tls.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
@@ -35,7 +36,7 @@ function statusBody(code: number, reason: string, message: string) {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
 }
 
-function kubeconfig(ca: string, token = TOKEN): string {
+function kubeconfig(ca: string, token: string | Record<string, unknown> = TOKEN): string {
   return JSON.stringify({
     apiVersion: 'v1',
     kind: 'Config',
@@ -49,7 +50,7 @@ function kubeconfig(ca: string, token = TOKEN): string {
         },
       },
     ],
-    users: [{ name: 'stub', user: { token } }],
+    users: [{ name: 'stub', user: typeof token === 'string' ? { token } : token }],
     contexts: [{ name: 'stub', context: { cluster: 'stub', user: 'stub', namespace: 'ns1' } }],
   });
 }
@@ -199,6 +200,44 @@ it('GIVEN a server whose certificate the kubeconfig CA did not sign THEN it says
     expect(err.message).toBe(
       `cannot reach the cluster at https://127.0.0.1:${port} (the server's certificate is not signed by the kubeconfig's certificate authority); check --kubeconfig/--context`,
     );
+  } finally {
+    await c2.close();
+  }
+});
+
+it('GIVEN an exec credential plugin THEN it runs once, its token is never shown, and a 401 fetches a fresh one', async () => {
+  const counter = path.join(dir, 'count');
+  const plugin = path.join(dir, 'plugin.cjs');
+  fs.writeFileSync(
+    plugin,
+    `const fs = require('fs');
+const n = fs.existsSync(${JSON.stringify(counter)}) ? Number(fs.readFileSync(${JSON.stringify(counter)}, 'utf8')) + 1 : 1;
+fs.writeFileSync(${JSON.stringify(counter)}, String(n));
+console.log(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: 'exec-token-' + n + '-abcdefgh' } }));`,
+  );
+  const exec = {
+    exec: { apiVersion: 'client.authentication.k8s.io/v1', command: process.execPath, args: [plugin] },
+  };
+  fs.writeFileSync(path.join(dir, 'kc-exec'), kubeconfig(tls.caCert, exec));
+  const c2 = await connect({ kubeconfig: 'kc-exec', cwd: dir, env: { HOME: dir }, retry: fast });
+  try {
+    handlers.push(
+      (_q, res) => json(res, 200, cm),
+      (_q, res) => json(res, 200, cm),
+      (_q, res) => json(res, 401, statusBody(401, 'Unauthorized', 'token expired')),
+      (_q, res) => json(res, 200, cm),
+    );
+    const ref = { ...cm, namespace: 'ns1', name: 'c' };
+    await c2.get(ref);
+    await c2.get(ref);
+    await c2.get(ref);
+    expect(seen.map((s) => s.headers.authorization)).toEqual([
+      'Bearer exec-token-1-abcdefgh',
+      'Bearer exec-token-1-abcdefgh',
+      'Bearer exec-token-1-abcdefgh',
+      'Bearer exec-token-2-abcdefgh',
+    ]);
+    expect(redact('exec-token-1-abcdefgh exec-token-2-abcdefgh')).not.toContain('exec-token');
   } finally {
     await c2.close();
   }
