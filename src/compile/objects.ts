@@ -1,4 +1,4 @@
-import type { KubeObject } from '../cluster/types.js';
+import type { KubeObject } from '../kube.js';
 
 export type { KubeObject };
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -19,7 +19,9 @@ export function contains(live: unknown, wanted: unknown): boolean {
     return Object.entries(wanted).every(([k, v]) => contains((live as Record<string, unknown>)[k], v));
   }
   // Kubernetes returns intOrString ports and quantities in its own spelling; compare as text.
-  return live === wanted || (live !== undefined && wanted !== undefined && String(live) === String(wanted));
+  if (live === wanted) return true;
+  const scalar = (v: unknown): v is string | number | boolean => ['string', 'number', 'boolean'].includes(typeof v);
+  return scalar(live) && scalar(wanted) && String(live) === String(wanted);
 }
 
 export interface LiveSet {
@@ -112,7 +114,7 @@ export async function waitReady(
   if (names.length === 0) return;
   const done = (objs: ReadonlyMap<string, KubeObject>) => names.every((n) => {
     const d = objs.get(n);
-    return d !== undefined && deploymentReady(d as unknown as DeploymentLike);
+    return d !== undefined && deploymentReady(d);
   });
   try {
     await cluster.waitFor({ apiVersion: API.Deployment, kind: 'Deployment' }, namespace, done, { labelSelector: `${LABEL_APP}=${app}`, timeoutMs });
