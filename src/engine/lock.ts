@@ -41,7 +41,8 @@ export async function acquireLock(ctx: EngineContext, namespace: string, app: st
       apiVersion: API.Lease,
       kind: 'Lease',
       metadata: {
-        ...ref,
+        name: ref.name,
+        namespace: ref.namespace,
         labels: { [LABEL_APP]: app, [LABEL_MANAGED_BY]: MANAGED_BY },
         ...(resourceVersion ? { resourceVersion } : {}),
       },
