@@ -24,6 +24,20 @@ export function contains(live: unknown, wanted: unknown): boolean {
   return scalar(live) && scalar(wanted) && String(live) === String(wanted);
 }
 
+/**
+ * Runs an idempotent write again when the server answers 409 Conflict (a busy or flaky API server
+ * says so; the object itself is re-decided by the write, which states the whole intent).
+ */
+export async function retryOnConflict<T>(write: () => Promise<T>, attempts = 6): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (!(err instanceof ClusterError && err.status === 409 && err.reason !== 'AlreadyExists') || i >= attempts) throw err;
+    }
+  }
+}
+
 export interface LiveSet {
   byKey: Map<string, KubeObject>;
 }
@@ -75,7 +89,7 @@ export async function applyObjects(
       );
     }
     if (current && contains(current, obj)) continue;
-    await cluster.apply(obj, { force: opts.force || Boolean(current), ...(opts.dryRun ? { dryRun: true } : {}) });
+    await retryOnConflict(() => cluster.apply(obj, { force: opts.force || Boolean(current), ...(opts.dryRun ? { dryRun: true } : {}) }));
     written.push(`${obj.kind}/${obj.metadata.name}`);
   }
   const wanted = new Set(desired.map(objectKey));
@@ -83,7 +97,7 @@ export async function applyObjects(
   const stale = [...live.byKey.values()].filter((o) => managed(o) && !wanted.has(objectKey(o)));
   stale.sort((a, b) => KIND_ORDER.indexOf(b.kind as never) - KIND_ORDER.indexOf(a.kind as never));
   for (const o of stale) {
-    await cluster.delete({ apiVersion: o.apiVersion, kind: o.kind, namespace, name: o.metadata.name }, opts.dryRun ? { dryRun: true } : {});
+    await retryOnConflict(() => cluster.delete({ apiVersion: o.apiVersion, kind: o.kind, namespace, name: o.metadata.name }, opts.dryRun ? { dryRun: true } : {}));
     deleted.push(`${o.kind}/${o.metadata.name}`);
   }
   return { written, deleted };

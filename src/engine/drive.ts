@@ -86,17 +86,28 @@ export async function drive(ctx: EngineContext, start: Stored, opts: { waitTimed
  * Writes the state; on a conflict re-reads and re-decides: if someone suspended or terminated the
  * workflow meanwhile, their word stands and we stop driving.
  */
-async function persist(ctx: EngineContext, stored: Stored, state: AppState): Promise<{ kind: 'saved'; stored: Stored } | { kind: 'stopped'; state: AppState }> {
-  for (let attempt = 0; attempt < 5; attempt++) {
+export async function persist(
+  ctx: EngineContext,
+  stored: Stored | undefined,
+  state: AppState,
+): Promise<{ kind: 'saved'; stored: Stored } | { kind: 'stopped'; state: AppState }> {
+  for (let attempt = 0; attempt < 8; attempt++) {
     try {
       return { kind: 'saved', stored: await saveState(ctx.cluster, state, stored) };
     } catch (err) {
       if (!(err instanceof ClusterError && err.status === 409)) throw err;
       const fresh = await loadState(ctx.cluster, state.namespace, state.app.name);
-      if (!fresh) throw new WorkflowError(`the state of ${state.app.name} was deleted while vela-ts was driving it`);
-      const phase = fresh.state.workflow.phase;
-      if (fresh.state.specHash !== state.specHash || phase === 'suspended' || phase === 'terminated' || phase === 'failed') {
-        return { kind: 'stopped', state: fresh.state };
+      if (!fresh) {
+        if (stored) throw new WorkflowError(`the state of ${state.app.name} was deleted while vela-ts was driving it`);
+        continue; // our create was refused without creating anything: try again
+      }
+      // Nobody else wrote (the server refused us for its own reasons): write again.
+      if (stored && fresh.resourceVersion !== stored.resourceVersion) {
+        const phase = fresh.state.workflow.phase;
+        // Someone else's word stands: a newer spec, or a suspend/terminate from another terminal.
+        if (fresh.state.specHash !== stored.state.specHash || (phase !== stored.state.workflow.phase && phase !== 'running')) {
+          return { kind: 'stopped', state: fresh.state };
+        }
       }
       stored = fresh;
     }

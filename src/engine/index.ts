@@ -4,9 +4,16 @@ import { ClusterError, UsageError } from '../errors.js';
 import { begin, isFinished, operate, specHash, startRollback, OperationRefused, liveRevisions, type AppState, type Operation } from '../workflow/index.js';
 import { applyObjects } from './apply.js';
 import type { EngineContext } from './context.js';
-import { drive, objectsOf, type Outcome } from './drive.js';
+import { drive, objectsOf, persist, type Outcome } from './drive.js';
 import { acquireLock } from './lock.js';
 import { listApps, loadState, recordRevisions, saveState, type Stored } from './store.js';
+
+/** Records a new state and drives it, unless someone else's edit arrived first. */
+async function saveAndDrive(ctx: EngineContext, stored: Stored | undefined, state: AppState): Promise<Outcome> {
+  const saved = await persist(ctx, stored, state);
+  if (saved.kind === 'stopped') return { kind: 'stopped', state: saved.state };
+  return drive(ctx, saved.stored, { waitTimedSuspend: true });
+}
 
 export type { EngineContext, Reporter, Clock } from './context.js';
 export { silentReporter, systemClock } from './context.js';
@@ -52,8 +59,7 @@ export async function up(ctx: EngineContext, app: Application, namespace: string
       ctx.report.info(`the unfinished workflow of ${app.name} (${fresh.state.workflow.phase}) is terminated; the new spec starts from its first step`);
     }
     await recordRevisions(ctx.cluster, state, fresh?.state.revisions);
-    const saved = await saveState(ctx.cluster, state, fresh);
-    return drive(ctx, saved, { waitTimedSuspend: true });
+    return saveAndDrive(ctx, fresh, state);
   });
 }
 
@@ -78,8 +84,7 @@ export async function resume(ctx: EngineContext, namespace: string, app: string)
     } catch (err) {
       refuse(err);
     }
-    const saved = await saveState(ctx.cluster, state, stored);
-    return drive(ctx, saved, { waitTimedSuspend: true });
+    return saveAndDrive(ctx, stored, state);
   });
 }
 
@@ -112,7 +117,7 @@ export async function restart(ctx: EngineContext, namespace: string, app: string
     const stored = await mustLoad(ctx, namespace, app);
     const state = operate(stored.state, 'restart', ctx.clock.now().toISOString());
     await recordRevisions(ctx.cluster, state, stored.state.revisions);
-    return drive(ctx, await saveState(ctx.cluster, state, stored), { waitTimedSuspend: true });
+    return saveAndDrive(ctx, stored, state);
   });
 }
 
@@ -126,7 +131,7 @@ export async function rollback(ctx: EngineContext, namespace: string, app: strin
     } catch (err) {
       refuse(err);
     }
-    return drive(ctx, await saveState(ctx.cluster, state, stored), { waitTimedSuspend: true });
+    return saveAndDrive(ctx, stored, state);
   });
 }
 

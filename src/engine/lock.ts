@@ -51,7 +51,7 @@ export async function acquireLock(ctx: EngineContext, namespace: string, app: st
   };
 
   let current: KubeObject | undefined;
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < 6; attempt++) {
     const live = await ctx.cluster.get(ref);
     try {
       if (!live) {

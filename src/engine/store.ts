@@ -5,6 +5,7 @@ import { stableStringify } from '../compile/stable.js';
 import type { ClusterClient, KubeObject } from '../cluster/types.js';
 import { ClusterError } from '../errors.js';
 import type { AppState } from '../workflow/index.js';
+import { retryOnConflict } from './apply.js';
 
 /** Marks the ConfigMap that holds an app's state, so `status` can find the apps of a namespace. */
 export const LABEL_STATE = 'vela-ts.dev/app-state';
@@ -70,9 +71,10 @@ export async function recordRevisions(cluster: ClusterClient, state: AppState, k
     for (const record of records) {
       if ((known?.[component] ?? []).some((r) => r.name === record.name)) continue;
       try {
-        await cluster.create(revisionObject(state, component, record));
+        await retryOnConflict(() => cluster.create(revisionObject(state, component, record)));
       } catch (err) {
-        if (!(err instanceof ClusterError && err.status === 409)) throw err;
+        // Recorded already (by us before a crash, or by another machine): revisions never change.
+        if (!(err instanceof ClusterError && err.reason === 'AlreadyExists')) throw err;
       }
     }
   }

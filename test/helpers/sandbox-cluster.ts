@@ -14,6 +14,18 @@ export interface Obj {
   data?: Record<string, string>;
 }
 
+/** A small seeded generator (mulberry32): the same failures in the same order on every run. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /**
  * A sandbox API server for one test file, with a kubeconfig and an audit log on disk, and the
  * built binary pointed at it: the same path a user's `vela-ts --kubeconfig` takes.
@@ -24,14 +36,24 @@ export class SandboxCluster {
   readonly auditLog: string;
   sandbox!: Sandbox;
 
-  constructor(readonly readyDelayMs = 30) {
+  constructor(
+    readonly readyDelayMs = 30,
+    readonly failRate = 0,
+  ) {
     this.dir = mkdtempSync(path.join(os.tmpdir(), 'vela-ts-e2e-'));
     this.kubeconfig = path.join(this.dir, 'kubeconfig');
     this.auditLog = path.join(this.dir, 'audit.log');
   }
 
   async start(): Promise<this> {
-    this.sandbox = await startSandbox({ port: 0, readyDelayMs: this.readyDelayMs, kubeconfigPath: this.kubeconfig, auditLogPath: this.auditLog });
+    this.sandbox = await startSandbox({
+      port: 0,
+      readyDelayMs: this.readyDelayMs,
+      kubeconfigPath: this.kubeconfig,
+      auditLogPath: this.auditLog,
+      failRate: this.failRate,
+      random: seeded(42),
+    });
     return this;
   }
 
@@ -63,7 +85,15 @@ export class SandboxCluster {
     if (res.code !== 201) throw new Error(`namespace ${name}: ${res.code}`);
   }
 
-  request(method: string, urlPath: string, body?: unknown): Promise<{ code: number; body: unknown }> {
+  /** The test's own requests retry what --fail-rate injects, so only vela-ts is put to the test. */
+  async request(method: string, urlPath: string, body?: unknown): Promise<{ code: number; body: unknown }> {
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.once(method, urlPath, body);
+      if (![429, 500, 503].includes(res.code) || attempt >= 20) return res;
+    }
+  }
+
+  private once(method: string, urlPath: string, body?: unknown): Promise<{ code: number; body: unknown }> {
     const url = new URL(this.sandbox.url + urlPath);
     return new Promise((resolve, reject) => {
       const req = https.request(
