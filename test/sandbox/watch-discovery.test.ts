@@ -205,6 +205,8 @@ describe('authentication', () => {
     for (const token of [null, 'wrong']) {
       const res = await raw(sb, 'GET', '/api/v1/namespaces', { token });
       expect(res.status).toBe(401);
+      // Every answer, even a refusal, tells the cluster adapter it is talking to the sandbox.
+      expect(res.headers['x-vela-ts-sandbox']).toBe('1');
       expect(res.body).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
     }
   });
