@@ -1,0 +1,106 @@
+import { acquireLock } from '../../src/engine/lock.js';
+import { up, type EngineContext } from '../../src/engine/index.js';
+import { silentReporter } from '../../src/engine/context.js';
+import { LockedError } from '../../src/errors.js';
+import { bookinfo, seedWorkflow, V3 } from '../fixtures/apps.js';
+import { MemoryCluster } from '../helpers/memory-cluster.js';
+
+function context(cluster: MemoryCluster, opts: { host?: string; pid?: number; alive?: (pid: number) => boolean; now?: () => Date } = {}): EngineContext {
+  const host = opts.host ?? 'laptop';
+  const pid = opts.pid ?? 100;
+  return {
+    cluster,
+    clock: { now: opts.now ?? (() => new Date('2026-01-01T00:00:00Z')), sleep: () => Promise.resolve() },
+    report: silentReporter,
+    identity: `dev@${host}/${pid}`,
+    hostname: host,
+    pid,
+    timeoutMs: 1000,
+    force: false,
+    isAlive: opts.alive ?? (() => true),
+  };
+}
+
+describe('the lock', () => {
+  it('GIVEN a live holder THEN a second driver is refused at once, naming it', async () => {
+    const cluster = new MemoryCluster();
+    await acquireLock(context(cluster, { pid: 1 }), 'default', 'book-info');
+    await expect(acquireLock(context(cluster, { pid: 2 }), 'default', 'book-info')).rejects.toThrow(
+      /book-info is being driven by dev@laptop\/1 since 2026-01-01T00:00:00Z/,
+    );
+  });
+
+  it('GIVEN a holder that died on this host THEN its lock is taken over at once', async () => {
+    const cluster = new MemoryCluster();
+    await acquireLock(context(cluster, { pid: 1 }), 'default', 'book-info');
+    const lock = await acquireLock(context(cluster, { pid: 2, alive: (p) => p !== 1 }), 'default', 'book-info');
+    expect((cluster.objects.get('Lease/default/vela-ts-book-info')?.spec as { holderIdentity: string }).holderIdentity).toBe('dev@laptop/2');
+    await lock.release();
+    expect(cluster.objects.has('Lease/default/vela-ts-book-info')).toBe(false);
+  });
+
+  it('GIVEN a holder on another host THEN it is refused until the lease expires, then taken over', async () => {
+    const cluster = new MemoryCluster();
+    await acquireLock(context(cluster, { host: 'ci-runner', pid: 1 }), 'default', 'book-info');
+    const at = (s: string) => () => new Date(s);
+    await expect(acquireLock(context(cluster, { now: at('2026-01-01T00:00:10Z') }), 'default', 'book-info')).rejects.toBeInstanceOf(LockedError);
+    const lock = await acquireLock(context(cluster, { now: at('2026-01-01T00:00:16Z') }), 'default', 'book-info');
+    await lock.release();
+  });
+});
+
+describe('up against a recording fake', () => {
+  it('GIVEN a first deploy THEN every object is written once; GIVEN the same spec again THEN only reads', async () => {
+    const cluster = new MemoryCluster();
+    const ctx = context(cluster);
+    const first = await up(ctx, bookinfo(), 'default');
+    expect(first.kind).toBe('succeeded');
+    const applied = cluster.writes().filter((c) => c.verb === 'apply').map((c) => c.key);
+    expect(applied).toEqual([
+      'Deployment/default/details',
+      'Deployment/default/productpage',
+      'Deployment/default/ratings',
+      'Deployment/default/reviews-v1',
+      'Service/default/details',
+      'Service/default/productpage',
+      'Service/default/ratings',
+      'Service/default/reviews',
+      'Gateway/default/productpage',
+      'DestinationRule/default/reviews',
+      'VirtualService/default/productpage',
+      'VirtualService/default/reviews',
+    ]);
+    const before = cluster.calls.length;
+    const again = await up(ctx, bookinfo(), 'default');
+    expect(again.kind).toBe('unchanged');
+    expect(cluster.calls.slice(before).every((c) => c.verb === 'get' || c.verb === 'list')).toBe(true);
+  });
+
+  it('GIVEN the rollout THEN each move writes only the object it changes, and subsets come before routes', async () => {
+    const cluster = new MemoryCluster();
+    const ctx = context(cluster);
+    await up(ctx, bookinfo(), 'default');
+    const mark = cluster.calls.length;
+    const res = await up(ctx, bookinfo({ reviewsImage: V3, batches: [1, 1], workflow: seedWorkflow }), 'default');
+    expect(res.kind).toBe('suspended');
+    const writes = cluster.calls
+      .slice(mark)
+      .filter((c) => (c.verb === 'apply' || c.verb === 'delete') && !c.key.startsWith('Lease/'))
+      .map((c) => `${c.verb} ${c.key}`);
+    // The new revision's subset is added with its first pods (no route uses it yet); the route
+    // changes last, after both batches' Deployments settled.
+    expect(writes).toEqual([
+      'apply Deployment/default/reviews-v2',
+      'apply DestinationRule/default/reviews',
+      'apply Deployment/default/reviews-v1',
+      'apply VirtualService/default/reviews',
+    ]);
+  });
+
+  it('GIVEN an object of the same name that vela-ts does not manage THEN up refuses and writes none of the app', async () => {
+    const cluster = new MemoryCluster();
+    cluster.put({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'details', namespace: 'default' }, spec: {} });
+    await expect(up(context(cluster), bookinfo(), 'default')).rejects.toThrow('Service default/details already exists and is not managed by vela-ts');
+    expect(cluster.writes().filter((c) => c.verb === 'apply' && c.key.startsWith('Service/'))).toEqual([]);
+  });
+});
