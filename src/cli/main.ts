@@ -82,9 +82,10 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .argument('[app]', 'app name (optional when the namespace has one vela-ts app)')
     .option('-f, --file <file>', 'name the app by its file')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml']).default('table'))
-    .action(async (app: string | undefined, o: { file?: string; output: 'table' | 'json' | 'yaml' }) =>
+    .option('-w, --watch', 'follow the workflow until it is suspended or over', false)
+    .action(async (app: string | undefined, o: { file?: string; output: 'table' | 'json' | 'yaml'; watch: boolean }) =>
       run(async () =>
-        (await import('./commands/status.js')).status({ app, file: o.file, output: o.output, globals: globals() }, io),
+        (await import('./commands/status.js')).status({ app, file: o.file, output: o.output, watch: o.watch, globals: globals() }, io),
       )(),
     );
 

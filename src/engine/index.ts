@@ -6,7 +6,8 @@ import { applyObjects } from './apply.js';
 import type { EngineContext } from './context.js';
 import { drive, objectsOf, persist, type Outcome } from './drive.js';
 import { acquireLock } from './lock.js';
-import { listApps, loadState, recordRevisions, saveState, type Stored } from './store.js';
+import { listApps, loadState, recordRevisions, saveState, stateName, type Stored } from './store.js';
+import type { KindRef, KubeObject } from '../cluster/types.js';
 
 /** Records a new state and drives it, unless someone else's edit arrived first. */
 async function saveAndDrive(ctx: EngineContext, stored: Stored | undefined, state: AppState): Promise<Outcome> {
@@ -165,10 +166,28 @@ export interface StatusReport {
 
 /** Recorded state plus what the cluster says about replicas right now. */
 export async function status(ctx: EngineContext, namespace: string, app: string): Promise<StatusReport> {
+  return (await observe(ctx, namespace, app)).report;
+}
+
+/** What a report was read from: resource versions, so a watch can tell what changed since. */
+export interface Observed {
+  report: StatusReport;
+  state: string;
+  deployments: string;
+}
+
+const versions = (objs: Iterable<KubeObject>) =>
+  [...objs].map((o) => `${o.metadata.name}@${o.metadata.resourceVersion ?? ''}`).sort().join(',');
+
+export async function observe(ctx: EngineContext, namespace: string, app: string): Promise<Observed> {
   const stored = await mustLoad(ctx, namespace, app);
   const s = stored.state;
   const live = await ctx.cluster.list({ apiVersion: API.Deployment, kind: 'Deployment' }, namespace, { labelSelector: `${LABEL_APP}=${app}` });
-  const byName = new Map(live.items.map((d) => [d.metadata.name, d]));
+  return { report: buildReport(ctx, namespace, app, s, live.items), state: `${stateName(app)}@${stored.resourceVersion}`, deployments: versions(live.items) };
+}
+
+function buildReport(ctx: EngineContext, namespace: string, app: string, s: AppState, deployments: KubeObject[]): StatusReport {
+  const byName = new Map(deployments.map((d) => [d.metadata.name, d]));
   const replicasOf = (name: string) => {
     const d = byName.get(name) as { spec?: { replicas?: number }; status?: { readyReplicas?: number } } | undefined;
     return { replicas: d?.spec?.replicas ?? 0, readyReplicas: d?.status?.readyReplicas ?? 0 };
@@ -197,6 +216,32 @@ export async function status(ctx: EngineContext, namespace: string, app: string)
       };
     }),
   };
+}
+
+/**
+ * Resolves when anything `status` shows may have changed: the recorded state (every move writes
+ * it) or one of the app's Deployments (readiness). Watches; never polls.
+ */
+/**
+ * Resolves when anything `status` shows has changed since `seen` was read: the recorded state
+ * (every move writes it) or one of the app's Deployments (readiness). Comparing with what was
+ * read, not with the watch's first sight, means a change in between is never lost. Watches;
+ * never polls.
+ */
+export async function nextChange(ctx: EngineContext, namespace: string, app: string, seen: Observed, timeoutMs: number): Promise<void> {
+  const stop = new AbortController();
+  const differs = (kind: KindRef, baseline: string, selector: { labelSelector?: string; fieldSelector?: string }) =>
+    ctx.cluster.waitFor(kind, namespace, (objs) => versions(objs.values()) !== baseline, { ...selector, timeoutMs, signal: stop.signal });
+  try {
+    await Promise.race([
+      differs({ apiVersion: API.ConfigMap, kind: 'ConfigMap' }, seen.state, { fieldSelector: `metadata.name=${stateName(app)}` }),
+      differs({ apiVersion: API.Deployment, kind: 'Deployment' }, seen.deployments, { labelSelector: `${LABEL_APP}=${app}` }),
+    ]);
+  } catch (err) {
+    if (!(err instanceof ClusterError && err.reason === 'Timeout')) throw err;
+  } finally {
+    stop.abort();
+  }
 }
 
 /** `diff`: what `up` would write, checked by the server with dryRun=All. */

@@ -152,3 +152,24 @@ describe('plain words for cluster problems', () => {
     expect(res.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('status --watch', () => {
+  let c: SandboxCluster;
+  beforeEach(async () => {
+    c = await new SandboxCluster(600).start();
+    expect(await c.vela(['up', first])).toMatchObject({ code: 0 });
+  });
+  afterEach(() => c.stop());
+
+  it('GIVEN a rollout in progress THEN it follows each move and returns when the workflow is suspended', async () => {
+    const driving = c.vela(['up', rollout]);
+    await until('the rollout to start', async () => (await c.get('', 'configmaps', 'vela-ts-book-info'))?.data?.phase === 'running');
+    const watched = await c.vela(['status', '--watch', '-o', 'json'], { timeoutMs: 30_000 });
+    expect(watched).toMatchObject({ code: 0 });
+    const reports = watched.stdout.split('---\n').map((r) => JSON.parse(r) as { workflow: { phase: string } });
+    expect(reports.length).toBeGreaterThan(1);
+    expect(reports[0]!.workflow.phase).toBe('running');
+    expect(reports.at(-1)!.workflow.phase).toBe('suspended');
+    expect(await driving).toMatchObject({ code: 0 });
+  });
+});

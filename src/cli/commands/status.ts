@@ -1,4 +1,4 @@
-import { pickApp, status as readStatus } from '../../engine/index.js';
+import { nextChange, observe, pickApp, type StatusReport } from '../../engine/index.js';
 import { toJson } from '../format.js';
 import type { IO } from '../io.js';
 import { loadAppFile } from '../load.js';
@@ -10,8 +10,11 @@ export interface StatusOptions {
   app?: string;
   file?: string;
   output: 'table' | 'json' | 'yaml';
+  watch: boolean;
   globals: GlobalOptions;
 }
+
+const exitCode = (r: StatusReport) => (r.workflow.phase === 'failed' ? 1 : 0);
 
 export async function status(opts: StatusOptions, io: IO): Promise<number> {
   const named = opts.app ?? (opts.file ? (await loadAppFile(opts.file)).app.name : undefined);
@@ -19,9 +22,20 @@ export async function status(opts: StatusOptions, io: IO): Promise<number> {
   try {
     const ns = opts.globals.namespace ?? session.cluster.defaultNamespace;
     const app = await pickApp(session.ctx, ns, named);
-    const report = await readStatus(session.ctx, ns, app);
-    io.stdout.write(opts.output === 'json' ? toJson(report) : opts.output === 'yaml' ? statusYaml(report) : statusTable(report));
-    return report.workflow.phase === 'failed' ? 1 : 0;
+    const render = (r: StatusReport) => (opts.output === 'json' ? toJson(r) : opts.output === 'yaml' ? statusYaml(r) : statusTable(r));
+    let seen = await observe(session.ctx, ns, app);
+    let report = seen.report;
+    io.stdout.write(render(report));
+    // --watch follows the workflow until it stops moving (suspended for approval, or over), so a
+    // CI job can wait on it; on a terminal the table is redrawn in place.
+    while (opts.watch && report.workflow.phase === 'running') {
+      await nextChange(session.ctx, ns, app, seen, 10 * 60_000);
+      seen = await observe(session.ctx, ns, app);
+      report = seen.report;
+      const redraw = io.stdout.isTTY && opts.output === 'table';
+      io.stdout.write(redraw ? `\x1b[H\x1b[2J${render(report)}` : `---\n${render(report)}`);
+    }
+    return exitCode(report);
   } finally {
     await session.close();
   }
