@@ -126,6 +126,12 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     );
 
   program
+    .command('completion')
+    .description('print a shell completion script')
+    .argument('<shell>', 'bash, zsh or fish')
+    .action(async (shell: string) => run(async () => (await import('./commands/completion.js')).completion(shell, io))());
+
+  program
     .command('sandbox')
     .description('the embedded Kubernetes-compatible API server')
     .command('serve')
