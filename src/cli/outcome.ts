@@ -45,6 +45,7 @@ export async function settleOutcome(first: UpResult | Outcome | { kind: 'not-sus
       case 'unchanged':
         out(`${app} is unchanged; its workflow is ${state.workflow.phase}. Nothing was written.`);
         if (state.workflow.phase === 'suspended') out(`Continue with: ${resumeCmd}`);
+        if (state.override) out(`It was rolled back; run its workflow again with: vela-ts workflow restart ${app} -n ${ns}`);
         return state.workflow.phase === 'failed' ? 1 : 0;
       case 'not-suspended':
         out(`the workflow of ${app} is not suspended (${state.workflow.phase}); nothing to resume.`);

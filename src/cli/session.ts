@@ -103,5 +103,29 @@ export async function openSession(globals: GlobalOptions, io: IO, opts: { timeou
       }
     },
   };
-  return { ctx, cluster, close: () => cluster.close() };
+  // Interrupted mid-rollout: every move was recorded before it was made, so nothing is lost.
+  // The lease is left to expire (at once for a rerun on this machine, 15 s from another); an
+  // in-process sandbox is closed so its state is saved.
+  const interrupted = (signal: NodeJS.Signals) => {
+    // Show the cursor again if a spinner hid it.
+    if (io.stderr.isTTY) io.stderr.write('\x1b[?25h');
+    io.stderr.write(`\ninterrupted (${signal}): the workflow stays where it is; rerun the same command or \`vela-ts workflow resume\` to continue\n`);
+    const code = signal === 'SIGINT' ? 130 : 143;
+    const timer = setTimeout(() => process.exit(code), 2000);
+    void cluster.close().finally(() => {
+      clearTimeout(timer);
+      process.exit(code);
+    });
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  return {
+    ctx,
+    cluster,
+    close: () => {
+      process.off('SIGINT', interrupted);
+      process.off('SIGTERM', interrupted);
+      return cluster.close();
+    },
+  };
 }

@@ -1,9 +1,9 @@
 import type { Application } from '../appfile/types.js';
-import { resolveRevisions, settle, trait, type Placement, type RevisionHistory } from '../compile/index.js';
+import { resolveRevisions, settle, trait, type Placement } from '../compile/index.js';
 import { stableStringify } from '../compile/stable.js';
 import { createHash } from 'node:crypto';
 import { plannedSteps, rollbackMove, stepComponent, stepMove } from './steps.js';
-import type { AppState, StepStatus, Transition, WorkflowPhase } from './types.js';
+import { runSteps, type AppState, type StepStatus, type Transition, type WorkflowPhase } from './types.js';
 
 export function specHash(app: Application): string {
   return createHash('sha256').update(stableStringify(app)).digest('hex').slice(0, 16);
@@ -53,6 +53,7 @@ export function begin(
   };
 }
 
+
 function withStep(state: AppState, index: number, patch: Partial<StepStatus>): AppState {
   const steps = state.workflow.steps.map((s, i) => (i === index ? { ...s, ...patch } : s));
   return { ...state, workflow: { ...state.workflow, steps } };
@@ -95,7 +96,7 @@ export function next(state: AppState, now: string): Transition {
         }
         return { state: s, effect: { kind: 'suspend', ...(resumeAt ? { resumeAt } : {}), ...(step.message ? { message: step.message } : {}) }, step: index };
       }
-      const spec = (s.app.workflow ?? [])[index];
+      const spec = (runSteps(s) ?? [])[index];
       const props = spec?.type === 'suspend' ? spec.properties : {};
       const resumeAt = props.duration ? new Date(Date.parse(now) + parseDuration(props.duration)).toISOString() : undefined;
       s = withStep(s, index, { phase: 'suspended', startedAt: step.startedAt ?? now, ...(props.message ? { message: props.message } : {}) });
@@ -178,22 +179,20 @@ export function operate(state: AppState, op: Operation, now: string): AppState {
  * runner drives it (and a killed rollback is continued like any step).
  */
 export function startRollback(state: AppState, now: string): AppState {
-  if (state.workflow.phase === 'running') {
-    // A driver may be mid-step; the caller holds the lock, so the step is ours to end.
-  }
+  // The caller holds the lock, so whatever step was running is ours to end.
   const component = stepComponent(state.app, undefined);
   if (!component || !trait(component, 'rollout')) throw new OperationRefused(`${state.app.name} has no component with a rollout trait to roll back`);
   const probe = rollbackMove(state, component, undefined);
   if (probe.kind === 'fail') throw new OperationRefused(probe.message);
-  const ended = state.workflow.phase === 'succeeded' || state.workflow.phase === 'failed' || state.workflow.phase === 'terminated'
-    ? state
-    : operate(state, 'terminate', now);
-  const app: Application = { ...state.app, workflow: [{ name: 'rollback', type: 'canary-rollback', properties: { component: component.name } }] };
   return {
-    ...ended,
-    app,
-    workflow: { phase: 'running', steps: [{ name: 'rollback', type: 'canary-rollback', phase: 'pending' }], startedAt: now, message: `rolling ${component.name} back` },
+    ...state,
+    override: [{ name: 'rollback', type: 'canary-rollback', properties: { component: component.name } }],
+    workflow: {
+      phase: 'running',
+      steps: [{ name: 'rollback', type: 'canary-rollback', phase: 'pending' }],
+      startedAt: now,
+      message: `rolling ${component.name} back`,
+    },
   };
 }
 
-export type { RevisionHistory };

@@ -1,6 +1,6 @@
 import type { Application, Component, WeightedTarget, WorkflowStep } from '../appfile/types.js';
 import { cumulativeTargets, lastBatch, trait, type ComponentPlacement } from '../compile/index.js';
-import type { AppState, RunStepType } from './types.js';
+import { runSteps, type AppState, type RunStepType } from './types.js';
 
 /** What a step wants next: a new placement for one component, done, or a failure to report. */
 export type StepMove =
@@ -206,7 +206,7 @@ export function stepMove(state: AppState, index: number): StepMove {
     if (!component || !trait(component, 'rollout')) return { kind: 'done' };
     return rolloutMove(state, component, trait(component, 'rollout')?.properties.batchPartition, undefined);
   }
-  const step = (app.workflow ?? [])[index] as WorkflowStep;
+  const step = (runSteps(state) ?? [])[index] as WorkflowStep;
   switch (step.type) {
     case 'canary-rollout': {
       const component = stepComponent(app, step.properties.component);

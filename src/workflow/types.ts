@@ -1,4 +1,4 @@
-import type { Application, StepType, WeightedTarget } from '../appfile/types.js';
+import type { Application, StepType, WeightedTarget, WorkflowStep } from '../appfile/types.js';
 import type { Placement, RevisionHistory } from '../compile/index.js';
 
 export type WorkflowPhase = 'running' | 'suspended' | 'succeeded' | 'failed' | 'terminated';
@@ -48,6 +48,11 @@ export interface AppState {
   stable: Record<string, string>;
   rollouts: Record<string, RolloutPair>;
   workflow: WorkflowStatus;
+  /**
+   * The steps being run when they are not the spec's own: `rollback` runs a single
+   * canary-rollback step without changing the spec, so `workflow restart` still runs the spec's.
+   */
+  override?: WorkflowStep[];
 }
 
 /** What the shell must do after a transition. */
@@ -67,3 +72,8 @@ export interface Transition {
 }
 
 export type { WeightedTarget };
+
+/** The step definitions the workflow runs. */
+export function runSteps(state: Pick<AppState, 'app' | 'override'>): WorkflowStep[] | undefined {
+  return state.override ?? state.app.workflow;
+}

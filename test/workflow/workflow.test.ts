@@ -89,6 +89,16 @@ describe('workflow: the seed walkthrough', () => {
     expect(state.workflow.steps).toEqual([expect.objectContaining({ name: 'rollback', type: 'canary-rollback', phase: 'succeeded' })]);
   });
 
+  it('GIVEN a rolled-back app WHEN restarted THEN the spec\'s own workflow runs again, not the rollback', () => {
+    const suspended = drive(begin(rollout, 'default', deployed, NOW)).state;
+    const rolledBack = drive(startRollback(suspended, NOW)).state;
+    expect(rolledBack.app).toEqual(rollout);
+    const again = drive(operate(rolledBack, 'restart', NOW)).state;
+    expect(again.workflow.steps.map((s) => s.name)).toEqual(['rollout-1st-batch', 'manual-approval', 'rollout-rest']);
+    expect(again.workflow.phase).toBe('suspended');
+    expect(reviews(again).traffic).toEqual([{ revision: 'reviews-v1', weight: 90 }, { revision: 'reviews-v2', weight: 10 }]);
+  });
+
   it('GIVEN a state WHEN next is asked twice THEN the answer is the same (re-entrant after a crash)', () => {
     const started = begin(rollout, 'default', deployed, NOW);
     const once = next(started, NOW);
