@@ -65,7 +65,7 @@ export class MemoryCluster implements ClusterClient {
   apply(obj: KubeObject, opts: ApplyOptions = {}): Promise<KubeObject> {
     this.calls.push({ verb: 'apply', key: keyOf({ kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name }), ...(opts.dryRun ? { dryRun: true } : {}) });
     const live = this.objects.get(keyOf({ kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name }));
-    const next = live ? (merge(live as Record<string, unknown>, obj as Record<string, unknown>) as KubeObject) : obj;
+    const next = live ? (merge(live, obj) as KubeObject) : obj;
     return Promise.resolve(opts.dryRun ? clone(next) : this.put(next));
   }
 

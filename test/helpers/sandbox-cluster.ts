@@ -113,7 +113,7 @@ export class SandboxCluster {
     const base = group === '' ? '/api/v1' : `/apis/${group}`;
     const q = selector ? `?labelSelector=${encodeURIComponent(selector)}` : '';
     const res = await this.request('GET', `${base}/namespaces/${ns}/${resource}${q}`);
-    return ((res.body as { items?: Obj[] }).items ?? []) as Obj[];
+    return (res.body as { items?: Obj[] }).items ?? [];
   }
 
   async get(group: string, resource: string, name: string, ns = 'default'): Promise<Obj | undefined> {

@@ -101,10 +101,10 @@ describe('server-side apply', () => {
       code: 409,
     });
     const forced = await objApi.patch(patch as any, undefined, undefined, 'team-b', true, SSA);
-    expect((forced as any).spec.replicas).toBe(4);
+    expect(forced.spec.replicas).toBe(4);
     const managers = forced
       .metadata!.managedFields!.filter((m: V1ManagedFieldsEntry) => m.operation === 'Apply')
-      .map((m: V1ManagedFieldsEntry) => [m.manager, Boolean((m.fieldsV1 as any)['f:spec']?.['f:replicas'])]);
+      .map((m: V1ManagedFieldsEntry) => [m.manager, Boolean(m.fieldsV1['f:spec']?.['f:replicas'])]);
     expect(managers).toEqual([
       ['team-a', false],
       ['team-b', true],

@@ -77,8 +77,8 @@ export async function waitFor<T = any>(
               resolve(obj as T);
             }
           },
-          (err) => {
-            if (err && (err as Error).name !== 'AbortError') {
+          (err: Error | null) => {
+            if (err && err.name !== 'AbortError') {
               clearTimeout(timer);
               reject(err);
             }
