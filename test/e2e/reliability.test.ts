@@ -16,10 +16,11 @@ async function until(what: string, check: () => Promise<boolean> | boolean, ms =
 }
 
 describe('one driver at a time, and a killed driver is continued', () => {
-  // Pods take 1.5 s to become ready, so a driver is mid-step long enough to race or kill.
+  // Pods take 2.5 s to become ready, so a driver is mid-step long enough to race or kill,
+  // even on a loaded machine.
   let c: SandboxCluster;
   beforeEach(async () => {
-    c = await new SandboxCluster(1500).start();
+    c = await new SandboxCluster(2500).start();
     expect((await c.vela(['up', first]))).toMatchObject({ code: 0 });
   });
   afterEach(() => c.stop());
@@ -161,15 +162,23 @@ describe('status --watch', () => {
   });
   afterEach(() => c.stop());
 
-  it('GIVEN a rollout in progress THEN it follows each move and returns when the workflow is suspended', async () => {
-    const driving = c.vela(['up', rollout]);
-    await until('the rollout to start', async () => (await c.get('', 'configmaps', 'vela-ts-book-info'))?.data?.phase === 'running');
-    const watched = await c.vela(['status', '--watch', '-o', 'json'], { timeoutMs: 30_000 });
+  it('GIVEN a workflow that is running THEN it follows each move and returns once the workflow is suspended', async () => {
+    // A driver killed mid-step leaves the workflow `running`: a state that stays put until resumed.
+    const child = spawn(process.execPath, [binPath, '--kubeconfig', c.kubeconfig, 'up', rollout], { cwd: c.dir, stdio: 'ignore' });
+    await until('reviews-v2 to be created', () => c.audit().some((r) => r.method === 'PATCH' && r.path.includes('/deployments/reviews-v2')));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+
+    const watchesBefore = c.audit().filter((r) => r.path.includes('watch=')).length;
+    const watching = c.vela(['status', '--watch', '-o', 'json'], { timeoutMs: 30_000 });
+    await until('status --watch to watch', () => c.audit().filter((r) => r.path.includes('watch=')).length > watchesBefore);
+    expect(await c.vela(['workflow', 'resume', 'book-info'])).toMatchObject({ code: 0 });
+
+    const watched = await watching;
     expect(watched).toMatchObject({ code: 0 });
     const reports = watched.stdout.split('---\n').map((r) => JSON.parse(r) as { workflow: { phase: string } });
     expect(reports.length).toBeGreaterThan(1);
     expect(reports[0]!.workflow.phase).toBe('running');
     expect(reports.at(-1)!.workflow.phase).toBe('suspended');
-    expect(await driving).toMatchObject({ code: 0 });
   });
 });
