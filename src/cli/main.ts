@@ -67,10 +67,11 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .option('--no-prompt', 'never ask; leave a suspended workflow suspended and exit 0')
     .option('--timeout <duration>', 'how long a step may wait for readiness', '10m')
     .option('--force', 'take over objects vela-ts does not manage', false)
-    .action(async (file: string, o: { yes: boolean; prompt: boolean; timeout: string; force: boolean }) =>
+    .option('--traffic-settle <duration>', 'pause after each route or subset change (default 5s; 0 on the sandbox)')
+    .action(async (file: string, o: { yes: boolean; prompt: boolean; timeout: string; force: boolean; trafficSettle?: string }) =>
       run(async () =>
         (await import('./commands/up.js')).up(
-          { file, yes: o.yes, noPrompt: !o.prompt, timeout: o.timeout, force: o.force, globals: globals() },
+          { file, yes: o.yes, noPrompt: !o.prompt, timeout: o.timeout, force: o.force, settle: o.trafficSettle, globals: globals() },
           io,
         ),
       )(),
@@ -106,10 +107,11 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
       .option('--yes', 'continue through every suspend step', false)
       .option('--no-prompt', 'never ask at a suspend step')
       .option('--timeout <duration>', 'how long a step may wait for readiness', '10m')
-      .action(async (app: string | undefined, o: { file?: string; yes: boolean; prompt: boolean; timeout: string }) =>
+      .option('--traffic-settle <duration>', 'pause after each route or subset change (default 5s; 0 on the sandbox)')
+      .action(async (app: string | undefined, o: { file?: string; yes: boolean; prompt: boolean; timeout: string; trafficSettle?: string }) =>
         run(async () =>
           (await import('./commands/workflow.js')).workflow(
-            { verb, app, file: o.file, yes: o.yes, noPrompt: !o.prompt, timeout: o.timeout, globals: globals() },
+            { verb, app, file: o.file, yes: o.yes, noPrompt: !o.prompt, timeout: o.timeout, settle: o.trafficSettle, globals: globals() },
             io,
           ),
         )(),

@@ -14,11 +14,13 @@ export interface Session {
 }
 
 /** `10m`, `90s`, `1h`; a bare number is seconds (as kubectl's --timeout). */
-export function parseTimeout(text: string | undefined, fallbackMs: number): number {
+export function parseTimeout(text: string | undefined, fallbackMs: number, zeroAllowed = false): number {
   if (text === undefined) return fallbackMs;
   if (/^\d+$/.test(text)) return Number(text) * 1000;
   const ms = parseDuration(text);
-  if (!/^(\d+(\.\d+)?(ms|h|m|s))+$/.test(text) || ms <= 0) throw new UsageError(`--timeout "${text}" is not a duration such as 90s, 10m or 1h`);
+  if (!/^(\d+(\.\d+)?(ms|h|m|s))+$/.test(text) || (ms <= 0 && !zeroAllowed)) {
+    throw new UsageError(`"${text}" is not a duration such as 90s, 10m or 1h`);
+  }
   return ms;
 }
 
@@ -68,8 +70,13 @@ async function reporter(io: IO, globals: GlobalOptions): Promise<Reporter> {
   };
 }
 
-export async function openSession(globals: GlobalOptions, io: IO, opts: { timeout?: string; force?: boolean } = {}): Promise<Session> {
+export async function openSession(
+  globals: GlobalOptions,
+  io: IO,
+  opts: { timeout?: string; force?: boolean; settle?: string } = {},
+): Promise<Session> {
   const timeoutMs = parseTimeout(opts.timeout, 10 * 60_000);
+  const settleText = opts.settle ?? io.env.VELA_TS_TRAFFIC_SETTLE;
   const { connect } = await import('../cluster/connect.js');
   const readyDelay = io.env.VELA_TS_SANDBOX_READY_DELAY_MS;
   const cluster = await connect({
@@ -93,6 +100,8 @@ export async function openSession(globals: GlobalOptions, io: IO, opts: { timeou
     hostname,
     pid: process.pid,
     timeoutMs,
+    // The sandbox has no proxies to wait for; a real mesh gets 5 s unless told otherwise.
+    trafficSettleMs: settleText !== undefined ? parseTimeout(settleText, 0, true) : cluster.isSandbox ? 0 : 5000,
     force: opts.force ?? false,
     isAlive: (pid) => {
       try {

@@ -38,6 +38,11 @@ export interface EngineContext {
   pid: number;
   /** How long a step may wait for readiness before it fails. */
   timeoutMs: number;
+  /**
+   * How long to let the mesh catch up after a route or subset change before the next move (Envoy
+   * config propagates in seconds; Argo Rollouts waits 30 s before scaling down for this reason).
+   */
+  trafficSettleMs?: number;
   /** Take over objects vela-ts does not manage. */
   force: boolean;
   /** Tells whether a process on this host is alive (for taking over a dead driver's lock). */

@@ -31,6 +31,13 @@ export async function drive(ctx: EngineContext, start: Stored, opts: { waitTimed
     const objects = objectsOf(state);
     const { written, deleted } = await applyObjects(ctx.cluster, state.namespace, state.app.name, objects, { force: ctx.force });
     if (written.length + deleted.length > 0) ctx.report.info(describeWrites(written, deleted));
+    // A route or subset just changed: give the proxies time to hear of it before the next move
+    // takes pods or subsets away.
+    const rerouted = written.some((w) => w.startsWith('VirtualService/') || w.startsWith('DestinationRule/'));
+    if (rerouted && ctx.trafficSettleMs) {
+      ctx.report.waiting(`letting the mesh settle for ${Math.round(ctx.trafficSettleMs / 1000)}s`);
+      await ctx.clock.sleep(ctx.trafficSettleMs);
+    }
     const deployments = objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name);
     const changed = written.filter((w) => w.startsWith('Deployment/')).map((w) => w.slice('Deployment/'.length));
     if (changed.length > 0) ctx.report.waiting(`waiting for ${changed.join(', ')} to be ready`);

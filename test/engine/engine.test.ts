@@ -97,6 +97,36 @@ describe('up against a recording fake', () => {
     ]);
   });
 
+  it('GIVEN a traffic settle time THEN every route or subset change is followed by a pause before the next move', async () => {
+    const cluster = new MemoryCluster();
+    const log: string[] = [];
+    const ctx = {
+      ...context(cluster),
+      trafficSettleMs: 5000,
+      clock: { now: () => new Date('2026-01-01T00:00:00Z'), sleep: (ms: number) => (log.push(`sleep ${ms}`), Promise.resolve()) },
+    };
+    await up(ctx, bookinfo(), 'default');
+    const suspended = await up(ctx, bookinfo({ reviewsImage: V3, batches: [1, 1], workflow: seedWorkflow }), 'default');
+    expect(suspended.kind).toBe('suspended');
+    const mark = cluster.calls.length;
+    log.length = 0;
+    const original = cluster.apply.bind(cluster);
+    const originalDelete = cluster.delete.bind(cluster);
+    cluster.apply = (obj, opts) => (log.push(`apply ${obj.kind}/${obj.metadata.name}`), original(obj, opts));
+    cluster.delete = (ref, opts) => (ref.kind === 'Lease' ? undefined : log.push(`delete ${ref.kind}/${ref.name}`), originalDelete(ref, opts));
+    const { resume } = await import('../../src/engine/index.js');
+    await resume(ctx, 'default', 'book-info');
+    expect(cluster.calls.length).toBeGreaterThan(mark);
+    expect(log.filter((l) => !l.startsWith('apply Lease'))).toEqual([
+      'apply Deployment/reviews-v2',
+      'apply VirtualService/reviews',
+      'sleep 5000',
+      'apply DestinationRule/reviews',
+      'sleep 5000',
+      'delete Deployment/reviews-v1',
+    ]);
+  });
+
   it('GIVEN an object of the same name that vela-ts does not manage THEN up refuses and writes none of the app', async () => {
     const cluster = new MemoryCluster();
     cluster.put({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'details', namespace: 'default' }, spec: {} });

@@ -11,13 +11,18 @@ export interface UpOptions {
   noPrompt: boolean;
   timeout?: string;
   force: boolean;
+  settle?: string;
   globals: GlobalOptions;
 }
 
 export async function up(opts: UpOptions, io: IO): Promise<number> {
   // The whole file is valid before anything talks to the cluster.
   const parsed = await loadAppFile(opts.file);
-  const session = await openSession(opts.globals, io, { ...(opts.timeout ? { timeout: opts.timeout } : {}), force: opts.force });
+  const session = await openSession(opts.globals, io, {
+    ...(opts.timeout ? { timeout: opts.timeout } : {}),
+    ...(opts.settle ? { settle: opts.settle } : {}),
+    force: opts.force,
+  });
   try {
     const namespace = resolveNamespace(parsed, opts.globals.namespace, session.cluster.defaultNamespace);
     const outcome = await runUp(session.ctx, parsed.app, namespace);

@@ -14,13 +14,17 @@ export interface WorkflowOptions {
   yes: boolean;
   noPrompt: boolean;
   timeout?: string;
+  settle?: string;
   globals: GlobalOptions;
 }
 
 /** `workflow resume|suspend|terminate|restart|rollback [APP]` and `rollback [APP]`. */
 export async function workflow(opts: WorkflowOptions, io: IO): Promise<number> {
   const named = opts.app ?? (opts.file ? (await loadAppFile(opts.file)).app.name : undefined);
-  const session = await openSession(opts.globals, io, opts.timeout ? { timeout: opts.timeout } : {});
+  const session = await openSession(opts.globals, io, {
+    ...(opts.timeout ? { timeout: opts.timeout } : {}),
+    ...(opts.settle ? { settle: opts.settle } : {}),
+  });
   try {
     const ns = opts.globals.namespace ?? session.cluster.defaultNamespace;
     const app = await pickApp(session.ctx, ns, named);
