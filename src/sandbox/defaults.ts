@@ -38,12 +38,12 @@ function setDefault(o: Obj, key: string, value: unknown): void {
 }
 
 function defaultDeployment(d: KObject): void {
-  const spec = (isObj(d.spec) ? d.spec : (d.spec = {})) as Obj;
+  const spec = isObj(d.spec) ? d.spec : (d.spec = {});
   setDefault(spec, 'replicas', 1);
-  const strategy = (isObj(spec.strategy) ? spec.strategy : (spec.strategy = {})) as Obj;
+  const strategy = isObj(spec.strategy) ? spec.strategy : (spec.strategy = {});
   setDefault(strategy, 'type', 'RollingUpdate');
   if (strategy.type === 'RollingUpdate') {
-    const ru = (isObj(strategy.rollingUpdate) ? strategy.rollingUpdate : (strategy.rollingUpdate = {})) as Obj;
+    const ru = isObj(strategy.rollingUpdate) ? strategy.rollingUpdate : (strategy.rollingUpdate = {});
     setDefault(ru, 'maxUnavailable', '25%');
     setDefault(ru, 'maxSurge', '25%');
   }
@@ -52,7 +52,7 @@ function defaultDeployment(d: KObject): void {
   const template = isObj(spec.template) ? spec.template : undefined;
   if (template) {
     // 1.32 still prints `creationTimestamp: null` in pod templates.
-    const tm = (isObj(template.metadata) ? template.metadata : (template.metadata = {})) as Obj;
+    const tm = isObj(template.metadata) ? template.metadata : (template.metadata = {});
     if (!('creationTimestamp' in tm)) tm.creationTimestamp = null;
     if (isObj(template.spec)) defaultPodSpec(template.spec);
   }
@@ -71,7 +71,7 @@ function defaultPodSpec(spec: Obj): void {
   if (Array.isArray(spec.volumes)) {
     for (const v of spec.volumes) {
       if (!isObj(v)) continue;
-      for (const src of ['configMap', 'secret']) if (isObj(v[src])) setDefault(v[src] as Obj, 'defaultMode', 420);
+      for (const src of ['configMap', 'secret']) if (isObj(v[src])) setDefault(v[src], 'defaultMode', 420);
     }
   }
 }
@@ -104,7 +104,7 @@ function defaultContainer(c: Obj): void {
 }
 
 function defaultService(s: KObject, alloc: Allocator): void {
-  const spec = (isObj(s.spec) ? s.spec : (s.spec = {})) as Obj;
+  const spec = isObj(s.spec) ? s.spec : (s.spec = {});
   setDefault(spec, 'type', 'ClusterIP');
   setDefault(spec, 'sessionAffinity', 'None');
   const type = spec.type;
@@ -132,10 +132,10 @@ function defaultService(s: KObject, alloc: Allocator): void {
 }
 
 function defaultSecret(s: KObject): void {
-  setDefault(s as Obj, 'type', 'Opaque');
+  setDefault(s, 'type', 'Opaque');
   // stringData is write-only: the apiserver folds it into data (base64) and never returns it.
   if (isObj(s.stringData)) {
-    const data = (isObj(s.data) ? s.data : (s.data = {})) as Obj;
+    const data = isObj(s.data) ? s.data : (s.data = {});
     for (const [k, v] of Object.entries(s.stringData)) data[k] = Buffer.from(String(v), 'utf8').toString('base64');
     delete s.stringData;
   }

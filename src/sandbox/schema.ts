@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { schemasDir } from './paths.js';
 import { resourceKey, type ResourceType } from './registry.js';
 import { isObj, type Obj } from './util.js';
@@ -120,7 +120,7 @@ function resolve(node: Obj): Obj {
   let out: Obj = node;
   if (typeof node.$ref === 'string') {
     const { $ref, ...rest } = node;
-    out = { ...resolve(lookupRef($ref as string) ?? {}), ...rest };
+    out = { ...resolve(lookupRef($ref) ?? {}), ...rest };
   } else if (Array.isArray(node.allOf) && node.allOf.length === 1 && isObj(node.allOf[0])) {
     const { allOf, ...rest } = node;
     out = { ...resolve((allOf as Obj[])[0]!), ...rest };
@@ -206,7 +206,7 @@ export function schemaProblems(rt: ResourceType, obj: unknown): SchemaProblem[] 
   if (!fn || fn(obj)) return [];
   const out: SchemaProblem[] = [];
   const seen = new Set<string>();
-  for (const e of (fn.errors ?? []) as ErrorObject[]) {
+  for (const e of fn.errors ?? []) {
     if (/\/(anyOf|oneOf)\/\d+\//.test(e.schemaPath)) continue;
     let field = fieldPath(e.instancePath);
     let keyword: SchemaProblem['keyword'] = 'other';

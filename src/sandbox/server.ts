@@ -192,7 +192,7 @@ export class SandboxServer {
       version,
       namespace,
       name,
-      subresource: sub as Target['subresource'],
+      subresource: sub,
       query: url.searchParams,
       userAgent: String(req.headers['user-agent'] ?? ''),
     };

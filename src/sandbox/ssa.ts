@@ -51,7 +51,7 @@ export function fieldSetOf(value: unknown, view: SchemaView | undefined, path: P
     const mapKeys = view?.listMapKeys ?? [];
     if (lt === 'map' && mapKeys.length && value.every(isObj)) {
       const items = view?.items();
-      for (const item of value as Obj[]) {
+      for (const item of value) {
         const el = [...path, keyOf(item, mapKeys, items)];
         out.add(enc(el));
         for (const k of Object.keys(item)) if (item[k] !== undefined) fieldSetOf(item[k], items?.prop(k), [...el, `f:${k}`], out);
@@ -73,7 +73,7 @@ function lookup(obj: unknown, path: Path): { found: boolean; value?: unknown } {
     } else if (el.startsWith('k:')) {
       const want = JSON.parse(el.slice(2)) as Obj;
       if (!Array.isArray(cur)) return { found: false };
-      const hit = cur.find((x) => isObj(x) && Object.entries(want).every(([k, v]) => deepEqual(x[k], v)));
+      const hit: unknown = cur.find((x) => isObj(x) && Object.entries(want).every(([k, v]) => deepEqual(x[k], v)));
       if (hit === undefined) return { found: false };
       cur = hit;
     } else if (el.startsWith('v:')) {
@@ -172,7 +172,7 @@ export function mergeApply(live: unknown, config: unknown, view: SchemaView | un
       const keys = view.listMapKeys;
       const items = view.items();
       const out = clone(live);
-      for (const item of config as Obj[]) {
+      for (const item of config) {
         const i = out.findIndex((x) => isObj(x) && keyOf(x, keys, items) === keyOf(item, keys, items));
         if (i >= 0) out[i] = mergeApply(out[i], item, view.items());
         else out.push(clone(item));

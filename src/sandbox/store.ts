@@ -42,7 +42,7 @@ export class Store {
 
   private bucket(resource: string): Map<string, KObject> {
     let b = this.objects.get(resource);
-    if (!b) this.objects.set(resource, (b = new Map()));
+    if (!b) this.objects.set(resource, (b = new Map<string, KObject>()));
     return b;
   }
 
