@@ -19,7 +19,7 @@ import { pruneUnknown, rootView, unknownFields } from './schema.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { ownable, recordUpdate, serverSideApply } from './ssa.js';
 import type { Store } from './store.js';
-import { clone, deepEqual, isObj, randomSuffix, rfc3339, uuid, type Clock, type KObject, type Obj } from './util.js';
+import { asText, clone, deepEqual, isObj, randomSuffix, rfc3339, uuid, type Clock, type KObject, type Obj } from './util.js';
 import { strictDecodingError, validateObject } from './validate.js';
 
 export const PATCH_TYPES = {
@@ -220,15 +220,15 @@ export class Api {
     if (!isObj(cfg)) throw badRequest('error decoding YAML: the apply patch must be an object');
     const expected = apiVersionOf(t.rt, t.version);
     if (cfg.apiVersion !== expected) {
-      throw badRequest(`Incorrect version specified in apply patch. Specified patch version: ${String(cfg.apiVersion ?? '')}, expected: ${expected}`);
+      throw badRequest(`Incorrect version specified in apply patch. Specified patch version: ${asText(cfg.apiVersion ?? '')}, expected: ${expected}`);
     }
     if (cfg.kind !== t.rt.kind) {
-      throw badRequest(`Incorrect kind specified in apply patch. Specified patch kind: ${String(cfg.kind ?? '')}, expected: ${t.rt.kind}`);
+      throw badRequest(`Incorrect kind specified in apply patch. Specified patch kind: ${asText(cfg.kind ?? '')}, expected: ${t.rt.kind}`);
     }
     const meta = isObj(cfg.metadata) ? cfg.metadata : {};
     if (meta.managedFields !== undefined) throw badRequest('metadata.managedFields must be nil');
     if (meta.name !== undefined && meta.name !== t.name) {
-      throw badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${t.name})`);
+      throw badRequest(`the name of the object (${asText(meta.name)}) does not match the name on the URL (${t.name})`);
     }
     if (t.rt.namespaced && meta.namespace !== undefined && meta.namespace !== t.namespace) {
       throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
@@ -279,7 +279,7 @@ export class Api {
       throw new StatusError(
         409,
         'Conflict',
-        `Operation cannot be fulfilled on ${qualifiedName(t.rt)} "${t.name}": the ResourceVersion in the precondition (${String(pre.resourceVersion)}) does not match the ResourceVersion in record (${old.metadata.resourceVersion}). The object might have been modified`,
+        `Operation cannot be fulfilled on ${qualifiedName(t.rt)} "${t.name}": the ResourceVersion in the precondition (${asText(pre.resourceVersion)}) does not match the ResourceVersion in record (${old.metadata.resourceVersion}). The object might have been modified`,
         { name: t.name, group: t.rt.group, kind: t.rt.plural },
       );
     }
@@ -287,7 +287,7 @@ export class Api {
       throw new StatusError(
         409,
         'Conflict',
-        `Operation cannot be fulfilled on ${qualifiedName(t.rt)} "${t.name}": Precondition failed: UID in precondition: ${String(pre.uid)}, UID in object meta: ${old.metadata.uid}`,
+        `Operation cannot be fulfilled on ${qualifiedName(t.rt)} "${t.name}": Precondition failed: UID in precondition: ${asText(pre.uid)}, UID in object meta: ${old.metadata.uid}`,
         { name: t.name, group: t.rt.group, kind: t.rt.plural },
       );
     }
@@ -344,8 +344,8 @@ export class Api {
   // ---------------------------------------------------------------- scale
 
   private scaleOf(rt: ResourceType, d: KObject): Obj {
-    const spec = (isObj(d.spec) ? d.spec : {}) as Obj;
-    const status = (isObj(d.status) ? d.status : {}) as Obj;
+    const spec = isObj(d.spec) ? d.spec : {};
+    const status = isObj(d.status) ? d.status : {};
     const ml = isObj(spec.selector) && isObj(spec.selector.matchLabels) ? (spec.selector.matchLabels as Record<string, string>) : {};
     const scaleStatus: Obj = { replicas: status.replicas ?? 0 };
     const sel = Object.entries(ml)

@@ -90,7 +90,7 @@ export class Controller {
 
   private schedulePod(pod: KObject, restored: boolean): void {
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
-    const status = (isObj(pod.status) ? pod.status : {}) as Obj;
+    const status = isObj(pod.status) ? pod.status : {};
     if (status.phase === 'Running' || this.podTimers.has(key)) return;
     let delay = this.readyDelayMs;
     if (restored && pod.metadata.creationTimestamp) {
@@ -108,11 +108,11 @@ export class Controller {
   private startPod(ns: string, name: string): void {
     const pod = this.api.store.get(this.pods, ns, name);
     if (!pod) return;
-    const spec = (isObj(pod.spec) ? pod.spec : {}) as Obj;
+    const spec = isObj(pod.spec) ? pod.spec : {};
     const containers = (Array.isArray(spec.containers) ? spec.containers : []) as Obj[];
-    const ready = !containers.some((c) => String(c.image ?? '').includes('never-ready'));
+    const ready = !containers.some((c) => typeof c.image === 'string' && c.image.includes('never-ready'));
     const now = rfc3339(this.clock.now());
-    const prev = (isObj(pod.status) ? pod.status : {}) as Obj;
+    const prev = isObj(pod.status) ? pod.status : {};
     const cond = (type: string, ok: boolean, reason?: string, message?: string): Obj => {
       const c: Obj = { type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: now };
       if (reason) c.reason = reason;
@@ -150,8 +150,8 @@ export class Controller {
   private reconcile(ns: string, name: string): void {
     const d = this.api.store.get(this.deployments, ns, name);
     if (!d || d.metadata.deletionTimestamp) return;
-    const spec = (isObj(d.spec) ? d.spec : {}) as Obj;
-    const template = (isObj(spec.template) ? spec.template : {}) as Obj;
+    const spec = isObj(d.spec) ? d.spec : {};
+    const template = isObj(spec.template) ? spec.template : {};
     const hash = templateHash(template);
     const rsName = `${name}-${hash}`;
     const desired = typeof spec.replicas === 'number' ? spec.replicas : 1;
@@ -179,7 +179,7 @@ export class Controller {
     const replicas = pods.length;
     const ready = pods.filter(isReady).length;
     const available = ready;
-    const prev = (isObj(d.status) ? d.status : {}) as Obj;
+    const prev = isObj(d.status) ? d.status : {};
     const now = this.clock.now();
     const nowStr = rfc3339(now);
     const counts: Obj = {};
@@ -195,7 +195,7 @@ export class Controller {
     const complete = updated.length === desired && replicas === desired && available === desired;
     const prevConds = (Array.isArray(prev.conditions) ? prev.conditions : []) as Obj[];
     const prevProg = prevConds.find((c) => c.type === 'Progressing');
-    const lastProgress = progressed || !prevProg ? now : Date.parse(String(prevProg.lastUpdateTime ?? nowStr));
+    const lastProgress = progressed || !prevProg ? now : Date.parse(typeof prevProg.lastUpdateTime === 'string' ? prevProg.lastUpdateTime : nowStr);
     const deadlineMs = (typeof spec.progressDeadlineSeconds === 'number' ? spec.progressDeadlineSeconds : 600) * 1000;
 
     let progressing: [string, string, string];
@@ -221,7 +221,7 @@ export class Controller {
   }
 
   private createPod(d: KObject, template: Obj, hash: string, rsName: string): void {
-    const tm = (isObj(template.metadata) ? template.metadata : {}) as Obj;
+    const tm = isObj(template.metadata) ? template.metadata : {};
     const ip = ++this.podIp;
     const now = rfc3339(this.clock.now());
     const pod: KObject = {

@@ -76,7 +76,7 @@ const KIND_FIELDS: Record<string, Record<string, (o: KObject) => string | undefi
     'status.phase': (o) => (o.status as { phase?: string } | undefined)?.phase ?? '',
     'spec.nodeName': (o) => (o.spec as { nodeName?: string } | undefined)?.nodeName ?? '',
   },
-  secrets: { type: (o) => String(o.type ?? '') },
+  secrets: { type: (o) => (typeof o.type === 'string' ? o.type : '') },
 };
 
 export function parseFieldSelector(text: string | undefined, plural: string): FieldSelector {

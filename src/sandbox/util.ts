@@ -41,6 +41,15 @@ export function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * A decoded JSON/YAML value as message text: scalars exactly as `String()` shows them, objects and
+ * arrays as JSON rather than `[object Object]`.
+ */
+export function asText(v: unknown): string {
+  if (typeof v === 'object' && v !== null) return JSON.stringify(v);
+  return String(v);
+}
+
 export function clone<T>(v: T): T {
   return structuredClone(v);
 }
