@@ -9,9 +9,18 @@ const pure = (from, banned) => ({
       'error',
       {
         patterns: [
-          ...banned.map((dir) => ({ group: [`**/${dir}/*`], message: `src/${from} must not import src/${dir}` })),
-          { group: ['node:fs', 'node:net', 'node:https', 'node:http', 'node:child_process', 'fs'], message: 'pure module: no I/O' },
-          { group: ['@kubernetes/client-node', 'chalk', 'ora'], message: 'only src/cluster and src/cli may import these' },
+          ...banned.map((dir) => ({
+            group: [`**/${dir}/*`],
+            message: `src/${from} must not import src/${dir}`,
+          })),
+          {
+            group: ['node:fs', 'node:net', 'node:https', 'node:http', 'node:child_process', 'fs'],
+            message: 'pure module: no I/O',
+          },
+          {
+            group: ['@kubernetes/client-node', 'chalk', 'ora'],
+            message: 'only src/cluster and src/cli may import these',
+          },
         ],
       },
     ],
@@ -25,7 +34,10 @@ export default tseslint.config(
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
     },
   },
   // Plain JS/MJS (test/golden/cases.js, test/helpers/trace-imports.mjs, ...) is not in the TS project:
@@ -58,7 +70,15 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@kubernetes/client-node', 'chalk', 'ora'], message: 'engine talks to the cluster through src/cluster' }, { group: ['**/cli/*'] }] },
+        {
+          patterns: [
+            {
+              group: ['@kubernetes/client-node', 'chalk', 'ora'],
+              message: 'engine talks to the cluster through src/cluster',
+            },
+            { group: ['**/cli/*'] },
+          ],
+        },
       ],
     },
   },

@@ -13,8 +13,14 @@ const runs = Number(process.env.BENCH_RUNS ?? 9);
 const cases = [
   ['--help', ['--help']],
   ['render bookinfo', ['render', `${ex}/bookinfo/first-deploy.yaml`]],
-  ['plan bookinfo rollout', ['plan', `${ex}/bookinfo/rollout-v2.yaml`, '--from', `${ex}/bookinfo/first-deploy.yaml`]],
-  ['plan shop canary -o json', ['plan', `${ex}/checkout/canary.yaml`, '--from', `${ex}/checkout/app.yaml`, '-o', 'json']],
+  [
+    'plan bookinfo rollout',
+    ['plan', `${ex}/bookinfo/rollout-v2.yaml`, '--from', `${ex}/bookinfo/first-deploy.yaml`],
+  ],
+  [
+    'plan shop canary -o json',
+    ['plan', `${ex}/checkout/canary.yaml`, '--from', `${ex}/checkout/app.yaml`, '-o', 'json'],
+  ],
 ];
 
 function median(xs) {
@@ -35,5 +41,7 @@ for (const [name, args] of cases) {
     }
     times.push(ms);
   }
-  console.log(`${name.padEnd(28)} ${median(times).toFixed(0).padStart(6)} ms  (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)})`);
+  console.log(
+    `${name.padEnd(28)} ${median(times).toFixed(0).padStart(6)} ms  (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)})`,
+  );
 }

@@ -11,7 +11,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 for (const c of goldenCases(root)) {
   const out = path.join(root, 'test/golden', c.output);
   mkdirSync(path.dirname(out), { recursive: true });
-  const stdout = execFileSync(process.execPath, [path.join(root, 'bin/vela-ts.js'), ...c.args], { cwd: root, encoding: 'utf8' });
+  const stdout = execFileSync(process.execPath, [path.join(root, 'bin/vela-ts.js'), ...c.args], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   writeFileSync(out, stdout);
   console.log(`wrote ${path.relative(root, out)}`);
 }

@@ -8,11 +8,15 @@ export function describePlacement(state: AppState): string[] {
     const at = state.placement[component.name];
     if (!at) continue;
     if (trait(component, 'rollout')) {
-      const reps = liveRevisions(at).map((r) => `${r}=${at.replicas?.[r] ?? 0}`).join(' ');
+      const reps = liveRevisions(at)
+        .map((r) => `${r}=${at.replicas?.[r] ?? 0}`)
+        .join(' ');
       lines.push(`${component.name}: replicas ${reps || 'none'}`);
     }
     if (trait(component, 'canary-traffic')) {
-      const traffic = at.traffic ? at.traffic.map((t) => `${t.revision} ${t.weight}%`).join(', ') : 'all pods of the Service';
+      const traffic = at.traffic
+        ? at.traffic.map((t) => `${t.revision} ${t.weight}%`).join(', ')
+        : 'all pods of the Service';
       lines.push(`${component.name}: traffic ${traffic}; subsets ${(at.subsets ?? []).join(', ') || 'none'}`);
     }
   }

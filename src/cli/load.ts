@@ -10,7 +10,12 @@ export async function loadAppFile(file: string): Promise<ParsedFile> {
     text = await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : 'cannot be read';
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory, not a file'
+          : 'cannot be read';
     throw new InputError([{ file, line: 0, column: 0, path: '', message: why }]);
   }
   return parseApplication(text, file);
@@ -20,10 +25,16 @@ export async function loadAppFile(file: string): Promise<ParsedFile> {
  * The app's namespace: the file's metadata.namespace, else -n, else the context's (when known),
  * else "default". A file and a flag that disagree is a usage error, as with kubectl.
  */
-export function resolveNamespace(parsed: ParsedFile, flag: string | undefined, contextNamespace?: string): string {
+export function resolveNamespace(
+  parsed: ParsedFile,
+  flag: string | undefined,
+  contextNamespace?: string,
+): string {
   const own = parsed.app.namespace;
   if (own && flag && own !== flag) {
-    throw new UsageError(`${parsed.file} says namespace "${own}" but --namespace is "${flag}"; drop one of them`);
+    throw new UsageError(
+      `${parsed.file} says namespace "${own}" but --namespace is "${flag}"; drop one of them`,
+    );
   }
   return own ?? flag ?? contextNamespace ?? 'default';
 }

@@ -19,7 +19,9 @@ export interface GlobalOptions {
  */
 export function buildProgram(io: IO, setExit: (code: number) => void): Command {
   const program = new Command('vela-ts')
-    .description('Progressive (canary) rollouts of KubeVela applications through Istio, with nothing installed in the cluster')
+    .description(
+      'Progressive (canary) rollouts of KubeVela applications through Istio, with nothing installed in the cluster',
+    )
     .version('0.1.0')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
@@ -44,7 +46,9 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .argument('<file>', 'application file')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
     .action(async (file: string, opts: { output: 'yaml' | 'json' }) =>
-      run(async () => (await import('./commands/render.js')).render({ file, output: opts.output, globals: globals() }, io))(),
+      run(async () =>
+        (await import('./commands/render.js')).render({ file, output: opts.output, globals: globals() }, io),
+      )(),
     );
 
   program
@@ -55,7 +59,10 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (file: string, opts: { from?: string; output: 'text' | 'json' }) =>
       run(async () =>
-        (await import('./commands/plan.js')).plan({ file, from: opts.from, output: opts.output, globals: globals() }, io),
+        (await import('./commands/plan.js')).plan(
+          { file, from: opts.from, output: opts.output, globals: globals() },
+          io,
+        ),
       )(),
     );
 
@@ -67,14 +74,29 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .option('--no-prompt', 'never ask; leave a suspended workflow suspended and exit 0')
     .option('--timeout <duration>', 'how long a step may wait for readiness', '10m')
     .option('--force', 'take over objects vela-ts does not manage', false)
-    .option('--traffic-settle <duration>', 'pause after each route or subset change (default 5s; 0 on the sandbox)')
-    .action(async (file: string, o: { yes: boolean; prompt: boolean; timeout: string; force: boolean; trafficSettle?: string }) =>
-      run(async () =>
-        (await import('./commands/up.js')).up(
-          { file, yes: o.yes, noPrompt: !o.prompt, timeout: o.timeout, force: o.force, settle: o.trafficSettle, globals: globals() },
-          io,
-        ),
-      )(),
+    .option(
+      '--traffic-settle <duration>',
+      'pause after each route or subset change (default 5s; 0 on the sandbox)',
+    )
+    .action(
+      async (
+        file: string,
+        o: { yes: boolean; prompt: boolean; timeout: string; force: boolean; trafficSettle?: string },
+      ) =>
+        run(async () =>
+          (await import('./commands/up.js')).up(
+            {
+              file,
+              yes: o.yes,
+              noPrompt: !o.prompt,
+              timeout: o.timeout,
+              force: o.force,
+              settle: o.trafficSettle,
+              globals: globals(),
+            },
+            io,
+          ),
+        )(),
     );
 
   program
@@ -82,15 +104,28 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .description("show an app's workflow, revisions, replicas and traffic")
     .argument('[app]', 'app name (optional when the namespace has one vela-ts app)')
     .option('-f, --file <file>', 'name the app by its file')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml']).default('table'))
+    .addOption(
+      new Option('-o, --output <format>', 'output format')
+        .choices(['table', 'json', 'yaml'])
+        .default('table'),
+    )
     .option('-w, --watch', 'follow the workflow until it is suspended or over', false)
-    .action(async (app: string | undefined, o: { file?: string; output: 'table' | 'json' | 'yaml'; watch: boolean }) =>
-      run(async () =>
-        (await import('./commands/status.js')).status({ app, file: o.file, output: o.output, watch: o.watch, globals: globals() }, io),
-      )(),
+    .action(
+      async (
+        app: string | undefined,
+        o: { file?: string; output: 'table' | 'json' | 'yaml'; watch: boolean },
+      ) =>
+        run(async () =>
+          (await import('./commands/status.js')).status(
+            { app, file: o.file, output: o.output, watch: o.watch, globals: globals() },
+            io,
+          ),
+        )(),
     );
 
-  const workflow = program.command('workflow').description('resume, suspend, terminate, restart or roll back a workflow');
+  const workflow = program
+    .command('workflow')
+    .description('resume, suspend, terminate, restart or roll back a workflow');
   const verbs = [
     ['resume', 'approve a suspended workflow (or continue an interrupted one) and drive it on'],
     ['suspend', 'suspend a running workflow'],
@@ -107,17 +142,37 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
       .option('--yes', 'continue through every suspend step', false)
       .option('--no-prompt', 'never ask at a suspend step')
       .option('--timeout <duration>', 'how long a step may wait for readiness', '10m')
-      .option('--traffic-settle <duration>', 'pause after each route or subset change (default 5s; 0 on the sandbox)')
-      .action(async (app: string | undefined, o: { file?: string; yes: boolean; prompt: boolean; timeout: string; trafficSettle?: string }) =>
-        run(async () =>
-          (await import('./commands/workflow.js')).workflow(
-            { verb, app, file: o.file, yes: o.yes, noPrompt: !o.prompt, timeout: o.timeout, settle: o.trafficSettle, globals: globals() },
-            io,
-          ),
-        )(),
+      .option(
+        '--traffic-settle <duration>',
+        'pause after each route or subset change (default 5s; 0 on the sandbox)',
+      )
+      .action(
+        async (
+          app: string | undefined,
+          o: { file?: string; yes: boolean; prompt: boolean; timeout: string; trafficSettle?: string },
+        ) =>
+          run(async () =>
+            (await import('./commands/workflow.js')).workflow(
+              {
+                verb,
+                app,
+                file: o.file,
+                yes: o.yes,
+                noPrompt: !o.prompt,
+                timeout: o.timeout,
+                settle: o.trafficSettle,
+                globals: globals(),
+              },
+              io,
+            ),
+          )(),
       );
   for (const [verb, description] of verbs) addVerb(workflow, verb, description);
-  addVerb(program, 'rollback', 'put traffic and replicas back on the revision that was stable before this rollout');
+  addVerb(
+    program,
+    'rollback',
+    'put traffic and replicas back on the revision that was stable before this rollout',
+  );
 
   program
     .command('diff')
@@ -131,7 +186,9 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .command('completion')
     .description('print a shell completion script')
     .argument('<shell>', 'bash, zsh or fish')
-    .action(async (shell: string) => run(async () => (await import('./commands/completion.js')).completion(shell, io))());
+    .action(async (shell: string) =>
+      run(async () => (await import('./commands/completion.js')).completion(shell, io))(),
+    );
 
   program
     .command('sandbox')
@@ -146,7 +203,12 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .option('--fail-rate <r>', 'share of requests answered with a random retryable error (0..1)', '0')
     .action(async (opts: Record<string, string | undefined>) =>
       // The program's global --kubeconfig also claims the flag after `sandbox serve`; take it from there.
-      run(async () => (await import('./commands/sandbox.js')).serve({ ...opts, kubeconfig: opts.kubeconfig ?? globals().kubeconfig }, io))(),
+      run(async () =>
+        (await import('./commands/sandbox.js')).serve(
+          { ...opts, kubeconfig: opts.kubeconfig ?? globals().kubeconfig },
+          io,
+        ),
+      )(),
     );
 
   return program;

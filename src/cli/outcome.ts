@@ -33,7 +33,12 @@ async function ask(io: IO, question: string): Promise<string> {
  * Turns what the engine did into words and an exit code, and runs the approval gate: at a
  * suspend, continue (`c`), roll back (`r`) or leave it suspended (`q`, Enter).
  */
-export async function settleOutcome(first: UpResult | Outcome | { kind: 'not-suspended'; state: Outcome['state'] }, session: Session, io: IO, gate: GateOptions): Promise<number> {
+export async function settleOutcome(
+  first: UpResult | Outcome | { kind: 'not-suspended'; state: Outcome['state'] },
+  session: Session,
+  io: IO,
+  gate: GateOptions,
+): Promise<number> {
   let outcome = first;
   const out = (s: string) => io.stdout.write(`${s}\n`);
   for (;;) {
@@ -45,7 +50,8 @@ export async function settleOutcome(first: UpResult | Outcome | { kind: 'not-sus
       case 'unchanged':
         out(`${app} is unchanged; its workflow is ${state.workflow.phase}. Nothing was written.`);
         if (state.workflow.phase === 'suspended') out(`Continue with: ${resumeCmd}`);
-        if (state.override) out(`It was rolled back; run its workflow again with: vela-ts workflow restart ${app} -n ${ns}`);
+        if (state.override)
+          out(`It was rolled back; run its workflow again with: vela-ts workflow restart ${app} -n ${ns}`);
         return state.workflow.phase === 'failed' ? 1 : 0;
       case 'not-suspended':
         out(`the workflow of ${app} is not suspended (${state.workflow.phase}); nothing to resume.`);
@@ -59,7 +65,9 @@ export async function settleOutcome(first: UpResult | Outcome | { kind: 'not-sus
         out(`${app}: workflow terminated.`);
         return 0;
       case 'stopped':
-        out(`${app}: another command changed the workflow while this one drove it; it is now ${state.workflow.phase}.`);
+        out(
+          `${app}: another command changed the workflow while this one drove it; it is now ${state.workflow.phase}.`,
+        );
         return state.workflow.phase === 'failed' ? 1 : 0;
       case 'suspended': {
         const step = state.workflow.steps.find((s) => s.phase === 'suspended');

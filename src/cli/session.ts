@@ -88,7 +88,9 @@ export async function openSession(
     ...(readyDelay ? { sandboxOptions: { readyDelayMs: Number(readyDelay) } } : {}),
   });
   if (cluster.isSandbox && globals.sandbox) {
-    io.stderr.write(`Using the vela-ts sandbox at ${cluster.server}: a simulated cluster for rehearsals, not a real one (state in .vela-ts/)\n`);
+    io.stderr.write(
+      `Using the vela-ts sandbox at ${cluster.server}: a simulated cluster for rehearsals, not a real one (state in .vela-ts/)\n`,
+    );
   }
   const user = os.userInfo().username;
   const hostname = os.hostname();
@@ -101,7 +103,8 @@ export async function openSession(
     pid: process.pid,
     timeoutMs,
     // The sandbox has no proxies to wait for; a real mesh gets 5 s unless told otherwise.
-    trafficSettleMs: settleText !== undefined ? parseTimeout(settleText, 0, true) : cluster.isSandbox ? 0 : 5000,
+    trafficSettleMs:
+      settleText !== undefined ? parseTimeout(settleText, 0, true) : cluster.isSandbox ? 0 : 5000,
     force: opts.force ?? false,
     isAlive: (pid) => {
       try {
@@ -118,7 +121,9 @@ export async function openSession(
   const interrupted = (signal: NodeJS.Signals) => {
     // Show the cursor again if a spinner hid it.
     if (io.stderr.isTTY) io.stderr.write('\x1b[?25h');
-    io.stderr.write(`\ninterrupted (${signal}): the workflow stays where it is; rerun the same command or \`vela-ts workflow resume\` to continue\n`);
+    io.stderr.write(
+      `\ninterrupted (${signal}): the workflow stays where it is; rerun the same command or \`vela-ts workflow resume\` to continue\n`,
+    );
     const code = signal === 'SIGINT' ? 130 : 143;
     const timer = setTimeout(() => process.exit(code), 2000);
     void cluster.close().finally(() => {

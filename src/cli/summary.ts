@@ -4,8 +4,12 @@ import type { StatusReport } from '../engine/index.js';
 /** The table `status` prints, and `up` shows at an approval gate. */
 export function statusTable(r: StatusReport): string {
   const out: string[] = [];
-  out.push(`App:       ${r.name} (namespace ${r.namespace})${r.sandbox ? '  [sandbox: simulated cluster]' : ''}`);
-  out.push(`Workflow:  ${r.workflow.phase}${r.workflow.resumeAt ? ` (resumes by itself at ${r.workflow.resumeAt})` : ''}`);
+  out.push(
+    `App:       ${r.name} (namespace ${r.namespace})${r.sandbox ? '  [sandbox: simulated cluster]' : ''}`,
+  );
+  out.push(
+    `Workflow:  ${r.workflow.phase}${r.workflow.resumeAt ? ` (resumes by itself at ${r.workflow.resumeAt})` : ''}`,
+  );
   if (r.workflow.message) out.push(`           ${r.workflow.message.split('\n').join('\n           ')}`);
   out.push('');
   out.push(row(['STEP', 'TYPE', 'PHASE', 'MESSAGE']));
@@ -24,7 +28,10 @@ export function statusTable(r: StatusReport): string {
 
 function row(cells: string[]): string {
   const widths = [18, 20, 12, 10];
-  return cells.map((c, i) => (i < cells.length - 1 ? c.padEnd(widths[i] ?? 12) : c)).join(' ').trimEnd();
+  return cells
+    .map((c, i) => (i < cells.length - 1 ? c.padEnd(widths[i] ?? 12) : c))
+    .join(' ')
+    .trimEnd();
 }
 
 export function statusYaml(r: StatusReport): string {

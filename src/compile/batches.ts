@@ -7,7 +7,10 @@ import type { BatchSize, TraitOf } from '../appfile/types.js';
  */
 export function cumulativeTargets(rollout: TraitOf<'rollout'>['properties']): number[] {
   const total = rollout.targetSize;
-  const batches = rollout.rolloutBatches && rollout.rolloutBatches.length > 0 ? rollout.rolloutBatches : [{ replicas: total }];
+  const batches =
+    rollout.rolloutBatches && rollout.rolloutBatches.length > 0
+      ? rollout.rolloutBatches
+      : [{ replicas: total }];
   const out: number[] = [];
   let sum = 0;
   batches.forEach((b, i) => {
@@ -33,7 +36,9 @@ export function batchProblems(rollout: TraitOf<'rollout'>['properties']): string
   const problems: string[] = [];
   const beforeLast = sizes.slice(0, -1).reduce((a, b) => a + b, 0);
   if (batches.length > 1 && beforeLast >= total) {
-    problems.push(`the batches before the last add up to ${beforeLast}, which must be less than targetSize ${total}`);
+    problems.push(
+      `the batches before the last add up to ${beforeLast}, which must be less than targetSize ${total}`,
+    );
   }
   if (batches.every((b) => typeof b.replicas === 'number')) {
     const sum = sizes.reduce((a, b) => a + b, 0);

@@ -44,5 +44,8 @@ export function canaryObjects(
 
 export function routeDestinations(host: string, port: number, traffic: WeightedTarget[] | undefined): Json[] {
   if (!traffic) return [{ destination: { host, port: { number: port } } }];
-  return traffic.map((t) => ({ destination: { host, port: { number: port }, subset: t.revision }, weight: t.weight }));
+  return traffic.map((t) => ({
+    destination: { host, port: { number: port }, subset: t.revision },
+    weight: t.weight,
+  }));
 }

@@ -20,7 +20,10 @@ export function service(app: Application, namespace: string, component: Componen
     metadata: {
       name: component.name,
       namespace,
-      labels: { ...commonLabels(app, component.name), [LABEL_TRAIT_TYPE]: expose ? 'expose' : 'canary-traffic' },
+      labels: {
+        ...commonLabels(app, component.name),
+        [LABEL_TRAIT_TYPE]: expose ? 'expose' : 'canary-traffic',
+      },
     },
     spec: {
       selector: { [LABEL_COMPONENT]: component.name },

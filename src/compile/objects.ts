@@ -22,7 +22,13 @@ export type ManagedKind = 'Deployment' | 'Service' | 'Gateway' | 'VirtualService
  * refers to them (a DestinationRule's subsets must exist before a VirtualService routes to them;
  * a Gateway before the VirtualService bound to it).
  */
-export const KIND_ORDER: readonly ManagedKind[] = ['Deployment', 'Service', 'Gateway', 'DestinationRule', 'VirtualService'];
+export const KIND_ORDER: readonly ManagedKind[] = [
+  'Deployment',
+  'Service',
+  'Gateway',
+  'DestinationRule',
+  'VirtualService',
+];
 
 export function objectKey(o: { kind: string; metadata: { namespace?: string; name: string } }): string {
   return `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;

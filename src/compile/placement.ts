@@ -37,18 +37,27 @@ export function initialPlacement(app: Application, current: Record<string, strin
  * A component's placement carried over to a new spec: revisions the spec no longer needs keep
  * their replicas until a step moves them; components new to the spec start at their first deploy.
  */
-export function settle(component: Component, revision: string, previous: ComponentPlacement | undefined): ComponentPlacement {
+export function settle(
+  component: Component,
+  revision: string,
+  previous: ComponentPlacement | undefined,
+): ComponentPlacement {
   const rollout = trait(component, 'rollout');
   const canary = trait(component, 'canary-traffic');
   const out: ComponentPlacement = { revision };
   if (rollout) {
-    const live = previous?.replicas && Object.keys(previous.replicas).length > 0 ? previous.replicas : undefined;
+    const live =
+      previous?.replicas && Object.keys(previous.replicas).length > 0 ? previous.replicas : undefined;
     out.replicas = live ? { ...live } : { [revision]: rollout.properties.targetSize };
   }
   if (canary) {
     if (previous?.traffic) out.traffic = previous.traffic.map((t) => ({ ...t }));
     const live = out.replicas ? Object.keys(out.replicas) : [revision];
-    out.subsets = previous?.subsets ? [...previous.subsets] : out.traffic ? out.traffic.map((t) => t.revision) : live;
+    out.subsets = previous?.subsets
+      ? [...previous.subsets]
+      : out.traffic
+        ? out.traffic.map((t) => t.revision)
+        : live;
   }
   return out;
 }

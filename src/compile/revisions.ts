@@ -50,7 +50,9 @@ export function resolveRevisions(
 function resolveOne(component: Component, records: RevisionRecord[]): RevisionRecord {
   const template = podTemplate(component);
   const hash = templateHash(template);
-  const same = records.find((r) => r.hash === hash && stableStringify(r.template) === stableStringify(template));
+  const same = records.find(
+    (r) => r.hash === hash && stableStringify(r.template) === stableStringify(template),
+  );
   if (same) return same;
   const n = records.reduce((max, r) => Math.max(max, r.number), 0) + 1;
   return { name: revisionName(component.name, n), number: n, hash, template };

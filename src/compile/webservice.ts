@@ -32,7 +32,9 @@ export function podTemplate(component: Component): Record<string, Json> {
   if (p.imagePullSecrets && p.imagePullSecrets.length > 0) {
     spec.imagePullSecrets = p.imagePullSecrets.map((name) => ({ name }));
   }
-  const metadata: Record<string, Json> = { labels: { ...(p.labels ?? {}), [LABEL_COMPONENT]: component.name } };
+  const metadata: Record<string, Json> = {
+    labels: { ...(p.labels ?? {}), [LABEL_COMPONENT]: component.name },
+  };
   if (p.annotations && Object.keys(p.annotations).length > 0) metadata.annotations = p.annotations;
   return { metadata, spec };
 }
@@ -63,11 +65,18 @@ function volume(v: VolumeSpec): Json {
     case 'emptyDir':
       return { name: v.name, emptyDir: v.medium ? { medium: v.medium } : {} };
     case 'configMap':
-      return { name: v.name, configMap: v.defaultMode === undefined ? { name: v.cmName } : { name: v.cmName, defaultMode: v.defaultMode } };
+      return {
+        name: v.name,
+        configMap:
+          v.defaultMode === undefined ? { name: v.cmName } : { name: v.cmName, defaultMode: v.defaultMode },
+      };
     case 'secret':
       return {
         name: v.name,
-        secret: v.defaultMode === undefined ? { secretName: v.secretName } : { secretName: v.secretName, defaultMode: v.defaultMode },
+        secret:
+          v.defaultMode === undefined
+            ? { secretName: v.secretName }
+            : { secretName: v.secretName, defaultMode: v.defaultMode },
       };
     case 'pvc':
       return { name: v.name, persistentVolumeClaim: { claimName: v.claimName } };
@@ -80,5 +89,10 @@ function probe(h: HealthProbe): Json {
 
 /** Object labels shared by everything a component produces. */
 export function commonLabels(app: Application, component: string): Record<string, string> {
-  return { ...app.labels, [LABEL_APP]: app.name, [LABEL_COMPONENT]: component, [LABEL_MANAGED_BY]: MANAGED_BY };
+  return {
+    ...app.labels,
+    [LABEL_APP]: app.name,
+    [LABEL_COMPONENT]: component,
+    [LABEL_MANAGED_BY]: MANAGED_BY,
+  };
 }

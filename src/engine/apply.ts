@@ -1,4 +1,12 @@
-import { API, KIND_ORDER, LABEL_APP, LABEL_MANAGED_BY, MANAGED_BY, objectKey, type KubeObject } from '../compile/index.js';
+import {
+  API,
+  KIND_ORDER,
+  LABEL_APP,
+  LABEL_MANAGED_BY,
+  MANAGED_BY,
+  objectKey,
+  type KubeObject,
+} from '../compile/index.js';
 import type { ClusterClient, KindRef } from '../cluster/types.js';
 import { ClusterError } from '../errors.js';
 
@@ -12,7 +20,9 @@ export const MANAGED_KINDS: KindRef[] = KIND_ORDER.map((kind) => ({ apiVersion: 
  */
 export function contains(live: unknown, wanted: unknown): boolean {
   if (Array.isArray(wanted)) {
-    return Array.isArray(live) && live.length === wanted.length && wanted.every((w, i) => contains(live[i], w));
+    return (
+      Array.isArray(live) && live.length === wanted.length && wanted.every((w, i) => contains(live[i], w))
+    );
   }
   if (wanted !== null && typeof wanted === 'object') {
     if (live === null || typeof live !== 'object' || Array.isArray(live)) return false;
@@ -20,7 +30,8 @@ export function contains(live: unknown, wanted: unknown): boolean {
   }
   // Kubernetes returns intOrString ports and quantities in its own spelling; compare as text.
   if (live === wanted) return true;
-  const scalar = (v: unknown): v is string | number | boolean => ['string', 'number', 'boolean'].includes(typeof v);
+  const scalar = (v: unknown): v is string | number | boolean =>
+    ['string', 'number', 'boolean'].includes(typeof v);
   return scalar(live) && scalar(wanted) && String(live) === String(wanted);
 }
 
@@ -33,7 +44,11 @@ export async function retryOnConflict<T>(write: () => Promise<T>, attempts = 6):
     try {
       return await write();
     } catch (err) {
-      if (!(err instanceof ClusterError && err.status === 409 && err.reason !== 'AlreadyExists') || i >= attempts) throw err;
+      if (
+        !(err instanceof ClusterError && err.status === 409 && err.reason !== 'AlreadyExists') ||
+        i >= attempts
+      )
+        throw err;
     }
   }
 }
@@ -47,7 +62,12 @@ export async function readLive(cluster: ClusterClient, namespace: string, app: s
   const byKey = new Map<string, KubeObject>();
   for (const kind of MANAGED_KINDS) {
     const list = await cluster.list(kind, namespace, { labelSelector: `${LABEL_APP}=${app}` });
-    for (const item of list.items) byKey.set(objectKey({ ...item, kind: kind.kind }), { ...item, apiVersion: kind.apiVersion, kind: kind.kind });
+    for (const item of list.items)
+      byKey.set(objectKey({ ...item, kind: kind.kind }), {
+        ...item,
+        apiVersion: kind.apiVersion,
+        kind: kind.kind,
+      });
   }
   return { byKey };
 }
@@ -81,7 +101,12 @@ export async function applyObjects(
     let current = live.byKey.get(key);
     if (!current) {
       // Not labelled for this app: it may still exist, owned by someone else.
-      current = await cluster.get({ apiVersion: obj.apiVersion, kind: obj.kind, namespace, name: obj.metadata.name });
+      current = await cluster.get({
+        apiVersion: obj.apiVersion,
+        kind: obj.kind,
+        namespace,
+        name: obj.metadata.name,
+      });
     }
     if (current && !managed(current) && !opts.force) {
       throw new ClusterError(
@@ -89,7 +114,9 @@ export async function applyObjects(
       );
     }
     if (current && contains(current, obj)) continue;
-    await retryOnConflict(() => cluster.apply(obj, { force: opts.force || Boolean(current), ...(opts.dryRun ? { dryRun: true } : {}) }));
+    await retryOnConflict(() =>
+      cluster.apply(obj, { force: opts.force || Boolean(current), ...(opts.dryRun ? { dryRun: true } : {}) }),
+    );
     written.push(`${obj.kind}/${obj.metadata.name}`);
   }
   const wanted = new Set(desired.map(objectKey));
@@ -97,7 +124,12 @@ export async function applyObjects(
   const stale = [...live.byKey.values()].filter((o) => managed(o) && !wanted.has(objectKey(o)));
   stale.sort((a, b) => KIND_ORDER.indexOf(b.kind as never) - KIND_ORDER.indexOf(a.kind as never));
   for (const o of stale) {
-    await retryOnConflict(() => cluster.delete({ apiVersion: o.apiVersion, kind: o.kind, namespace, name: o.metadata.name }, opts.dryRun ? { dryRun: true } : {}));
+    await retryOnConflict(() =>
+      cluster.delete(
+        { apiVersion: o.apiVersion, kind: o.kind, namespace, name: o.metadata.name },
+        opts.dryRun ? { dryRun: true } : {},
+      ),
+    );
     deleted.push(`${o.kind}/${o.metadata.name}`);
   }
   return { written, deleted };
@@ -106,7 +138,13 @@ export async function applyObjects(
 interface DeploymentLike {
   metadata: { name: string; generation?: number };
   spec?: { replicas?: number };
-  status?: { observedGeneration?: number; replicas?: number; updatedReplicas?: number; readyReplicas?: number; availableReplicas?: number };
+  status?: {
+    observedGeneration?: number;
+    replicas?: number;
+    updatedReplicas?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+  };
 }
 
 /** `kubectl rollout status`'s rule: the new generation is observed, and every replica is updated and available. */
@@ -114,7 +152,12 @@ export function deploymentReady(d: DeploymentLike): boolean {
   const want = d.spec?.replicas ?? 1;
   const s = d.status ?? {};
   if ((s.observedGeneration ?? 0) < (d.metadata.generation ?? 0)) return false;
-  return (s.updatedReplicas ?? 0) >= want && (s.replicas ?? 0) === want && (s.availableReplicas ?? 0) >= want && (s.readyReplicas ?? 0) >= want;
+  return (
+    (s.updatedReplicas ?? 0) >= want &&
+    (s.replicas ?? 0) === want &&
+    (s.availableReplicas ?? 0) >= want &&
+    (s.readyReplicas ?? 0) >= want
+  );
 }
 
 /** Waits, by watching, until the named Deployments are all ready; says which are not when it gives up. */
@@ -126,12 +169,16 @@ export async function waitReady(
   timeoutMs: number,
 ): Promise<void> {
   if (names.length === 0) return;
-  const done = (objs: ReadonlyMap<string, KubeObject>) => names.every((n) => {
-    const d = objs.get(n);
-    return d !== undefined && deploymentReady(d);
-  });
+  const done = (objs: ReadonlyMap<string, KubeObject>) =>
+    names.every((n) => {
+      const d = objs.get(n);
+      return d !== undefined && deploymentReady(d);
+    });
   try {
-    await cluster.waitFor({ apiVersion: API.Deployment, kind: 'Deployment' }, namespace, done, { labelSelector: `${LABEL_APP}=${app}`, timeoutMs });
+    await cluster.waitFor({ apiVersion: API.Deployment, kind: 'Deployment' }, namespace, done, {
+      labelSelector: `${LABEL_APP}=${app}`,
+      timeoutMs,
+    });
   } catch (err) {
     if (err instanceof ClusterError && err.reason === 'Timeout') {
       throw new ClusterError(await notReadyReport(cluster, namespace, app, names, timeoutMs), 0, 'Timeout');
@@ -140,13 +187,31 @@ export async function waitReady(
   }
 }
 
-async function notReadyReport(cluster: ClusterClient, namespace: string, app: string, names: readonly string[], timeoutMs: number): Promise<string> {
+async function notReadyReport(
+  cluster: ClusterClient,
+  namespace: string,
+  app: string,
+  names: readonly string[],
+  timeoutMs: number,
+): Promise<string> {
   const lines: string[] = [];
-  const deployments = await cluster.list({ apiVersion: API.Deployment, kind: 'Deployment' }, namespace, { labelSelector: `${LABEL_APP}=${app}` });
-  const pods = await cluster.list({ apiVersion: 'v1', kind: 'Pod' }, namespace, { labelSelector: `${LABEL_APP}=${app}` }).catch(() => ({ items: [] as KubeObject[] }));
-  const allPods = pods.items.length > 0 ? pods.items : (await cluster.list({ apiVersion: 'v1', kind: 'Pod' }, namespace).catch(() => ({ items: [] as KubeObject[] }))).items;
+  const deployments = await cluster.list({ apiVersion: API.Deployment, kind: 'Deployment' }, namespace, {
+    labelSelector: `${LABEL_APP}=${app}`,
+  });
+  const pods = await cluster
+    .list({ apiVersion: 'v1', kind: 'Pod' }, namespace, { labelSelector: `${LABEL_APP}=${app}` })
+    .catch(() => ({ items: [] as KubeObject[] }));
+  const allPods =
+    pods.items.length > 0
+      ? pods.items
+      : (
+          await cluster
+            .list({ apiVersion: 'v1', kind: 'Pod' }, namespace)
+            .catch(() => ({ items: [] as KubeObject[] }))
+        ).items;
   for (const name of names) {
-    const d = deployments.items.find((x) => x.metadata.name === name) as unknown as DeploymentLike | undefined;
+    const d = deployments.items.find((x) => x.metadata.name === name) as unknown as
+      DeploymentLike | undefined;
     if (!d) {
       lines.push(`Deployment ${name} does not exist`);
       continue;
@@ -154,7 +219,9 @@ async function notReadyReport(cluster: ClusterClient, namespace: string, app: st
     if (deploymentReady(d)) continue;
     const want = d.spec?.replicas ?? 1;
     lines.push(`Deployment ${name}: ${d.status?.readyReplicas ?? 0}/${want} ready`);
-    const selector = ((d as unknown as { spec?: { selector?: { matchLabels?: Record<string, string> } } }).spec?.selector?.matchLabels) ?? {};
+    const selector =
+      (d as unknown as { spec?: { selector?: { matchLabels?: Record<string, string> } } }).spec?.selector
+        ?.matchLabels ?? {};
     for (const pod of allPods) {
       const labels = pod.metadata.labels ?? {};
       if (!Object.entries(selector).every(([k, v]) => labels[k] === v)) continue;
@@ -162,7 +229,8 @@ async function notReadyReport(cluster: ClusterClient, namespace: string, app: st
       if (why) lines.push(`  pod ${pod.metadata.name}: ${why}`);
     }
   }
-  const minutes = timeoutMs >= 60_000 ? `${Math.round(timeoutMs / 60_000)}m` : `${Math.round(timeoutMs / 1000)}s`;
+  const minutes =
+    timeoutMs >= 60_000 ? `${Math.round(timeoutMs / 60_000)}m` : `${Math.round(timeoutMs / 1000)}s`;
   return `not ready after ${minutes}:\n  ${lines.join('\n  ')}`;
 }
 
@@ -170,12 +238,17 @@ function podProblem(pod: KubeObject): string | undefined {
   const status = (pod.status ?? {}) as {
     phase?: string;
     conditions?: { type: string; status: string; reason?: string; message?: string }[];
-    containerStatuses?: { name: string; ready: boolean; state?: { waiting?: { reason?: string; message?: string } } }[];
+    containerStatuses?: {
+      name: string;
+      ready: boolean;
+      state?: { waiting?: { reason?: string; message?: string } };
+    }[];
   };
   const waiting = status.containerStatuses?.find((c) => c.state?.waiting)?.state?.waiting;
   if (waiting) return [waiting.reason, waiting.message].filter(Boolean).join(': ');
   const ready = status.conditions?.find((c) => c.type === 'Ready');
-  if (ready && ready.status !== 'True') return [ready.reason ?? 'not ready', ready.message].filter(Boolean).join(': ');
+  if (ready && ready.status !== 'True')
+    return [ready.reason ?? 'not ready', ready.message].filter(Boolean).join(': ');
   if (status.phase && status.phase !== 'Running') return `phase ${status.phase}`;
   return ready ? undefined : 'not ready';
 }

@@ -23,13 +23,19 @@ export function objectsOf(state: AppState): KubeObject[] {
  * before each move is acted on, and acting is idempotent, so a killed run is continued by
  * running it again from any machine.
  */
-export async function drive(ctx: EngineContext, start: Stored, opts: { waitTimedSuspend: boolean }): Promise<Outcome> {
+export async function drive(
+  ctx: EngineContext,
+  start: Stored,
+  opts: { waitTimedSuspend: boolean },
+): Promise<Outcome> {
   let stored = start;
   let lastStep = -1;
   for (;;) {
     const state = stored.state;
     const objects = objectsOf(state);
-    const { written, deleted } = await applyObjects(ctx.cluster, state.namespace, state.app.name, objects, { force: ctx.force });
+    const { written, deleted } = await applyObjects(ctx.cluster, state.namespace, state.app.name, objects, {
+      force: ctx.force,
+    });
     if (written.length + deleted.length > 0) ctx.report.info(describeWrites(written, deleted));
     // A route or subset just changed: give the proxies time to hear of it before the next move
     // takes pods or subsets away.
@@ -39,7 +45,9 @@ export async function drive(ctx: EngineContext, start: Stored, opts: { waitTimed
       await ctx.clock.sleep(ctx.trafficSettleMs);
     }
     const deployments = objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name);
-    const changed = written.filter((w) => w.startsWith('Deployment/')).map((w) => w.slice('Deployment/'.length));
+    const changed = written
+      .filter((w) => w.startsWith('Deployment/'))
+      .map((w) => w.slice('Deployment/'.length));
     if (changed.length > 0) ctx.report.waiting(`waiting for ${changed.join(', ')} to be ready`);
     try {
       await waitReady(ctx.cluster, state.namespace, state.app.name, deployments, ctx.timeoutMs);
@@ -69,19 +77,33 @@ export async function drive(ctx: EngineContext, start: Stored, opts: { waitTimed
           const ms = Date.parse(resumeAt) - ctx.clock.now().getTime();
           if (ms > 0) await ctx.clock.sleep(ms);
           const fresh = await loadState(ctx.cluster, state.namespace, state.app.name);
-          if (!fresh || fresh.state.workflow.phase !== 'suspended' || fresh.state.specHash !== state.specHash) {
+          if (
+            !fresh ||
+            fresh.state.workflow.phase !== 'suspended' ||
+            fresh.state.specHash !== state.specHash
+          ) {
             return { kind: 'stopped', state: fresh?.state ?? stored.state };
           }
           stored = fresh;
           continue;
         }
         ctx.report.done();
-        return { kind: 'suspended', state: stored.state, ...(resumeAt ? { resumeAt } : {}), ...(t.effect.message ? { message: t.effect.message } : {}) };
+        return {
+          kind: 'suspended',
+          state: stored.state,
+          ...(resumeAt ? { resumeAt } : {}),
+          ...(t.effect.message ? { message: t.effect.message } : {}),
+        };
       }
       case 'finish': {
         ctx.report.done();
         const phase = stored.state.workflow.phase;
-        if (phase === 'failed') return { kind: 'failed', state: stored.state, message: stored.state.workflow.message ?? 'the workflow failed' };
+        if (phase === 'failed')
+          return {
+            kind: 'failed',
+            state: stored.state,
+            message: stored.state.workflow.message ?? 'the workflow failed',
+          };
         if (phase === 'terminated') return { kind: 'terminated', state: stored.state };
         return { kind: 'succeeded', state: stored.state };
       }
@@ -105,14 +127,18 @@ export async function persist(
       if (!(err instanceof ClusterError && err.status === 409)) throw err;
       const fresh = await loadState(ctx.cluster, state.namespace, state.app.name);
       if (!fresh) {
-        if (stored) throw new WorkflowError(`the state of ${state.app.name} was deleted while vela-ts was driving it`);
+        if (stored)
+          throw new WorkflowError(`the state of ${state.app.name} was deleted while vela-ts was driving it`);
         continue; // our create was refused without creating anything: try again
       }
       // Nobody else wrote (the server refused us for its own reasons): write again.
       if (stored && fresh.resourceVersion !== stored.resourceVersion) {
         const phase = fresh.state.workflow.phase;
         // Someone else's word stands: a newer spec, or a suspend/terminate from another terminal.
-        if (fresh.state.specHash !== stored.state.specHash || (phase !== stored.state.workflow.phase && phase !== 'running')) {
+        if (
+          fresh.state.specHash !== stored.state.specHash ||
+          (phase !== stored.state.workflow.phase && phase !== 'running')
+        ) {
           return { kind: 'stopped', state: fresh.state };
         }
       }
@@ -133,9 +159,16 @@ async function fail(ctx: EngineContext, stored: Stored, why: string): Promise<Ou
     .join(', ');
   const message = `${index >= 0 ? `step ${s.workflow.steps[index]?.name}: ` : ''}${why}${live ? `\ntraffic stays where it was: ${live}` : ''}`;
   const steps = s.workflow.steps.map((st, i) =>
-    i === index ? { ...st, phase: 'failed' as const, message: why, finishedAt: now } : i > index && st.phase === 'pending' ? { ...st, phase: 'skipped' as const } : st,
+    i === index
+      ? { ...st, phase: 'failed' as const, message: why, finishedAt: now }
+      : i > index && st.phase === 'pending'
+        ? { ...st, phase: 'skipped' as const }
+        : st,
   );
-  const failed: AppState = { ...s, workflow: { ...s.workflow, phase: 'failed', steps, message, finishedAt: now } };
+  const failed: AppState = {
+    ...s,
+    workflow: { ...s.workflow, phase: 'failed', steps, message, finishedAt: now },
+  };
   const saved = await persist(ctx, stored, failed);
   ctx.report.done();
   return { kind: 'failed', state: saved.kind === 'saved' ? saved.stored.state : failed, message };
@@ -147,4 +180,3 @@ function describeWrites(written: string[], deleted: string[]): string {
   if (deleted.length) parts.push(`removed ${deleted.join(', ')}`);
   return parts.join('; ');
 }
-

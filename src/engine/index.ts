@@ -1,7 +1,17 @@
 import type { Application } from '../appfile/types.js';
 import { API, LABEL_APP, trait } from '../compile/index.js';
 import { ClusterError, UsageError } from '../errors.js';
-import { begin, isFinished, operate, specHash, startRollback, OperationRefused, liveRevisions, type AppState, type Operation } from '../workflow/index.js';
+import {
+  begin,
+  isFinished,
+  operate,
+  specHash,
+  startRollback,
+  OperationRefused,
+  liveRevisions,
+  type AppState,
+  type Operation,
+} from '../workflow/index.js';
 import { applyObjects } from './apply.js';
 import type { EngineContext } from './context.js';
 import { drive, objectsOf, persist, type Outcome } from './drive.js';
@@ -10,7 +20,11 @@ import { listApps, loadState, recordRevisions, saveState, stateName, type Stored
 import type { KindRef, KubeObject } from '../cluster/types.js';
 
 /** Records a new state and drives it, unless someone else's edit arrived first. */
-async function saveAndDrive(ctx: EngineContext, stored: Stored | undefined, state: AppState): Promise<Outcome> {
+async function saveAndDrive(
+  ctx: EngineContext,
+  stored: Stored | undefined,
+  state: AppState,
+): Promise<Outcome> {
   const saved = await persist(ctx, stored, state);
   if (saved.kind === 'stopped') return { kind: 'stopped', state: saved.state };
   return drive(ctx, saved.stored, { waitTimedSuspend: true });
@@ -23,7 +37,12 @@ export type { Outcome } from './drive.js';
 /** What `up` found and did. `unchanged` means the same spec was already applied: nothing was written. */
 export type UpResult = Outcome | { kind: 'unchanged'; state: AppState };
 
-async function withLock<T>(ctx: EngineContext, namespace: string, app: string, body: () => Promise<T>): Promise<T> {
+async function withLock<T>(
+  ctx: EngineContext,
+  namespace: string,
+  app: string,
+  body: () => Promise<T>,
+): Promise<T> {
   const lock = await acquireLock(ctx, namespace, app);
   try {
     return await body();
@@ -47,7 +66,8 @@ export async function up(ctx: EngineContext, app: Application, namespace: string
   const hash = specHash(app);
   if (stored && stored.state.specHash === hash) {
     const phase = stored.state.workflow.phase;
-    if (phase !== 'running' && !waitingOnTimer(stored.state, ctx.clock.now())) return { kind: 'unchanged', state: stored.state };
+    if (phase !== 'running' && !waitingOnTimer(stored.state, ctx.clock.now()))
+      return { kind: 'unchanged', state: stored.state };
     return withLock(ctx, namespace, app.name, async () => {
       const fresh = (await loadState(ctx.cluster, namespace, app.name)) ?? stored;
       return drive(ctx, fresh, { waitTimedSuspend: true });
@@ -57,7 +77,9 @@ export async function up(ctx: EngineContext, app: Application, namespace: string
     const fresh = await loadState(ctx.cluster, namespace, app.name);
     const state = begin(app, namespace, fresh?.state, ctx.clock.now().toISOString());
     if (fresh && !isFinished(fresh.state.workflow.phase)) {
-      ctx.report.info(`the unfinished workflow of ${app.name} (${fresh.state.workflow.phase}) is terminated; the new spec starts from its first step`);
+      ctx.report.info(
+        `the unfinished workflow of ${app.name} (${fresh.state.workflow.phase}) is terminated; the new spec starts from its first step`,
+      );
     }
     await recordRevisions(ctx.cluster, state, fresh?.state.revisions);
     return saveAndDrive(ctx, fresh, state);
@@ -76,7 +98,11 @@ function refuse(err: unknown): never {
 }
 
 /** `workflow resume`: approve a suspended workflow (or continue one whose driver died) and drive it. */
-export async function resume(ctx: EngineContext, namespace: string, app: string): Promise<Outcome | { kind: 'not-suspended'; state: AppState }> {
+export async function resume(
+  ctx: EngineContext,
+  namespace: string,
+  app: string,
+): Promise<Outcome | { kind: 'not-suspended'; state: AppState }> {
   return withLock(ctx, namespace, app, async () => {
     const stored = await mustLoad(ctx, namespace, app);
     let state: AppState;
@@ -94,7 +120,12 @@ export async function resume(ctx: EngineContext, namespace: string, app: string)
  * conflict. It needs no lock: a driver that is running sees the edit when it next records its
  * progress, and stops.
  */
-export async function edit(ctx: EngineContext, namespace: string, app: string, op: Extract<Operation, 'suspend' | 'terminate'>): Promise<AppState> {
+export async function edit(
+  ctx: EngineContext,
+  namespace: string,
+  app: string,
+  op: Extract<Operation, 'suspend' | 'terminate'>,
+): Promise<AppState> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const stored = await mustLoad(ctx, namespace, app);
     let state: AppState;
@@ -137,11 +168,16 @@ export async function rollback(ctx: EngineContext, namespace: string, app: strin
 }
 
 /** The app of a namespace when the user named none: there must be exactly one. */
-export async function pickApp(ctx: EngineContext, namespace: string, named: string | undefined): Promise<string> {
+export async function pickApp(
+  ctx: EngineContext,
+  namespace: string,
+  named: string | undefined,
+): Promise<string> {
   if (named) return named;
   const apps = await listApps(ctx.cluster, namespace);
   if (apps.length === 1) return apps[0] as string;
-  if (apps.length === 0) throw new UsageError(`no vela-ts app in namespace ${namespace}; name one, or use -n`);
+  if (apps.length === 0)
+    throw new UsageError(`no vela-ts app in namespace ${namespace}; name one, or use -n`);
   throw new UsageError(`namespace ${namespace} has several vela-ts apps (${apps.join(', ')}); name one`);
 }
 
@@ -177,19 +213,35 @@ export interface Observed {
 }
 
 const versions = (objs: Iterable<KubeObject>) =>
-  [...objs].map((o) => `${o.metadata.name}@${o.metadata.resourceVersion ?? ''}`).sort().join(',');
+  [...objs]
+    .map((o) => `${o.metadata.name}@${o.metadata.resourceVersion ?? ''}`)
+    .sort()
+    .join(',');
 
 export async function observe(ctx: EngineContext, namespace: string, app: string): Promise<Observed> {
   const stored = await mustLoad(ctx, namespace, app);
   const s = stored.state;
-  const live = await ctx.cluster.list({ apiVersion: API.Deployment, kind: 'Deployment' }, namespace, { labelSelector: `${LABEL_APP}=${app}` });
-  return { report: buildReport(ctx, namespace, app, s, live.items), state: `${stateName(app)}@${stored.resourceVersion}`, deployments: versions(live.items) };
+  const live = await ctx.cluster.list({ apiVersion: API.Deployment, kind: 'Deployment' }, namespace, {
+    labelSelector: `${LABEL_APP}=${app}`,
+  });
+  return {
+    report: buildReport(ctx, namespace, app, s, live.items),
+    state: `${stateName(app)}@${stored.resourceVersion}`,
+    deployments: versions(live.items),
+  };
 }
 
-function buildReport(ctx: EngineContext, namespace: string, app: string, s: AppState, deployments: KubeObject[]): StatusReport {
+function buildReport(
+  ctx: EngineContext,
+  namespace: string,
+  app: string,
+  s: AppState,
+  deployments: KubeObject[],
+): StatusReport {
   const byName = new Map(deployments.map((d) => [d.metadata.name, d]));
   const replicasOf = (name: string) => {
-    const d = byName.get(name) as { spec?: { replicas?: number }; status?: { readyReplicas?: number } } | undefined;
+    const d = byName.get(name) as
+      { spec?: { replicas?: number }; status?: { readyReplicas?: number } } | undefined;
     return { replicas: d?.spec?.replicas ?? 0, readyReplicas: d?.status?.readyReplicas ?? 0 };
   };
   return {
@@ -200,13 +252,19 @@ function buildReport(ctx: EngineContext, namespace: string, app: string, s: AppS
       phase: s.workflow.phase,
       ...(s.workflow.message ? { message: s.workflow.message } : {}),
       ...(s.workflow.resumeAt ? { resumeAt: s.workflow.resumeAt } : {}),
-      steps: s.workflow.steps.map((st) => ({ name: st.name, type: st.type, phase: st.phase, ...(st.message ? { message: st.message } : {}) })),
+      steps: s.workflow.steps.map((st) => ({
+        name: st.name,
+        type: st.type,
+        phase: st.phase,
+        ...(st.message ? { message: st.message } : {}),
+      })),
     },
     components: s.app.components.map((c) => {
       const p = s.placement[c.name];
-      const revisions = trait(c, 'rollout') && p
-        ? liveRevisions(p).map((r) => ({ name: r, ...replicasOf(r) }))
-        : [{ name: p?.revision ?? c.name, ...replicasOf(c.name) }];
+      const revisions =
+        trait(c, 'rollout') && p
+          ? liveRevisions(p).map((r) => ({ name: r, ...replicasOf(r) }))
+          : [{ name: p?.revision ?? c.name, ...replicasOf(c.name) }];
       return {
         name: c.name,
         revision: s.current[c.name] ?? '',
@@ -228,14 +286,32 @@ function buildReport(ctx: EngineContext, namespace: string, app: string, s: AppS
  * read, not with the watch's first sight, means a change in between is never lost. Watches;
  * never polls.
  */
-export async function nextChange(ctx: EngineContext, namespace: string, app: string, seen: Observed, timeoutMs: number): Promise<void> {
+export async function nextChange(
+  ctx: EngineContext,
+  namespace: string,
+  app: string,
+  seen: Observed,
+  timeoutMs: number,
+): Promise<void> {
   const stop = new AbortController();
-  const differs = (kind: KindRef, baseline: string, selector: { labelSelector?: string; fieldSelector?: string }) =>
-    ctx.cluster.waitFor(kind, namespace, (objs) => versions(objs.values()) !== baseline, { ...selector, timeoutMs, signal: stop.signal });
+  const differs = (
+    kind: KindRef,
+    baseline: string,
+    selector: { labelSelector?: string; fieldSelector?: string },
+  ) =>
+    ctx.cluster.waitFor(kind, namespace, (objs) => versions(objs.values()) !== baseline, {
+      ...selector,
+      timeoutMs,
+      signal: stop.signal,
+    });
   try {
     await Promise.race([
-      differs({ apiVersion: API.ConfigMap, kind: 'ConfigMap' }, seen.state, { fieldSelector: `metadata.name=${stateName(app)}` }),
-      differs({ apiVersion: API.Deployment, kind: 'Deployment' }, seen.deployments, { labelSelector: `${LABEL_APP}=${app}` }),
+      differs({ apiVersion: API.ConfigMap, kind: 'ConfigMap' }, seen.state, {
+        fieldSelector: `metadata.name=${stateName(app)}`,
+      }),
+      differs({ apiVersion: API.Deployment, kind: 'Deployment' }, seen.deployments, {
+        labelSelector: `${LABEL_APP}=${app}`,
+      }),
     ]);
   } catch (err) {
     if (!(err instanceof ClusterError && err.reason === 'Timeout')) throw err;
@@ -245,9 +321,15 @@ export async function nextChange(ctx: EngineContext, namespace: string, app: str
 }
 
 /** `diff`: what `up` would write, checked by the server with dryRun=All. */
-export async function diff(ctx: EngineContext, app: Application, namespace: string): Promise<{ written: string[]; deleted: string[] }> {
+export async function diff(
+  ctx: EngineContext,
+  app: Application,
+  namespace: string,
+): Promise<{ written: string[]; deleted: string[] }> {
   const stored = await loadState(ctx.cluster, namespace, app.name);
-  const state = stored && stored.state.specHash === specHash(app) ? stored.state : begin(app, namespace, stored?.state, ctx.clock.now().toISOString());
+  const state =
+    stored && stored.state.specHash === specHash(app)
+      ? stored.state
+      : begin(app, namespace, stored?.state, ctx.clock.now().toISOString());
   return applyObjects(ctx.cluster, namespace, app.name, objectsOf(state), { force: ctx.force, dryRun: true });
 }
-

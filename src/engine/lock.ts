@@ -46,7 +46,12 @@ export async function acquireLock(ctx: EngineContext, namespace: string, app: st
         labels: { [LABEL_APP]: app, [LABEL_MANAGED_BY]: MANAGED_BY },
         ...(resourceVersion ? { resourceVersion } : {}),
       },
-      spec: { holderIdentity: ctx.identity, leaseDurationSeconds: LEASE_SECONDS, acquireTime: now, renewTime: now },
+      spec: {
+        holderIdentity: ctx.identity,
+        leaseDurationSeconds: LEASE_SECONDS,
+        acquireTime: now,
+        renewTime: now,
+      },
     };
   };
 

@@ -1,5 +1,12 @@
 import jsYaml from 'js-yaml';
-import { API, LABEL_APP, LABEL_MANAGED_BY, MANAGED_BY, type RevisionHistory, type RevisionRecord } from '../compile/index.js';
+import {
+  API,
+  LABEL_APP,
+  LABEL_MANAGED_BY,
+  MANAGED_BY,
+  type RevisionHistory,
+  type RevisionRecord,
+} from '../compile/index.js';
 import { LABEL_REVISION_COMPONENT, LABEL_REVISION_HASH, LABEL_COMPONENT } from '../compile/labels.js';
 import { stableStringify } from '../compile/stable.js';
 import type { ClusterClient, KubeObject } from '../cluster/types.js';
@@ -24,15 +31,26 @@ export interface Stored {
  * phase, the whole state as JSON); each revision is also an apps/v1 ControllerRevision, the
  * Kubernetes idiom, so `kubectl get controllerrevisions` shows the history.
  */
-export async function loadState(cluster: ClusterClient, namespace: string, app: string): Promise<Stored | undefined> {
-  const cm = await cluster.get({ apiVersion: API.ConfigMap, kind: 'ConfigMap', namespace, name: stateName(app) });
+export async function loadState(
+  cluster: ClusterClient,
+  namespace: string,
+  app: string,
+): Promise<Stored | undefined> {
+  const cm = await cluster.get({
+    apiVersion: API.ConfigMap,
+    kind: 'ConfigMap',
+    namespace,
+    name: stateName(app),
+  });
   if (!cm) return undefined;
   const data = (cm.data ?? {}) as Record<string, string>;
   try {
     const state = JSON.parse(data['state.json'] ?? '') as AppState;
     return { state, resourceVersion: cm.metadata.resourceVersion ?? '' };
   } catch {
-    throw new ClusterError(`the state of ${app} in ConfigMap ${namespace}/${stateName(app)} is damaged; delete it to start over`);
+    throw new ClusterError(
+      `the state of ${app} in ConfigMap ${namespace}/${stateName(app)} is damaged; delete it to start over`,
+    );
   }
 }
 
@@ -58,7 +76,11 @@ function stateObject(state: AppState, resourceVersion?: string): KubeObject {
  * Writes the state with optimistic concurrency; writes nothing when nothing changed. A 409 is
  * thrown to the caller, which re-reads and re-decides.
  */
-export async function saveState(cluster: ClusterClient, state: AppState, previous: Stored | undefined): Promise<Stored> {
+export async function saveState(
+  cluster: ClusterClient,
+  state: AppState,
+  previous: Stored | undefined,
+): Promise<Stored> {
   if (previous && stableStringify(previous.state) === stableStringify(state)) return previous;
   const obj = stateObject(state, previous?.resourceVersion);
   const written = previous ? await cluster.replace(obj) : await cluster.create(obj);
@@ -66,7 +88,11 @@ export async function saveState(cluster: ClusterClient, state: AppState, previou
 }
 
 /** Records revisions the cluster does not have yet; an existing one is left as it is. */
-export async function recordRevisions(cluster: ClusterClient, state: AppState, known: RevisionHistory | undefined): Promise<void> {
+export async function recordRevisions(
+  cluster: ClusterClient,
+  state: AppState,
+  known: RevisionHistory | undefined,
+): Promise<void> {
   for (const [component, records] of Object.entries(state.revisions)) {
     for (const record of records) {
       if ((known?.[component] ?? []).some((r) => r.name === record.name)) continue;
@@ -102,6 +128,11 @@ function revisionObject(state: AppState, component: string, record: RevisionReco
 
 /** The apps vela-ts drives in a namespace. */
 export async function listApps(cluster: ClusterClient, namespace: string): Promise<string[]> {
-  const list = await cluster.list({ apiVersion: API.ConfigMap, kind: 'ConfigMap' }, namespace, { labelSelector: `${LABEL_STATE}=true` });
-  return list.items.map((cm) => cm.metadata.labels?.[LABEL_APP] ?? '').filter(Boolean).sort();
+  const list = await cluster.list({ apiVersion: API.ConfigMap, kind: 'ConfigMap' }, namespace, {
+    labelSelector: `${LABEL_STATE}=true`,
+  });
+  return list.items
+    .map((cm) => cm.metadata.labels?.[LABEL_APP] ?? '')
+    .filter(Boolean)
+    .sort();
 }

@@ -19,7 +19,18 @@ import { pruneUnknown, rootView, unknownFields } from './schema.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { ownable, recordUpdate, serverSideApply } from './ssa.js';
 import type { Store } from './store.js';
-import { asText, clone, deepEqual, isObj, randomSuffix, rfc3339, uuid, type Clock, type KObject, type Obj } from './util.js';
+import {
+  asText,
+  clone,
+  deepEqual,
+  isObj,
+  randomSuffix,
+  rfc3339,
+  uuid,
+  type Clock,
+  type KObject,
+  type Obj,
+} from './util.js';
 import { strictDecodingError, validateObject } from './validate.js';
 
 export const PATCH_TYPES = {
@@ -101,7 +112,9 @@ export class Api {
   list(t: Target): Result {
     const labels = parseLabelSelector(t.query.get('labelSelector') ?? undefined);
     const fields = parseFieldSelector(t.query.get('fieldSelector') ?? undefined, t.rt.plural);
-    let items = this.store.list(t.rt, t.rt.namespaced ? t.namespace : undefined).filter((o) => labels(o.metadata.labels) && fields(o));
+    let items = this.store
+      .list(t.rt, t.rt.namespaced ? t.namespace : undefined)
+      .filter((o) => labels(o.metadata.labels) && fields(o));
     const metadata: Obj = { resourceVersion: String(this.store.resourceVersion) };
     const cont = t.query.get('continue');
     if (cont) {
@@ -111,7 +124,9 @@ export class Api {
     const limit = Number(t.query.get('limit') ?? 0);
     if (limit > 0 && items.length > limit) {
       const last = items[limit - 1]!;
-      metadata.continue = Buffer.from(`${last.metadata.namespace ?? ''}/${last.metadata.name}`).toString('base64url');
+      metadata.continue = Buffer.from(`${last.metadata.namespace ?? ''}/${last.metadata.name}`).toString(
+        'base64url',
+      );
       metadata.remainingItemCount = items.length - limit;
       items = items.slice(0, limit);
     }
@@ -122,7 +137,10 @@ export class Api {
       const { apiVersion: _a, kind: _k, ...rest } = p;
       return rest;
     });
-    return { code: 200, body: { kind: t.rt.listKind, apiVersion: apiVersionOf(t.rt, t.version), metadata, items: shown } };
+    return {
+      code: 200,
+      body: { kind: t.rt.listKind, apiVersion: apiVersionOf(t.rt, t.version), metadata, items: shown },
+    };
   }
 
   // ---------------------------------------------------------------- writes
@@ -131,8 +149,13 @@ export class Api {
     const dry = t.query.getAll('dryRun');
     for (const d of dry) if (d !== 'All') throw badRequest(`Invalid dry run value: ${d}`);
     const fv = t.query.get('fieldValidation') ?? 'Warn';
-    const norm = ({ strict: 'Strict', warn: 'Warn', ignore: 'Ignore' } as const)[fv.toLowerCase() as 'strict' | 'warn' | 'ignore'];
-    if (!norm) throw badRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Strict", "Warn"`);
+    const norm = ({ strict: 'Strict', warn: 'Warn', ignore: 'Ignore' } as const)[
+      fv.toLowerCase() as 'strict' | 'warn' | 'ignore'
+    ];
+    if (!norm)
+      throw badRequest(
+        `fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Strict", "Warn"`,
+      );
     return {
       manager: t.query.get('fieldManager') ?? managerFromUserAgent(t.userAgent),
       scope,
@@ -148,7 +171,8 @@ export class Api {
     if (!t.rt.verbs.includes('create')) throw methodNotAllowed();
     const obj = this.decode(t, body);
     const w = this.writeOpts(t, 'main');
-    if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = `${obj.metadata.generateName}${randomSuffix()}`;
+    if (!obj.metadata.name && obj.metadata.generateName)
+      obj.metadata.name = `${obj.metadata.generateName}${randomSuffix()}`;
     const out = this.write(t, undefined, obj, w);
     return { code: 201, body: this.present(t.rt, out, t.version), warnings: w.warnings };
   }
@@ -160,7 +184,9 @@ export class Api {
     if (t.subresource === 'scale') return this.writeScale(t, old, body);
     const w = this.writeOpts(t, t.subresource === 'status' ? 'status' : 'main');
     if (obj.metadata.name !== t.name) {
-      throw badRequest(`the name of the object (${obj.metadata.name ?? ''}) does not match the name on the URL (${t.name})`);
+      throw badRequest(
+        `the name of the object (${obj.metadata.name ?? ''}) does not match the name on the URL (${t.name})`,
+      );
     }
     const rv = obj.metadata.resourceVersion;
     if (rv && rv !== old.metadata.resourceVersion) throw staleConflict(t.rt, t.name!);
@@ -177,7 +203,11 @@ export class Api {
     if (!accepted.includes(type as (typeof accepted)[number])) throw unsupportedMediaType(type, accepted);
     // ValidatePatchOptions: `force` only with apply; apply needs a fieldManager.
     if (type !== PATCH_TYPES.apply && t.query.has('force')) {
-      throw patchOptionsInvalid('force', 'FieldValueForbidden', 'Forbidden: may not be specified for non-apply patch');
+      throw patchOptionsInvalid(
+        'force',
+        'FieldValueForbidden',
+        'Forbidden: may not be specified for non-apply patch',
+      );
     }
     if (type === PATCH_TYPES.apply) return this.apply(t, raw);
 
@@ -188,14 +218,17 @@ export class Api {
     } catch (e) {
       throw badRequest(`error decoding patch: ${(e as Error).message}`);
     }
-    const base: Obj = t.subresource === 'scale' ? this.scaleOf(t.rt, old) : this.present(t.rt, old, t.version);
+    const base: Obj =
+      t.subresource === 'scale' ? this.scaleOf(t.rt, old) : this.present(t.rt, old, t.version);
     let patched: unknown;
     if (type === PATCH_TYPES.json) patched = jsonPatch(base, patchBody);
     else if (type === PATCH_TYPES.merge) {
-      if (!isObj(patchBody)) throw badRequest('json: cannot unmarshal array into Go value of type map[string]interface {}');
+      if (!isObj(patchBody))
+        throw badRequest('json: cannot unmarshal array into Go value of type map[string]interface {}');
       patched = mergePatch(base, patchBody);
     } else {
-      if (!isObj(patchBody)) throw badRequest('json: cannot unmarshal array into Go value of type map[string]interface {}');
+      if (!isObj(patchBody))
+        throw badRequest('json: cannot unmarshal array into Go value of type map[string]interface {}');
       patched = strategicMergePatch(base, patchBody, t.subresource === 'scale' ? undefined : rootView(t.rt));
     }
     if (t.subresource === 'scale') return this.writeScale(t, old, patched);
@@ -209,7 +242,12 @@ export class Api {
 
   private apply(t: Target, raw: Buffer): Result {
     const manager = t.query.get('fieldManager');
-    if (!manager) throw patchOptionsInvalid('fieldManager', 'FieldValueRequired', 'Required value: is required for apply patch');
+    if (!manager)
+      throw patchOptionsInvalid(
+        'fieldManager',
+        'FieldValueRequired',
+        'Required value: is required for apply patch',
+      );
     const force = parseBool(t.query.get('force'));
     let cfg: unknown;
     try {
@@ -220,18 +258,26 @@ export class Api {
     if (!isObj(cfg)) throw badRequest('error decoding YAML: the apply patch must be an object');
     const expected = apiVersionOf(t.rt, t.version);
     if (cfg.apiVersion !== expected) {
-      throw badRequest(`Incorrect version specified in apply patch. Specified patch version: ${asText(cfg.apiVersion ?? '')}, expected: ${expected}`);
+      throw badRequest(
+        `Incorrect version specified in apply patch. Specified patch version: ${asText(cfg.apiVersion ?? '')}, expected: ${expected}`,
+      );
     }
     if (cfg.kind !== t.rt.kind) {
-      throw badRequest(`Incorrect kind specified in apply patch. Specified patch kind: ${asText(cfg.kind ?? '')}, expected: ${t.rt.kind}`);
+      throw badRequest(
+        `Incorrect kind specified in apply patch. Specified patch kind: ${asText(cfg.kind ?? '')}, expected: ${t.rt.kind}`,
+      );
     }
     const meta = isObj(cfg.metadata) ? cfg.metadata : {};
     if (meta.managedFields !== undefined) throw badRequest('metadata.managedFields must be nil');
     if (meta.name !== undefined && meta.name !== t.name) {
-      throw badRequest(`the name of the object (${asText(meta.name)}) does not match the name on the URL (${t.name})`);
+      throw badRequest(
+        `the name of the object (${asText(meta.name)}) does not match the name on the URL (${t.name})`,
+      );
     }
     if (t.rt.namespaced && meta.namespace !== undefined && meta.namespace !== t.namespace) {
-      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      throw badRequest(
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
     }
     const view = rootView(t.rt);
     const scope: Scope = t.subresource === 'status' ? 'status' : 'main';
@@ -248,7 +294,11 @@ export class Api {
     w.ssa = true;
     const old = this.store.get(t.rt, t.namespace, t.name!);
     if (!old && t.subresource) throw notFound(t.rt, t.name!);
-    if (old && typeof meta.resourceVersion === 'string' && meta.resourceVersion !== old.metadata.resourceVersion) {
+    if (
+      old &&
+      typeof meta.resourceVersion === 'string' &&
+      meta.resourceVersion !== old.metadata.resourceVersion
+    ) {
       throw staleConflict(t.rt, t.name!);
     }
     if (!old) this.admitNamespace(t);
@@ -331,7 +381,8 @@ export class Api {
     const uid = obj.metadata.uid;
     for (const other of this.registry.types) {
       if (rt.kind === 'Namespace' && other.namespaced) {
-        for (const o of this.store.list(other, obj.metadata.name)) this.store.delete(other, o.metadata.namespace, o.metadata.name!);
+        for (const o of this.store.list(other, obj.metadata.name))
+          this.store.delete(other, o.metadata.namespace, o.metadata.name!);
         continue;
       }
       for (const o of this.store.list(other)) {
@@ -346,7 +397,10 @@ export class Api {
   private scaleOf(rt: ResourceType, d: KObject): Obj {
     const spec = isObj(d.spec) ? d.spec : {};
     const status = isObj(d.status) ? d.status : {};
-    const ml = isObj(spec.selector) && isObj(spec.selector.matchLabels) ? (spec.selector.matchLabels as Record<string, string>) : {};
+    const ml =
+      isObj(spec.selector) && isObj(spec.selector.matchLabels)
+        ? (spec.selector.matchLabels as Record<string, string>)
+        : {};
     const scaleStatus: Obj = { replicas: status.replicas ?? 0 };
     const sel = Object.entries(ml)
       .map(([k, v]) => `${k}=${v}`)
@@ -371,12 +425,18 @@ export class Api {
   private writeScale(t: Target, old: KObject, scale: unknown): Result {
     if (!isObj(scale) || !isObj(scale.spec)) throw badRequest('Scale body must carry spec.replicas');
     const meta = isObj(scale.metadata) ? scale.metadata : {};
-    if (typeof meta.resourceVersion === 'string' && meta.resourceVersion && meta.resourceVersion !== old.metadata.resourceVersion) {
+    if (
+      typeof meta.resourceVersion === 'string' &&
+      meta.resourceVersion &&
+      meta.resourceVersion !== old.metadata.resourceVersion
+    ) {
       throw staleConflict(t.rt, t.name!);
     }
     const replicas = scale.spec.replicas;
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-      throw badRequest(`Scale in version "v1" cannot be handled as a Scale: invalid spec.replicas ${JSON.stringify(replicas)}`);
+      throw badRequest(
+        `Scale in version "v1" cannot be handled as a Scale: invalid spec.replicas ${JSON.stringify(replicas)}`,
+      );
     }
     const next = clone(old);
     (next.spec as Obj).replicas = replicas;
@@ -392,15 +452,25 @@ export class Api {
     const obj = clone(body) as KObject;
     const expected = apiVersionOf(t.rt, t.version);
     if (obj.apiVersion !== undefined && obj.apiVersion !== expected) {
-      throw badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${expected})`);
+      throw badRequest(
+        `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${expected})`,
+      );
     }
     if (obj.kind !== undefined && obj.kind !== t.rt.kind) {
-      throw badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${t.rt.kind})`);
+      throw badRequest(
+        `the kind in the data (${String(obj.kind)}) does not match the expected kind (${t.rt.kind})`,
+      );
     }
     if (!isObj(obj.metadata)) obj.metadata = {};
     if (t.rt.namespaced) {
-      if (obj.metadata.namespace !== undefined && obj.metadata.namespace !== '' && obj.metadata.namespace !== t.namespace) {
-        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      if (
+        obj.metadata.namespace !== undefined &&
+        obj.metadata.namespace !== '' &&
+        obj.metadata.namespace !== t.namespace
+      ) {
+        throw badRequest(
+          'the namespace of the provided object does not match the namespace sent on the request',
+        );
       }
       obj.metadata.namespace = t.namespace;
     } else delete obj.metadata.namespace;
@@ -409,7 +479,8 @@ export class Api {
 
   private admitNamespace(t: Target): void {
     // NamespaceLifecycle admission: no creating into a namespace that does not exist.
-    if (t.rt.namespaced && t.namespace && !this.store.get('namespaces', undefined, t.namespace)) throw namespaceNotFound(t.namespace);
+    if (t.rt.namespaced && t.namespace && !this.store.get('namespaces', undefined, t.namespace))
+      throw namespaceNotFound(t.namespace);
   }
 
   /** Runs admission, defaulting, validation and bookkeeping, then stores unless it is a no-op or a dry run. */
@@ -475,12 +546,22 @@ export class Api {
     } else if (this.store.get(rt, t.namespace, m.name!)) {
       throw alreadyExists(rt, m.name!);
     }
-    if (w.dryRun) return { ...cand, metadata: { ...cand.metadata, resourceVersion: old?.metadata.resourceVersion ?? '' } };
+    if (w.dryRun)
+      return {
+        ...cand,
+        metadata: { ...cand.metadata, resourceVersion: old?.metadata.resourceVersion ?? '' },
+      };
     return this.store.put(rt, cand);
   }
 
   /** The controller's own writes: server-side bookkeeping, no validation. */
-  systemWrite(rt: ResourceType, old: KObject | undefined, obj: KObject, manager: string, subresource?: 'status'): KObject {
+  systemWrite(
+    rt: ResourceType,
+    old: KObject | undefined,
+    obj: KObject,
+    manager: string,
+    subresource?: 'status',
+  ): KObject {
     const t: Target = {
       rt,
       version: storageVersion(rt),

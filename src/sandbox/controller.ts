@@ -2,7 +2,16 @@ import { createHash } from 'node:crypto';
 import type { Api } from './api.js';
 import type { Registry, ResourceType } from './registry.js';
 import type { StoreEvent } from './store.js';
-import { clone, deepEqual, isObj, randomSuffix, rfc3339, type Clock, type KObject, type Obj } from './util.js';
+import {
+  clone,
+  deepEqual,
+  isObj,
+  randomSuffix,
+  rfc3339,
+  type Clock,
+  type KObject,
+  type Obj,
+} from './util.js';
 
 const MANAGER = 'kube-controller-manager';
 const KUBELET = 'kubelet';
@@ -37,7 +46,8 @@ export class Controller {
   start(): void {
     this.unsubscribe = this.api.store.subscribe((ev) => this.onEvent(ev));
     for (const p of this.api.store.list(this.pods)) this.schedulePod(p, true);
-    for (const d of this.api.store.list(this.deployments)) this.enqueue(d.metadata.namespace!, d.metadata.name!);
+    for (const d of this.api.store.list(this.deployments))
+      this.enqueue(d.metadata.namespace!, d.metadata.name!);
   }
 
   stop(): void {
@@ -119,7 +129,9 @@ export class Controller {
       if (message) c.message = message;
       return c;
     };
-    const unready = ready ? undefined : `containers with unready status: [${containers.map((c) => String(c.name)).join(' ')}]`;
+    const unready = ready
+      ? undefined
+      : `containers with unready status: [${containers.map((c) => String(c.name)).join(' ')}]`;
     const status: Obj = {
       ...prev,
       phase: 'Running',
@@ -135,7 +147,9 @@ export class Controller {
         name: c.name,
         image: c.image,
         imageID: '',
-        containerID: `containerd://${createHash('sha256').update(`${ns}/${name}/${String(c.name)}`).digest('hex')}`,
+        containerID: `containerd://${createHash('sha256')
+          .update(`${ns}/${name}/${String(c.name)}`)
+          .digest('hex')}`,
         ready,
         restartCount: 0,
         started: true,
@@ -155,7 +169,10 @@ export class Controller {
     const hash = templateHash(template);
     const rsName = `${name}-${hash}`;
     const desired = typeof spec.replicas === 'number' ? spec.replicas : 1;
-    const owned = () => this.api.store.list(this.pods, ns).filter((p) => p.metadata.ownerReferences?.some((r) => r.uid === d.metadata.uid));
+    const owned = () =>
+      this.api.store
+        .list(this.pods, ns)
+        .filter((p) => p.metadata.ownerReferences?.some((r) => r.uid === d.metadata.uid));
 
     if (!spec.paused) {
       let pods = owned();
@@ -163,14 +180,20 @@ export class Controller {
       for (let i = current.length; i < desired; i++) this.createPod(d, template, hash, rsName);
       if (current.length > desired) {
         // Scale down removes unready pods first, then the newest, as the ReplicaSet controller does.
-        const victims = [...current].sort((a, b) => Number(isReady(a)) - Number(isReady(b)) || cmpDesc(a, b)).slice(0, current.length - desired);
+        const victims = [...current]
+          .sort((a, b) => Number(isReady(a)) - Number(isReady(b)) || cmpDesc(a, b))
+          .slice(0, current.length - desired);
         for (const v of victims) this.api.store.delete(this.pods, ns, v.metadata.name!);
       }
       pods = owned();
-      const readyCurrent = pods.filter((p) => p.metadata.labels?.['pod-template-hash'] === hash && isReady(p)).length;
+      const readyCurrent = pods.filter(
+        (p) => p.metadata.labels?.['pod-template-hash'] === hash && isReady(p),
+      ).length;
       // Old-template pods go once the new ones can carry the load (a surge-everything rolling update).
       if (readyCurrent >= desired) {
-        for (const p of pods) if (p.metadata.labels?.['pod-template-hash'] !== hash) this.api.store.delete(this.pods, ns, p.metadata.name!);
+        for (const p of pods)
+          if (p.metadata.labels?.['pod-template-hash'] !== hash)
+            this.api.store.delete(this.pods, ns, p.metadata.name!);
       }
     }
 
@@ -189,26 +212,52 @@ export class Controller {
     if (available) counts.availableReplicas = available;
     const unavailable = Math.max(0, Math.max(desired, replicas) - available);
     if (unavailable) counts.unavailableReplicas = unavailable;
-    const progressed = ['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas'].some((k) => prev[k] !== counts[k]) || prev.observedGeneration !== d.metadata.generation;
+    const progressed =
+      ['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas'].some(
+        (k) => prev[k] !== counts[k],
+      ) || prev.observedGeneration !== d.metadata.generation;
 
-    const maxUnavailable = resolveIntOrPercent(getIn(spec, 'strategy', 'rollingUpdate', 'maxUnavailable'), desired, false);
+    const maxUnavailable = resolveIntOrPercent(
+      getIn(spec, 'strategy', 'rollingUpdate', 'maxUnavailable'),
+      desired,
+      false,
+    );
     const complete = updated.length === desired && replicas === desired && available === desired;
     const prevConds = (Array.isArray(prev.conditions) ? prev.conditions : []) as Obj[];
     const prevProg = prevConds.find((c) => c.type === 'Progressing');
-    const lastProgress = progressed || !prevProg ? now : Date.parse(typeof prevProg.lastUpdateTime === 'string' ? prevProg.lastUpdateTime : nowStr);
-    const deadlineMs = (typeof spec.progressDeadlineSeconds === 'number' ? spec.progressDeadlineSeconds : 600) * 1000;
+    const lastProgress =
+      progressed || !prevProg
+        ? now
+        : Date.parse(typeof prevProg.lastUpdateTime === 'string' ? prevProg.lastUpdateTime : nowStr);
+    const deadlineMs =
+      (typeof spec.progressDeadlineSeconds === 'number' ? spec.progressDeadlineSeconds : 600) * 1000;
 
     let progressing: [string, string, string];
-    if (complete) progressing = ['True', 'NewReplicaSetAvailable', `ReplicaSet "${rsName}" has successfully progressed.`];
-    else if (now - lastProgress >= deadlineMs) progressing = ['False', 'ProgressDeadlineExceeded', `ReplicaSet "${rsName}" has timed out progressing.`];
+    if (complete)
+      progressing = ['True', 'NewReplicaSetAvailable', `ReplicaSet "${rsName}" has successfully progressed.`];
+    else if (now - lastProgress >= deadlineMs)
+      progressing = [
+        'False',
+        'ProgressDeadlineExceeded',
+        `ReplicaSet "${rsName}" has timed out progressing.`,
+      ];
     else progressing = ['True', 'ReplicaSetUpdated', `ReplicaSet "${rsName}" is progressing.`];
 
     const conditions = [
-      condition(prevConds, 'Available', available >= desired - maxUnavailable ? ['True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.'] : ['False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.'], nowStr, false),
+      condition(
+        prevConds,
+        'Available',
+        available >= desired - maxUnavailable
+          ? ['True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.']
+          : ['False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.'],
+        nowStr,
+        false,
+      ),
       condition(prevConds, 'Progressing', progressing, nowStr, progressed),
     ];
     const status: Obj = { observedGeneration: d.metadata.generation ?? 1, ...counts, conditions };
-    if (!deepEqual(status, prev)) this.api.systemWrite(this.deployments, d, { ...d, status }, MANAGER, 'status');
+    if (!deepEqual(status, prev))
+      this.api.systemWrite(this.deployments, d, { ...d, status }, MANAGER, 'status');
 
     const key = `${ns}/${name}`;
     const t = this.deadlineTimers.get(key);
@@ -216,7 +265,10 @@ export class Controller {
     this.deadlineTimers.delete(key);
     if (!complete && progressing[1] !== 'ProgressDeadlineExceeded') {
       const wait = Math.max(0, lastProgress + deadlineMs - now) + 1;
-      this.deadlineTimers.set(key, this.clock.setTimeout(() => this.enqueue(ns, name), wait));
+      this.deadlineTimers.set(
+        key,
+        this.clock.setTimeout(() => this.enqueue(ns, name), wait),
+      );
     }
   }
 
@@ -233,7 +285,16 @@ export class Controller {
         namespace: d.metadata.namespace,
         labels: { ...((tm.labels as Record<string, string>) ?? {}), 'pod-template-hash': hash },
         ...(isObj(tm.annotations) ? { annotations: clone(tm.annotations as Record<string, string>) } : {}),
-        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata.name!, uid: d.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+        ownerReferences: [
+          {
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            name: d.metadata.name!,
+            uid: d.metadata.uid!,
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
       },
       spec: { ...clone((template.spec as Obj) ?? {}), nodeName: 'sandbox-node' },
       status: {
@@ -250,7 +311,13 @@ export class Controller {
   }
 }
 
-function condition(prev: Obj[], type: string, [status, reason, message]: [string, string, string], now: string, touched: boolean): Obj {
+function condition(
+  prev: Obj[],
+  type: string,
+  [status, reason, message]: [string, string, string],
+  now: string,
+  touched: boolean,
+): Obj {
   const old = prev.find((c) => c.type === type);
   const same = old && old.status === status && old.reason === reason && old.message === message;
   return {
@@ -269,7 +336,10 @@ export function isReady(p: KObject): boolean {
 }
 
 function cmpDesc(a: KObject, b: KObject): number {
-  return String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)) || String(b.metadata.name).localeCompare(String(a.metadata.name));
+  return (
+    String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)) ||
+    String(b.metadata.name).localeCompare(String(a.metadata.name))
+  );
 }
 
 function getIn(o: unknown, ...path: string[]): unknown {

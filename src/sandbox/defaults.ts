@@ -97,7 +97,8 @@ function defaultContainer(c: Obj): void {
   }
   if (Array.isArray(c.env)) {
     for (const e of c.env) {
-      const fr = isObj(e) && isObj(e.valueFrom) && isObj(e.valueFrom.fieldRef) ? e.valueFrom.fieldRef : undefined;
+      const fr =
+        isObj(e) && isObj(e.valueFrom) && isObj(e.valueFrom.fieldRef) ? e.valueFrom.fieldRef : undefined;
       if (fr) setDefault(fr, 'apiVersion', 'v1');
     }
   }
@@ -110,7 +111,10 @@ function defaultService(s: KObject, alloc: Allocator): void {
   const type = spec.type;
   if (type !== 'ExternalName') {
     if (spec.clusterIP === undefined || spec.clusterIP === '') {
-      const ip = Array.isArray(spec.clusterIPs) && typeof spec.clusterIPs[0] === 'string' ? spec.clusterIPs[0] : alloc.clusterIP();
+      const ip =
+        Array.isArray(spec.clusterIPs) && typeof spec.clusterIPs[0] === 'string'
+          ? spec.clusterIPs[0]
+          : alloc.clusterIP();
       spec.clusterIP = ip;
     }
     setDefault(spec, 'clusterIPs', [spec.clusterIP]);
@@ -123,7 +127,8 @@ function defaultService(s: KObject, alloc: Allocator): void {
       if (!isObj(p)) continue;
       setDefault(p, 'protocol', 'TCP');
       setDefault(p, 'targetPort', p.port);
-      if ((type === 'NodePort' || type === 'LoadBalancer') && p.nodePort === undefined) p.nodePort = alloc.nodePort();
+      if ((type === 'NodePort' || type === 'LoadBalancer') && p.nodePort === undefined)
+        p.nodePort = alloc.nodePort();
     }
   }
   if (type === 'NodePort' || type === 'LoadBalancer') setDefault(spec, 'externalTrafficPolicy', 'Cluster');
@@ -136,7 +141,8 @@ function defaultSecret(s: KObject): void {
   // stringData is write-only: the apiserver folds it into data (base64) and never returns it.
   if (isObj(s.stringData)) {
     const data = isObj(s.data) ? s.data : (s.data = {});
-    for (const [k, v] of Object.entries(s.stringData)) data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+    for (const [k, v] of Object.entries(s.stringData))
+      data[k] = Buffer.from(String(v), 'utf8').toString('base64');
     delete s.stringData;
   }
 }

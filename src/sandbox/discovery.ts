@@ -16,7 +16,10 @@ export const VERSION_INFO = {
 
 const SUB_VERBS = ['get', 'patch', 'update'];
 
-function subresources(rt: ResourceType, version: string): Array<{ name: string; kind: string; group: string; version: string }> {
+function subresources(
+  rt: ResourceType,
+  version: string,
+): Array<{ name: string; kind: string; group: string; version: string }> {
   const out: Array<{ name: string; kind: string; group: string; version: string }> = [];
   if (rt.scale) out.push({ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1' });
   if (rt.status) out.push({ name: 'status', kind: rt.kind, group: rt.group, version });
@@ -27,21 +30,43 @@ function subresources(rt: ResourceType, version: string): Array<{ name: string; 
 export function resourceList(reg: Registry, group: string, version: string): Obj {
   const resources: Obj[] = [];
   for (const rt of reg.inGroupVersion(group, version)) {
-    const r: Obj = { name: rt.plural, singularName: rt.singular, namespaced: rt.namespaced, kind: rt.kind, verbs: rt.verbs };
+    const r: Obj = {
+      name: rt.plural,
+      singularName: rt.singular,
+      namespaced: rt.namespaced,
+      kind: rt.kind,
+      verbs: rt.verbs,
+    };
     if (rt.shortNames.length) r.shortNames = rt.shortNames;
     if (rt.categories.length) r.categories = rt.categories;
     resources.push(r);
     for (const s of subresources(rt, version)) {
-      const sr: Obj = { name: `${rt.plural}/${s.name}`, singularName: '', namespaced: rt.namespaced, kind: s.kind, verbs: SUB_VERBS };
-      if (s.group !== group || s.version !== version) Object.assign(sr, { group: s.group, version: s.version });
+      const sr: Obj = {
+        name: `${rt.plural}/${s.name}`,
+        singularName: '',
+        namespaced: rt.namespaced,
+        kind: s.kind,
+        verbs: SUB_VERBS,
+      };
+      if (s.group !== group || s.version !== version)
+        Object.assign(sr, { group: s.group, version: s.version });
       resources.push(sr);
     }
   }
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: group ? `${group}/${version}` : version,
+    resources,
+  };
 }
 
 export function apiVersions(address: string): Obj {
-  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: address }] };
+  return {
+    kind: 'APIVersions',
+    versions: ['v1'],
+    serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: address }],
+  };
 }
 
 function apiGroup(g: { group: string; versions: string[] }): Obj {
@@ -50,7 +75,14 @@ function apiGroup(g: { group: string; versions: string[] }): Obj {
 }
 
 export function apiGroupList(reg: Registry): Obj {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: reg.groups().filter((g) => g.group !== '').map(apiGroup) };
+  return {
+    kind: 'APIGroupList',
+    apiVersion: 'v1',
+    groups: reg
+      .groups()
+      .filter((g) => g.group !== '')
+      .map(apiGroup),
+  };
 }
 
 export function apiGroupDoc(reg: Registry, group: string): Obj | undefined {
@@ -79,7 +111,11 @@ export function aggregated(reg: Registry, core: boolean, version: 'v2' | 'v2beta
           if (rt.categories.length) r.categories = rt.categories;
           const subs = subresources(rt, v);
           if (subs.length) {
-            r.subresources = subs.map((s) => ({ subresource: s.name, responseKind: { group: s.group, version: s.version, kind: s.kind }, verbs: SUB_VERBS }));
+            r.subresources = subs.map((s) => ({
+              subresource: s.name,
+              responseKind: { group: s.group, version: s.version, kind: s.kind },
+              verbs: SUB_VERBS,
+            }));
           }
           return r;
         }),
@@ -128,12 +164,30 @@ export function crdObjects(reg: Registry, created: string): Obj[] {
     const meta = crd.metadata as Obj;
     return {
       ...crd,
-      metadata: { ...meta, uid: uidFor(String(meta.name)), resourceVersion: '1', generation: 1, creationTimestamp: created },
+      metadata: {
+        ...meta,
+        uid: uidFor(String(meta.name)),
+        resourceVersion: '1',
+        generation: 1,
+        creationTimestamp: created,
+      },
       status: {
         acceptedNames: spec.names,
         conditions: [
-          { type: 'NamesAccepted', status: 'True', lastTransitionTime: created, reason: 'NoConflicts', message: 'no conflicts found' },
-          { type: 'Established', status: 'True', lastTransitionTime: created, reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' },
+          {
+            type: 'NamesAccepted',
+            status: 'True',
+            lastTransitionTime: created,
+            reason: 'NoConflicts',
+            message: 'no conflicts found',
+          },
+          {
+            type: 'Established',
+            status: 'True',
+            lastTransitionTime: created,
+            reason: 'InitialNamesAccepted',
+            message: 'the initial names have been accepted',
+          },
         ],
         storedVersions: spec.versions.filter((v) => v.storage).map((v) => v.name),
       },

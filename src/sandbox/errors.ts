@@ -16,7 +16,13 @@ export class StatusError extends Error {
   }
 
   toStatus(): Obj {
-    const s: Obj = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message };
+    const s: Obj = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: this.message,
+    };
     if (this.reason) s.reason = this.reason;
     if (this.details) s.details = this.details;
     s.code = this.code;
@@ -40,7 +46,11 @@ export function qualifiedKind(gr: GroupResource): string {
 }
 
 export function notFound(gr: GroupResource, name: string): StatusError {
-  return new StatusError(404, 'NotFound', `${qualified(gr)} "${name}" not found`, { name, group: gr.group, kind: gr.plural });
+  return new StatusError(404, 'NotFound', `${qualified(gr)} "${name}" not found`, {
+    name,
+    group: gr.group,
+    kind: gr.plural,
+  });
 }
 
 export function namespaceNotFound(ns: string): StatusError {
@@ -52,7 +62,11 @@ export function pathNotFound(): StatusError {
 }
 
 export function alreadyExists(gr: GroupResource, name: string): StatusError {
-  return new StatusError(409, 'AlreadyExists', `${qualified(gr)} "${name}" already exists`, { name, group: gr.group, kind: gr.plural });
+  return new StatusError(409, 'AlreadyExists', `${qualified(gr)} "${name}" already exists`, {
+    name,
+    group: gr.group,
+    kind: gr.plural,
+  });
 }
 
 export function staleConflict(gr: GroupResource, name: string): StatusError {
@@ -87,11 +101,18 @@ export function badRequest(message: string): StatusError {
 }
 
 export function patchOptionsInvalid(field: string, reason: string, message: string): StatusError {
-  return invalid({ group: 'meta.k8s.io', plural: 'patchoptions', kind: 'PatchOptions' }, '', [{ reason, message, field }]);
+  return invalid({ group: 'meta.k8s.io', plural: 'patchoptions', kind: 'PatchOptions' }, '', [
+    { reason, message, field },
+  ]);
 }
 
 export function methodNotAllowed(): StatusError {
-  return new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
+  return new StatusError(
+    405,
+    'MethodNotAllowed',
+    'the server does not allow this method on the requested resource',
+    {},
+  );
 }
 
 export function unsupportedMediaType(contentType: string, accepted: string[]): StatusError {

@@ -56,7 +56,12 @@ export function kubeconfigYaml(url: string, caPem: string, token: string): strin
     {
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: CONTEXT, cluster: { server: url, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } }],
+      clusters: [
+        {
+          name: CONTEXT,
+          cluster: { server: url, 'certificate-authority-data': Buffer.from(caPem).toString('base64') },
+        },
+      ],
       contexts: [{ name: CONTEXT, context: { cluster: CONTEXT, user: CONTEXT, namespace: 'default' } }],
       'current-context': CONTEXT,
       users: [{ name: CONTEXT, user: { token } }],
@@ -75,7 +80,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const store = new Store(prior?.resourceVersion ?? 1);
   for (const { resource, object } of prior?.objects ?? []) store.restore(resource, object);
   const crdType = registry.byKind('apiextensions.k8s.io', 'CustomResourceDefinition')!;
-  for (const crd of crdObjects(registry, rfc3339(clock.now()))) store.restore(resourceKey(crdType), crd as KObject);
+  for (const crd of crdObjects(registry, rfc3339(clock.now())))
+    store.restore(resourceKey(crdType), crd as KObject);
 
   const allocations = { ...(prior?.allocations ?? { clusterIP: 10, nodePort: 30000 }) };
   const api = new Api(store, registry, clock, {
@@ -89,7 +95,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   if (!prior) {
     const ns = registry.byKind('', 'Namespace')!;
     for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
-      api.systemWrite(ns, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, 'kube-apiserver');
+      api.systemWrite(
+        ns,
+        undefined,
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
+        'kube-apiserver',
+      );
     }
   }
 

@@ -49,15 +49,22 @@ export function jsonPatch(target: unknown, ops: unknown): unknown {
   return doc;
 }
 
-function parentOf(doc: unknown, path: string[], op: string, fullPath: string): { parent: Obj | unknown[]; key: string } {
+function parentOf(
+  doc: unknown,
+  path: string[],
+  op: string,
+  fullPath: string,
+): { parent: Obj | unknown[]; key: string } {
   let cur = doc;
   for (const seg of path.slice(0, -1)) {
     if (Array.isArray(cur)) cur = cur[Number(seg)];
     else if (isObj(cur)) cur = cur[seg];
     else cur = undefined;
-    if (cur === undefined) throw new Error(`${op} operation does not apply: doc is missing path: "${fullPath}": missing value`);
+    if (cur === undefined)
+      throw new Error(`${op} operation does not apply: doc is missing path: "${fullPath}": missing value`);
   }
-  if (!isObj(cur) && !Array.isArray(cur)) throw new Error(`${op} operation does not apply: doc is missing path: "${fullPath}": missing value`);
+  if (!isObj(cur) && !Array.isArray(cur))
+    throw new Error(`${op} operation does not apply: doc is missing path: "${fullPath}": missing value`);
   return { parent: cur, key: path[path.length - 1]! };
 }
 
@@ -67,7 +74,8 @@ function getAt(doc: unknown, p: string, op: string): unknown {
     if (Array.isArray(cur)) cur = cur[Number(seg)];
     else if (isObj(cur)) cur = cur[seg];
     else cur = undefined;
-    if (cur === undefined) throw new Error(`${op} operation does not apply: doc is missing path: "${p}": missing value`);
+    if (cur === undefined)
+      throw new Error(`${op} operation does not apply: doc is missing path: "${p}": missing value`);
   }
   return cur;
 }
@@ -77,10 +85,12 @@ function removeAt(doc: unknown, p: string, op: string): unknown {
   const { parent, key } = parentOf(doc, path, op, p);
   if (Array.isArray(parent)) {
     const i = Number(key);
-    if (!(i >= 0 && i < parent.length)) throw new Error(`${op} operation does not apply: doc is missing path: "${p}": missing value`);
+    if (!(i >= 0 && i < parent.length))
+      throw new Error(`${op} operation does not apply: doc is missing path: "${p}": missing value`);
     return parent.splice(i, 1)[0];
   }
-  if (!(key in parent)) throw new Error(`${op} operation does not apply: doc is missing path: "${p}": missing value`);
+  if (!(key in parent))
+    throw new Error(`${op} operation does not apply: doc is missing path: "${p}": missing value`);
   const v = parent[key];
   delete parent[key];
   return v;
@@ -98,7 +108,8 @@ function addAt(doc: unknown, p: string, value: unknown, replace: boolean, op: st
     if (replace) parent[i] = clone(value);
     else parent.splice(i, 0, clone(value));
   } else {
-    if (replace && !(key in parent)) throw new Error(`${op} operation does not apply: doc is missing key: ${p}: missing value`);
+    if (replace && !(key in parent))
+      throw new Error(`${op} operation does not apply: doc is missing key: ${p}: missing value`);
     parent[key] = clone(value);
   }
   return doc;
@@ -120,7 +131,8 @@ function applyOp(doc: unknown, op: Op): unknown {
     case 'copy':
       return addAt(doc, op.path, getAt(doc, op.from ?? '', 'copy'), false, 'copy');
     case 'test':
-      if (!deepEqual(getAt(doc, op.path, 'test'), op.value)) throw new Error(`testing value ${op.path} failed: test failed`);
+      if (!deepEqual(getAt(doc, op.path, 'test'), op.value))
+        throw new Error(`testing value ${op.path} failed: test failed`);
       return doc;
     default:
       throw new Error(`Unexpected kind: ${op.op}`);
@@ -144,7 +156,8 @@ export function strategicMergePatch(target: unknown, patch: unknown, view: Schem
     if (k.startsWith('$setElementOrder/') || k === '$retainKeys' || k === '$patch') continue;
     if (k.startsWith('$deleteFromPrimitiveList/')) {
       const field = k.slice('$deleteFromPrimitiveList/'.length);
-      if (Array.isArray(out[field]) && Array.isArray(v)) out[field] = (out[field] as unknown[]).filter((x) => !v.some((d) => deepEqual(d, x)));
+      if (Array.isArray(out[field]) && Array.isArray(v))
+        out[field] = (out[field] as unknown[]).filter((x) => !v.some((d) => deepEqual(d, x)));
       continue;
     }
     if (v === null) {

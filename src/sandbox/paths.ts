@@ -12,7 +12,8 @@ export function repoRoot(): string {
     const pkg = path.join(dir, 'package.json');
     if (existsSync(pkg)) {
       try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'vela-ts') return (cachedRoot = dir);
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'vela-ts')
+          return (cachedRoot = dir);
       } catch {
         // not ours; keep walking
       }

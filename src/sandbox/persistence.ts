@@ -26,7 +26,8 @@ export function loadState(file: string): SandboxState | undefined {
   } catch (e) {
     throw new Error(`sandbox state ${file} is not valid JSON: ${(e as Error).message}`);
   }
-  if (s.kind !== 'VelaTsSandboxState' || s.version !== 1) throw new Error(`sandbox state ${file} is not a vela-ts sandbox state file`);
+  if (s.kind !== 'VelaTsSandboxState' || s.version !== 1)
+    throw new Error(`sandbox state ${file} is not a vela-ts sandbox state file`);
   return s;
 }
 

@@ -5,7 +5,8 @@ import { schemasDir } from './paths.js';
 import type { Obj } from './util.js';
 
 /** Where a kind's schema lives: a named component of the Kubernetes documents, or an inline CRD schema. */
-export type SchemaSource = { type: 'component'; name: string } | { type: 'inline'; schema: Obj } | { type: 'none' };
+export type SchemaSource =
+  { type: 'component'; name: string } | { type: 'inline'; schema: Obj } | { type: 'none' };
 
 export interface ResourceType {
   group: string;
@@ -33,7 +34,9 @@ export interface ResourceType {
 const RW = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const RO = ['get', 'list', 'watch'];
 
-function builtin(p: Partial<ResourceType> & Pick<ResourceType, 'group' | 'plural' | 'singular' | 'kind'>): ResourceType {
+function builtin(
+  p: Partial<ResourceType> & Pick<ResourceType, 'group' | 'plural' | 'singular' | 'kind'>,
+): ResourceType {
   const versions = p.versions ?? ['v1'];
   return {
     versions,
@@ -65,7 +68,9 @@ const LEASE_SCHEMA: Obj = {
   properties: {
     apiVersion: { type: 'string' },
     kind: { type: 'string' },
-    metadata: { $ref: 'https://sandbox.vela-ts.invalid/k8s#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' },
+    metadata: {
+      $ref: 'https://sandbox.vela-ts.invalid/k8s#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta',
+    },
     spec: {
       type: 'object',
       properties: {
@@ -88,14 +93,65 @@ export class Registry {
   constructor() {
     this.crds = loadIstioCrds();
     this.types = [
-      builtin({ group: '', plural: 'namespaces', singular: 'namespace', kind: 'Namespace', namespaced: false, shortNames: ['ns'], status: true }),
-      builtin({ group: '', plural: 'configmaps', singular: 'configmap', kind: 'ConfigMap', shortNames: ['cm'] }),
+      builtin({
+        group: '',
+        plural: 'namespaces',
+        singular: 'namespace',
+        kind: 'Namespace',
+        namespaced: false,
+        shortNames: ['ns'],
+        status: true,
+      }),
+      builtin({
+        group: '',
+        plural: 'configmaps',
+        singular: 'configmap',
+        kind: 'ConfigMap',
+        shortNames: ['cm'],
+      }),
       builtin({ group: '', plural: 'secrets', singular: 'secret', kind: 'Secret' }),
-      builtin({ group: '', plural: 'services', singular: 'service', kind: 'Service', shortNames: ['svc'], categories: ['all'], status: true }),
-      builtin({ group: '', plural: 'pods', singular: 'pod', kind: 'Pod', shortNames: ['po'], categories: ['all'], status: true }),
-      builtin({ group: 'apps', plural: 'deployments', singular: 'deployment', kind: 'Deployment', shortNames: ['deploy'], categories: ['all'], status: true, scale: true, generation: true }),
-      builtin({ group: 'apps', plural: 'controllerrevisions', singular: 'controllerrevision', kind: 'ControllerRevision' }),
-      builtin({ group: 'coordination.k8s.io', plural: 'leases', singular: 'lease', kind: 'Lease', schema: { type: 'inline', schema: LEASE_SCHEMA } }),
+      builtin({
+        group: '',
+        plural: 'services',
+        singular: 'service',
+        kind: 'Service',
+        shortNames: ['svc'],
+        categories: ['all'],
+        status: true,
+      }),
+      builtin({
+        group: '',
+        plural: 'pods',
+        singular: 'pod',
+        kind: 'Pod',
+        shortNames: ['po'],
+        categories: ['all'],
+        status: true,
+      }),
+      builtin({
+        group: 'apps',
+        plural: 'deployments',
+        singular: 'deployment',
+        kind: 'Deployment',
+        shortNames: ['deploy'],
+        categories: ['all'],
+        status: true,
+        scale: true,
+        generation: true,
+      }),
+      builtin({
+        group: 'apps',
+        plural: 'controllerrevisions',
+        singular: 'controllerrevision',
+        kind: 'ControllerRevision',
+      }),
+      builtin({
+        group: 'coordination.k8s.io',
+        plural: 'leases',
+        singular: 'lease',
+        kind: 'Lease',
+        schema: { type: 'inline', schema: LEASE_SCHEMA },
+      }),
       builtin({
         group: 'apiextensions.k8s.io',
         plural: 'customresourcedefinitions',
@@ -143,13 +199,22 @@ export function resourceKey(rt: ResourceType): string {
 
 function loadIstioCrds(): Obj[] {
   const file = path.join(schemasDir(), 'istio-1.29.6', 'networking.istio.io-crds.yaml');
-  return yaml.loadAll(readFileSync(file, 'utf8')).filter((d): d is Obj => typeof d === 'object' && d !== null);
+  return yaml
+    .loadAll(readFileSync(file, 'utf8'))
+    .filter((d): d is Obj => typeof d === 'object' && d !== null);
 }
 
 interface CrdSpec {
   group: string;
   scope: string;
-  names: { plural: string; singular: string; kind: string; listKind: string; shortNames?: string[]; categories?: string[] };
+  names: {
+    plural: string;
+    singular: string;
+    kind: string;
+    listKind: string;
+    shortNames?: string[];
+    categories?: string[];
+  };
   versions: Array<{
     name: string;
     served: boolean;
@@ -163,7 +228,9 @@ interface CrdSpec {
 function crdType(crd: Obj): ResourceType {
   const spec = crd.spec as CrdSpec;
   // Storage version first so it is also the preferred version, as the apiserver does for CRDs.
-  const versions = [...spec.versions].filter((v) => v.served).sort((a, b) => Number(b.storage) - Number(a.storage));
+  const versions = [...spec.versions]
+    .filter((v) => v.served)
+    .sort((a, b) => Number(b.storage) - Number(a.storage));
   const storage = versions[0]!;
   return {
     group: spec.group,

@@ -46,7 +46,8 @@ function allComponents(): Record<string, Obj> {
 
 /** Absolute, so inline CRD schemas (with their own $id) can point into the Kubernetes components. */
 const K8S_ID = 'https://sandbox.vela-ts.invalid/k8s';
-const OBJECT_META_REF = 'https://sandbox.vela-ts.invalid/k8s#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+const OBJECT_META_REF =
+  'https://sandbox.vela-ts.invalid/k8s#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 
 function lookupRef(ref: string): Obj | undefined {
   const name = ref.slice(ref.lastIndexOf('/') + 1);
@@ -70,7 +71,8 @@ export class SchemaView {
     if (isObj(r.properties)) return 'struct';
     if (isObj(r.additionalProperties)) return 'map';
     if (r.type === 'array') return 'list';
-    if (r.type === 'object' || r.additionalProperties === true || r['x-kubernetes-preserve-unknown-fields']) return 'open';
+    if (r.type === 'object' || r.additionalProperties === true || r['x-kubernetes-preserve-unknown-fields'])
+      return 'open';
     if (r.type === undefined && !r.format) return 'open';
     return 'scalar';
   }
@@ -137,7 +139,12 @@ export function rootSchema(rt: ResourceType): Obj | undefined {
   return {
     ...s.schema,
     type: 'object',
-    properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { $ref: OBJECT_META_REF }, ...props },
+    properties: {
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      metadata: { $ref: OBJECT_META_REF },
+      ...props,
+    },
   };
 }
 
@@ -164,7 +171,10 @@ export function validatorFor(rt: ResourceType): ValidateFunction | undefined {
   const s = rootSchema(rt);
   if (!s) return undefined;
   const a = getAjv();
-  const fn = rt.schema.type === 'component' ? a.getSchema(String(s.$ref)) : a.compile({ ...s, $id: `https://sandbox.vela-ts.invalid/crd/${key}` });
+  const fn =
+    rt.schema.type === 'component'
+      ? a.getSchema(String(s.$ref))
+      : a.compile({ ...s, $id: `https://sandbox.vela-ts.invalid/crd/${key}` });
   if (!fn) throw new Error(`sandbox: no schema for ${key}`);
   validators.set(key, fn);
   return fn;
@@ -220,7 +230,9 @@ export function schemaProblems(rt: ResourceType, obj: unknown): SchemaProblem[] 
       expected = String((e.params as { type: string }).type);
     } else if (e.keyword === 'enum') {
       keyword = 'enum';
-      expected = ((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ');
+      expected = ((e.params as { allowedValues: unknown[] }).allowedValues ?? [])
+        .map((v) => JSON.stringify(v))
+        .join(', ');
     } else if (e.keyword === 'anyOf' || e.keyword === 'oneOf') {
       keyword = 'type';
       expected = 'integer or string';
@@ -228,13 +240,24 @@ export function schemaProblems(rt: ResourceType, obj: unknown): SchemaProblem[] 
     const key = `${field}|${keyword}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ field, keyword, message: e.message ?? 'invalid', value: valueAt(obj, e.instancePath), expected });
+    out.push({
+      field,
+      keyword,
+      message: e.message ?? 'invalid',
+      value: valueAt(obj, e.instancePath),
+      expected,
+    });
   }
   return out;
 }
 
 /** Paths of fields the schema does not declare (`spec.foo`, `spec.template.spec.containers[0].bar`). */
-export function unknownFields(value: unknown, view: SchemaView | undefined, prefix = '', out: string[] = []): string[] {
+export function unknownFields(
+  value: unknown,
+  view: SchemaView | undefined,
+  prefix = '',
+  out: string[] = [],
+): string[] {
   if (!view) return out;
   const k = view.kind;
   if (k === 'struct' && isObj(value)) {
@@ -247,7 +270,8 @@ export function unknownFields(value: unknown, view: SchemaView | undefined, pref
       unknownFields(v, view.prop(key), p, out);
     }
   } else if (k === 'map' && isObj(value)) {
-    for (const [key, v] of Object.entries(value)) unknownFields(v, view.prop(key), prefix ? `${prefix}.${key}` : key, out);
+    for (const [key, v] of Object.entries(value))
+      unknownFields(v, view.prop(key), prefix ? `${prefix}.${key}` : key, out);
   } else if (k === 'list' && Array.isArray(value)) {
     const items = view.items();
     value.forEach((v, i) => unknownFields(v, items, `${prefix}[${i}]`, out));

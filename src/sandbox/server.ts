@@ -101,7 +101,10 @@ export class SandboxServer {
       res.end(text);
     };
     const fail = (e: unknown) => {
-      const err = e instanceof StatusError ? e : new StatusError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`, {});
+      const err =
+        e instanceof StatusError
+          ? e
+          : new StatusError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`, {});
       send(err.code, err.toStatus(), err.headers);
     };
 
@@ -115,7 +118,12 @@ export class SandboxServer {
     });
     req.on('end', () => {
       try {
-        if (tooBig) throw new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${MAX_BODY}`);
+        if (tooBig)
+          throw new StatusError(
+            413,
+            'RequestEntityTooLarge',
+            `Request entity too large: limit is ${MAX_BODY}`,
+          );
         this.route(req, res, url, Buffer.concat(chunks), send, audit);
       } catch (e) {
         fail(e);
@@ -142,8 +150,7 @@ export class SandboxServer {
     if (auth !== `Bearer ${this.o.token}`) throw unauthorized();
 
     const segs = path.split('/').filter(Boolean).map(decodeURIComponent);
-    const isResource =
-      (segs[0] === 'api' && segs.length > 2) || (segs[0] === 'apis' && segs.length > 3);
+    const isResource = (segs[0] === 'api' && segs.length > 2) || (segs[0] === 'apis' && segs.length > 3);
     // Injected failures hit resource requests only: discovery and OpenAPI stay reliable, since
     // kubectl cannot retry them and they are not what a rollout's retry logic needs to rehearse.
     if (isResource && this.o.failRate > 0 && this.o.random() < this.o.failRate) throw this.injected(method);
@@ -151,7 +158,8 @@ export class SandboxServer {
     if (path === '/api' && method === 'GET') return this.discovery(req, send, true);
     if (path === '/apis' && method === 'GET') return this.discovery(req, send, false);
     if (segs[0] === 'openapi') return this.openapi(segs, send);
-    if (segs[0] === 'api' && segs.length === 2 && segs[1] === 'v1' && method === 'GET') return send(200, resourceList(this.o.registry, '', 'v1'));
+    if (segs[0] === 'api' && segs.length === 2 && segs[1] === 'v1' && method === 'GET')
+      return send(200, resourceList(this.o.registry, '', 'v1'));
     if (segs[0] === 'apis' && segs.length === 2 && method === 'GET') {
       const g = apiGroupDoc(this.o.registry, segs[1]!);
       if (!g) throw pathNotFound();
@@ -163,7 +171,8 @@ export class SandboxServer {
     }
     if (!isResource) throw pathNotFound();
 
-    const [group, version, rest] = segs[0] === 'api' ? ['', segs[1]!, segs.slice(2)] : [segs[1]!, segs[2]!, segs.slice(3)];
+    const [group, version, rest] =
+      segs[0] === 'api' ? ['', segs[1]!, segs.slice(2)] : [segs[1]!, segs[2]!, segs.slice(3)];
     let watch = truthy(url.searchParams.get('watch'));
     if (rest[0] === 'watch') {
       watch = true;
@@ -185,7 +194,8 @@ export class SandboxServer {
     if (!rt) throw pathNotFound();
     if (rt.namespaced && name !== undefined && namespace === undefined) throw pathNotFound();
     if (!rt.namespaced && namespace !== undefined) throw pathNotFound();
-    if (sub !== undefined && !((sub === 'status' && rt.status) || (sub === 'scale' && rt.scale))) throw pathNotFound();
+    if (sub !== undefined && !((sub === 'status' && rt.status) || (sub === 'scale' && rt.scale)))
+      throw pathNotFound();
 
     const t: Target = {
       rt,
@@ -198,7 +208,11 @@ export class SandboxServer {
     };
     const api = this.o.api;
     const reply = (r: { code: number; body: Obj; warnings?: string[] }) =>
-      send(r.code, r.body, r.warnings?.length ? { Warning: r.warnings.map((w) => `299 - ${JSON.stringify(w)}`) } : {});
+      send(
+        r.code,
+        r.body,
+        r.warnings?.length ? { Warning: r.warnings.map((w) => `299 - ${JSON.stringify(w)}`) } : {},
+      );
 
     switch (method) {
       case 'GET':
@@ -227,26 +241,59 @@ export class SandboxServer {
     const code = choices[Math.floor(this.o.random() * choices.length) % choices.length]!;
     switch (code) {
       case 429:
-        return new StatusError(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds: 1 }, { 'Retry-After': '1' });
+        return new StatusError(
+          429,
+          'TooManyRequests',
+          'Too many requests, please try again later.',
+          { retryAfterSeconds: 1 },
+          { 'Retry-After': '1' },
+        );
       case 503:
-        return new StatusError(503, 'ServiceUnavailable', 'sandbox: injected failure (--fail-rate): the server is currently unable to handle the request', {});
+        return new StatusError(
+          503,
+          'ServiceUnavailable',
+          'sandbox: injected failure (--fail-rate): the server is currently unable to handle the request',
+          {},
+        );
       case 409:
-        return new StatusError(409, 'Conflict', 'Operation cannot be fulfilled: sandbox: injected conflict (--fail-rate); please apply your changes to the latest version and try again', {});
+        return new StatusError(
+          409,
+          'Conflict',
+          'Operation cannot be fulfilled: sandbox: injected conflict (--fail-rate); please apply your changes to the latest version and try again',
+          {},
+        );
       default:
-        return new StatusError(500, 'InternalError', 'Internal error occurred: sandbox: injected failure (--fail-rate)', { causes: [{ message: 'sandbox: injected failure (--fail-rate)' }] });
+        return new StatusError(
+          500,
+          'InternalError',
+          'Internal error occurred: sandbox: injected failure (--fail-rate)',
+          { causes: [{ message: 'sandbox: injected failure (--fail-rate)' }] },
+        );
     }
   }
 
-  private discovery(req: IncomingMessage, send: (code: number, body: Obj, headers?: Record<string, string>) => void, core: boolean): void {
+  private discovery(
+    req: IncomingMessage,
+    send: (code: number, body: Obj, headers?: Record<string, string>) => void,
+    core: boolean,
+  ): void {
     const fmt = negotiateDiscovery(req.headers.accept);
     // Vary: Accept, so caches keep the two formats apart (the apiserver sets it too).
     if (fmt === 'v2' || fmt === 'v2beta1') {
-      return send(200, aggregated(this.o.registry, core, fmt), { 'Content-Type': fmt === 'v2' ? AGGREGATED_V2 : AGGREGATED_V2BETA1, Vary: 'Accept' });
+      return send(200, aggregated(this.o.registry, core, fmt), {
+        'Content-Type': fmt === 'v2' ? AGGREGATED_V2 : AGGREGATED_V2BETA1,
+        Vary: 'Accept',
+      });
     }
-    return send(200, core ? apiVersions(this.o.address()) : apiGroupList(this.o.registry), { Vary: 'Accept' });
+    return send(200, core ? apiVersions(this.o.address()) : apiGroupList(this.o.registry), {
+      Vary: 'Accept',
+    });
   }
 
-  private openapi(segs: string[], send: (code: number, body: Obj | string, headers?: Record<string, string>) => void): void {
+  private openapi(
+    segs: string[],
+    send: (code: number, body: Obj | string, headers?: Record<string, string>) => void,
+  ): void {
     if (segs[1] !== 'v3') throw pathNotFound();
     if (segs.length === 2) return send(200, openApiRoot());
     const gv = segs.slice(2).join('/');
@@ -260,7 +307,10 @@ export class SandboxServer {
     const labels = parseLabelSelector(t.query.get('labelSelector') ?? undefined);
     const fields = parseFieldSelector(t.query.get('fieldSelector') ?? undefined, t.rt.plural);
     const matches = (o: KObject | undefined) =>
-      !!o && (!t.rt.namespaced || t.namespace === undefined || o.metadata.namespace === t.namespace) && labels(o.metadata.labels) && fields(o);
+      !!o &&
+      (!t.rt.namespaced || t.namespace === undefined || o.metadata.namespace === t.namespace) &&
+      labels(o.metadata.labels) &&
+      fields(o);
     const bookmarks = truthy(t.query.get('allowWatchBookmarks'));
     const key = resourceKey(t.rt);
     const rvParam = t.query.get('resourceVersion') ?? '';
@@ -275,7 +325,11 @@ export class SandboxServer {
 
     audit(200);
     // JSON watch streams are plain application/json, one event per line (no ;stream=watch suffix).
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-cache, private',
+      'Transfer-Encoding': 'chunked',
+    });
     // Headers go out at once, as the apiserver flushes them: a client may wait for them before any event.
     res.flushHeaders();
     const write = (type: string, object: Obj) => res.write(`${JSON.stringify({ type, object })}\n`);
@@ -317,7 +371,8 @@ export class SandboxServer {
 
     if (backlog) for (const ev of backlog) deliver(ev);
     else {
-      for (const o of api.store.list(t.rt, t.rt.namespaced ? t.namespace : undefined)) if (matches(o)) write('ADDED', show(o));
+      for (const o of api.store.list(t.rt, t.rt.namespaced ? t.namespace : undefined))
+        if (matches(o)) write('ADDED', show(o));
       if (sendInitial && bookmarks) bookmark({ annotations: { 'k8s.io/initial-events-end': 'true' } });
     }
     const unsubscribe = api.store.subscribe(deliver);

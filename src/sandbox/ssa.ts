@@ -15,7 +15,18 @@ const enc = (p: Path) => p.join(SEP);
 const dec = (s: string): Path => (s === '' ? [] : s.split(SEP));
 
 /** Fields the apiserver never lets a manager own (fieldmanager `stripSet`). */
-const SYSTEM_META = ['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
+const SYSTEM_META = [
+  'name',
+  'namespace',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'managedFields',
+  'selfLink',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+];
 
 /** The part of an object a write to `scope` may own: status only for /status, everything else otherwise. */
 export function ownable(obj: KObject | Obj, scope: 'main' | 'status', hasStatusSubresource: boolean): Obj {
@@ -41,7 +52,12 @@ function keyOf(item: Obj, keys: string[], items?: SchemaView): string {
   return `k:${JSON.stringify(k)}`;
 }
 
-export function fieldSetOf(value: unknown, view: SchemaView | undefined, path: Path = [], out: FieldSet = new Set()): FieldSet {
+export function fieldSetOf(
+  value: unknown,
+  view: SchemaView | undefined,
+  path: Path = [],
+  out: FieldSet = new Set(),
+): FieldSet {
   if (isObj(value)) {
     const keys = Object.keys(value).filter((k) => value[k] !== undefined);
     if (keys.length === 0 && path.length > 0) out.add(enc(path));
@@ -54,7 +70,8 @@ export function fieldSetOf(value: unknown, view: SchemaView | undefined, path: P
       for (const item of value) {
         const el = [...path, keyOf(item, mapKeys, items)];
         out.add(enc(el));
-        for (const k of Object.keys(item)) if (item[k] !== undefined) fieldSetOf(item[k], items?.prop(k), [...el, `f:${k}`], out);
+        for (const k of Object.keys(item))
+          if (item[k] !== undefined) fieldSetOf(item[k], items?.prop(k), [...el, `f:${k}`], out);
       }
     } else if (lt === 'set') {
       for (const item of value) out.add(enc([...path, `v:${JSON.stringify(item)}`]));
@@ -73,7 +90,9 @@ function lookup(obj: unknown, path: Path): { found: boolean; value?: unknown } {
     } else if (el.startsWith('k:')) {
       const want = JSON.parse(el.slice(2)) as Obj;
       if (!Array.isArray(cur)) return { found: false };
-      const hit: unknown = cur.find((x) => isObj(x) && Object.entries(want).every(([k, v]) => deepEqual(x[k], v)));
+      const hit: unknown = cur.find(
+        (x) => isObj(x) && Object.entries(want).every(([k, v]) => deepEqual(x[k], v)),
+      );
       if (hit === undefined) return { found: false };
       cur = hit;
     } else if (el.startsWith('v:')) {
@@ -196,7 +215,8 @@ function managerLabel(e: ManagedFieldsEntry): string {
   // conflict.go printManager: Apply managers print bare; Update managers add "using <apiVersion> at <time>".
   let s = JSON.stringify(e.manager);
   if (e.subresource) s += ` with subresource ${JSON.stringify(e.subresource)}`;
-  if (e.operation === 'Update') s += e.time ? ` using ${e.apiVersion} at ${e.time}` : ` using ${e.apiVersion}`;
+  if (e.operation === 'Update')
+    s += e.time ? ` using ${e.apiVersion} at ${e.time}` : ` using ${e.apiVersion}`;
   return s;
 }
 
@@ -221,7 +241,13 @@ export interface ApplyInput {
 export function serverSideApply(inp: ApplyInput): KObject {
   const live = inp.live ? clone(inp.live) : ({ metadata: {} } as KObject);
   const entries: ManagedFieldsEntry[] = clone(live.metadata.managedFields ?? []);
-  const me: ManagedFieldsEntry = { manager: inp.manager, operation: 'Apply', apiVersion: inp.apiVersion, fieldsType: 'FieldsV1', fieldsV1: {} };
+  const me: ManagedFieldsEntry = {
+    manager: inp.manager,
+    operation: 'Apply',
+    apiVersion: inp.apiVersion,
+    fieldsType: 'FieldsV1',
+    fieldsV1: {},
+  };
   if (inp.subresource) me.subresource = inp.subresource;
   const myId = entryId(me);
   const prevMine = entries.find((e) => entryId(e) === myId);
@@ -250,10 +276,13 @@ export function serverSideApply(inp: ApplyInput): KObject {
 
   // Fields this manager applied before and leaves out now are removed, unless someone else owns them.
   const othersOwn = new Set<string>();
-  for (const e of entries) if (entryId(e) !== myId) for (const p of fromFieldsV1(e.fieldsV1)) othersOwn.add(p);
+  for (const e of entries)
+    if (entryId(e) !== myId) for (const p of fromFieldsV1(e.fieldsV1)) othersOwn.add(p);
   const forced = new Set(conflicts.map((c) => c.path));
   for (const p of forced) othersOwn.delete(p);
-  const toRemove = [...prevSet].filter((p) => !applySet.has(p) && !othersOwn.has(p)).sort((a, b) => dec(b).length - dec(a).length);
+  const toRemove = [...prevSet]
+    .filter((p) => !applySet.has(p) && !othersOwn.has(p))
+    .sort((a, b) => dec(b).length - dec(a).length);
   for (const p of toRemove) removePath(merged, dec(p));
 
   const next: ManagedFieldsEntry[] = [];
@@ -278,17 +307,34 @@ export function serverSideApply(inp: ApplyInput): KObject {
   return merged;
 }
 
-function finishEntry(me: ManagedFieldsEntry, set: FieldSet, prev: ManagedFieldsEntry | undefined, now: string): ManagedFieldsEntry {
+function finishEntry(
+  me: ManagedFieldsEntry,
+  set: FieldSet,
+  prev: ManagedFieldsEntry | undefined,
+  now: string,
+): ManagedFieldsEntry {
   const fieldsV1 = toFieldsV1(set);
   // An apply that changes nothing keeps the recorded time, so a no-op apply is a true no-op.
-  const time = prev && deepEqual(prev.fieldsV1, fieldsV1) && prev.apiVersion === me.apiVersion ? prev.time : now;
-  const e: ManagedFieldsEntry = { manager: me.manager, operation: 'Apply', apiVersion: me.apiVersion, time: time ?? now, fieldsType: 'FieldsV1', fieldsV1 };
+  const time =
+    prev && deepEqual(prev.fieldsV1, fieldsV1) && prev.apiVersion === me.apiVersion ? prev.time : now;
+  const e: ManagedFieldsEntry = {
+    manager: me.manager,
+    operation: 'Apply',
+    apiVersion: me.apiVersion,
+    time: time ?? now,
+    fieldsType: 'FieldsV1',
+    fieldsV1,
+  };
   if (me.subresource) e.subresource = me.subresource;
   return e;
 }
 
 function conflictError(conflicts: Array<{ entry: ManagedFieldsEntry; path: string }>): StatusError {
-  const causes = conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with ${managerLabel(c.entry)}`, field: printPath(c.path) }));
+  const causes = conflicts.map((c) => ({
+    reason: 'FieldManagerConflict',
+    message: `conflict with ${managerLabel(c.entry)}`,
+    field: printPath(c.path),
+  }));
   let message: string;
   if (conflicts.length === 1) {
     message = `Apply failed with 1 conflict: conflict with ${managerLabel(conflicts[0]!.entry)}: ${printPath(conflicts[0]!.path)}`;
@@ -326,7 +372,9 @@ export interface UpdateInput {
  */
 export function recordUpdate(inp: UpdateInput): ManagedFieldsEntry[] {
   const entries = clone(inp.old?.metadata.managedFields ?? []);
-  const oldSet = inp.old ? fieldSetOf(ownable(inp.old, inp.scope, inp.hasStatusSubresource), inp.view) : new Set<string>();
+  const oldSet = inp.old
+    ? fieldSetOf(ownable(inp.old, inp.scope, inp.hasStatusSubresource), inp.view)
+    : new Set<string>();
   const newScoped = ownable(inp.next, inp.scope, inp.hasStatusSubresource);
   const newSet = fieldSetOf(newScoped, inp.view);
   const present = fieldSetOf(ownable(inp.next, 'main', false), inp.view);
@@ -335,7 +383,13 @@ export function recordUpdate(inp: UpdateInput): ManagedFieldsEntry[] {
     if (!oldSet.has(p)) changed.add(p);
     else if (!deepEqual(lookup(inp.old, dec(p)).value, lookup(inp.next, dec(p)).value)) changed.add(p);
   }
-  const me: ManagedFieldsEntry = { manager: inp.manager, operation: 'Update', apiVersion: inp.apiVersion, fieldsType: 'FieldsV1', fieldsV1: {} };
+  const me: ManagedFieldsEntry = {
+    manager: inp.manager,
+    operation: 'Update',
+    apiVersion: inp.apiVersion,
+    fieldsType: 'FieldsV1',
+    fieldsV1: {},
+  };
   if (inp.subresource) me.subresource = inp.subresource;
   const myId = entryId(me);
   const out: ManagedFieldsEntry[] = [];

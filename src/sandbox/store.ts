@@ -81,7 +81,13 @@ export class Store {
     const stored = clone(obj);
     stored.metadata.resourceVersion = String(++this.rv);
     b.set(key, stored);
-    this.emit({ type: old ? 'MODIFIED' : 'ADDED', rv: this.rv, resource, object: clone(stored), old: old ? clone(old) : undefined });
+    this.emit({
+      type: old ? 'MODIFIED' : 'ADDED',
+      rv: this.rv,
+      resource,
+      object: clone(stored),
+      old: old ? clone(old) : undefined,
+    });
     return clone(stored);
   }
 

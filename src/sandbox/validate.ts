@@ -15,11 +15,18 @@ function goType(v: unknown): string {
 
 /** A value as Go's %#v would show it in an Invalid message, close enough for humans and tests. */
 function show(v: unknown): string {
-  return typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? 'null';
+  return typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? 'null');
 }
 
 function nameCauses(rt: ResourceType, name: string | undefined): Cause[] {
-  if (!name) return [{ reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' }];
+  if (!name)
+    return [
+      {
+        reason: 'FieldValueRequired',
+        message: 'Required value: name or generateName is required',
+        field: 'metadata.name',
+      },
+    ];
   // Services and Namespaces need DNS labels; almost everything else a DNS subdomain.
   if (rt.group === '' && rt.kind === 'Service') {
     if (name.length > 63 || !DNS1035_LABEL.test(name)) {
@@ -62,7 +69,11 @@ function schemaCause(rt: ResourceType, p: SchemaProblem): Cause {
     case 'required':
       return { reason: 'FieldValueRequired', message: 'Required value', field: p.field };
     case 'enum':
-      return { reason: 'FieldValueNotSupported', message: `Unsupported value: ${show(p.value)}: supported values: ${p.expected}`, field: p.field };
+      return {
+        reason: 'FieldValueNotSupported',
+        message: `Unsupported value: ${show(p.value)}: supported values: ${p.expected}`,
+        field: p.field,
+      };
     case 'type':
       // CRD validation words type errors like this (kube-openapi); built-ins never reach here.
       return {
@@ -71,7 +82,11 @@ function schemaCause(rt: ResourceType, p: SchemaProblem): Cause {
         field: p.field,
       };
     default:
-      return { reason: 'FieldValueInvalid', message: `Invalid value: ${show(p.value)}: ${p.message}`, field: p.field };
+      return {
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${show(p.value)}: ${p.message}`,
+        field: p.field,
+      };
   }
 }
 
@@ -79,7 +94,12 @@ function schemaCause(rt: ResourceType, p: SchemaProblem): Cause {
  * Validates a complete object about to be stored. Built-in kinds decode into Go structs first, so a
  * wrong type there is a 400 decode error; custom resources are checked by their CRD schema (422).
  */
-export function validateObject(rt: ResourceType, obj: KObject, old: KObject | undefined, version: string): void {
+export function validateObject(
+  rt: ResourceType,
+  obj: KObject,
+  old: KObject | undefined,
+  version: string,
+): void {
   // JSON null means "unset" to Go decoding (and `creationTimestamp: null` is what the server itself prints).
   const problems = schemaProblems(rt, withoutNulls(obj));
   if (!rt.custom) {
@@ -101,7 +121,10 @@ function semanticCauses(rt: ResourceType, obj: KObject, old: KObject | undefined
   if (rt.group === 'apps' && rt.kind === 'Deployment') {
     const selector = isObj(spec.selector) ? spec.selector : undefined;
     const labels = (getObj(spec, 'template', 'metadata', 'labels') ?? {}) as Record<string, string>;
-    const ml = (selector && isObj(selector.matchLabels) ? selector.matchLabels : {}) as Record<string, string>;
+    const ml = (selector && isObj(selector.matchLabels) ? selector.matchLabels : {}) as Record<
+      string,
+      string
+    >;
     if (selector && !Object.entries(ml).every(([k, v]) => labels[k] === v)) {
       out.push({
         reason: 'FieldValueInvalid',
@@ -109,19 +132,39 @@ function semanticCauses(rt: ResourceType, obj: KObject, old: KObject | undefined
         field: 'spec.template.metadata.labels',
       });
     }
-    if (selector && Object.keys(ml).length === 0 && !(Array.isArray(selector.matchExpressions) && selector.matchExpressions.length)) {
-      out.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(selector)}: empty selector is invalid for deployment`, field: 'spec.selector' });
+    if (
+      selector &&
+      Object.keys(ml).length === 0 &&
+      !(Array.isArray(selector.matchExpressions) && selector.matchExpressions.length)
+    ) {
+      out.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${JSON.stringify(selector)}: empty selector is invalid for deployment`,
+        field: 'spec.selector',
+      });
     }
     const oldSel = old && isObj(old.spec) ? old.spec.selector : undefined;
     if (old && oldSel !== undefined && !deepEqual(oldSel, spec.selector)) {
-      out.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(spec.selector)}: field is immutable`, field: 'spec.selector' });
+      out.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${JSON.stringify(spec.selector)}: field is immutable`,
+        field: 'spec.selector',
+      });
     }
     if (typeof spec.replicas === 'number' && spec.replicas < 0) {
-      out.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${spec.replicas}: must be greater than or equal to 0`, field: 'spec.replicas' });
+      out.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${spec.replicas}: must be greater than or equal to 0`,
+        field: 'spec.replicas',
+      });
     }
     const containers = getObj(spec, 'template', 'spec', 'containers');
     if (Array.isArray(containers) && containers.length === 0) {
-      out.push({ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.template.spec.containers' });
+      out.push({
+        reason: 'FieldValueRequired',
+        message: 'Required value',
+        field: 'spec.template.spec.containers',
+      });
     }
   }
   if (rt.group === '' && rt.kind === 'ConfigMap') {
@@ -132,13 +175,21 @@ function semanticCauses(rt: ResourceType, obj: KObject, old: KObject | undefined
       if (isObj(d)) for (const [k, v] of Object.entries(d)) size += k.length + String(v).length;
     }
     if (size > 1024 * 1024) {
-      out.push({ reason: 'FieldValueTooLong', message: `Too long: may not be more than 1048576 bytes`, field: '' });
+      out.push({
+        reason: 'FieldValueTooLong',
+        message: `Too long: may not be more than 1048576 bytes`,
+        field: '',
+      });
     }
   }
   if (rt.group === '' && rt.kind === 'Service' && old && isObj(old.spec)) {
     const oldIp = old.spec.clusterIP;
     if (oldIp && spec.clusterIP && oldIp !== spec.clusterIP) {
-      out.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${show(spec.clusterIP)}: field is immutable`, field: 'spec.clusterIPs[0]' });
+      out.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${show(spec.clusterIP)}: field is immutable`,
+        field: 'spec.clusterIPs[0]',
+      });
     }
   }
   return out;
@@ -155,7 +206,9 @@ function getObj(o: unknown, ...path: string[]): unknown {
 
 export function strictDecodingError(rt: ResourceType, version: string, fields: string[]): StatusError {
   const list = fields.map((f) => `unknown field "${f}"`).join(', ');
-  return badRequest(`${rt.kind} in version "${version}" cannot be handled as a ${rt.kind}: strict decoding error: ${list}`);
+  return badRequest(
+    `${rt.kind} in version "${version}" cannot be handled as a ${rt.kind}: strict decoding error: ${list}`,
+  );
 }
 
 function withoutNulls(v: unknown): unknown {

@@ -1,5 +1,14 @@
 export * from './types.js';
-export { begin, next, operate, startRollback, specHash, isFinished, parseDuration, OperationRefused } from './run.js';
+export {
+  begin,
+  next,
+  operate,
+  startRollback,
+  specHash,
+  isFinished,
+  parseDuration,
+  OperationRefused,
+} from './run.js';
 export type { Operation } from './run.js';
 export { simulate, settled } from './simulate.js';
 export type { SimulatedStep } from './simulate.js';

@@ -30,7 +30,11 @@ export function begin(
   for (const component of app.components) {
     const rollout = trait(component, 'rollout');
     const target = rollout?.properties.targetRevision ?? resolved.current[component.name] ?? component.name;
-    placement[component.name] = settle(component, resolved.current[component.name] ?? '', previous?.placement[component.name]);
+    placement[component.name] = settle(
+      component,
+      resolved.current[component.name] ?? '',
+      previous?.placement[component.name],
+    );
     if (rollout) {
       const source = stable[component.name];
       rollouts[component.name] = source && source !== target ? { source, target } : { target };
@@ -52,7 +56,6 @@ export function begin(
     },
   };
 }
-
 
 function withStep(state: AppState, index: number, patch: Partial<StepStatus>): AppState {
   const steps = state.workflow.steps.map((s, i) => (i === index ? { ...s, ...patch } : s));
@@ -81,7 +84,8 @@ export function parseDuration(text: string): number {
  */
 export function next(state: AppState, now: string): Transition {
   let s = state;
-  if (s.workflow.phase !== 'running' && s.workflow.phase !== 'suspended') return { state: s, effect: { kind: 'finish' }, step: -1 };
+  if (s.workflow.phase !== 'running' && s.workflow.phase !== 'suspended')
+    return { state: s, effect: { kind: 'finish' }, step: -1 };
   for (let guard = 0; guard < 1000; guard++) {
     const index = s.workflow.steps.findIndex((st) => st.phase !== 'succeeded' && st.phase !== 'skipped');
     if (index === -1) return { state: finish(s, 'succeeded', now), effect: { kind: 'finish' }, step: -1 };
@@ -94,14 +98,36 @@ export function next(state: AppState, now: string): Transition {
           s = resumed(s, now);
           continue;
         }
-        return { state: s, effect: { kind: 'suspend', ...(resumeAt ? { resumeAt } : {}), ...(step.message ? { message: step.message } : {}) }, step: index };
+        return {
+          state: s,
+          effect: {
+            kind: 'suspend',
+            ...(resumeAt ? { resumeAt } : {}),
+            ...(step.message ? { message: step.message } : {}),
+          },
+          step: index,
+        };
       }
       const spec = (runSteps(s) ?? [])[index];
       const props = spec?.type === 'suspend' ? spec.properties : {};
-      const resumeAt = props.duration ? new Date(Date.parse(now) + parseDuration(props.duration)).toISOString() : undefined;
-      s = withStep(s, index, { phase: 'suspended', startedAt: step.startedAt ?? now, ...(props.message ? { message: props.message } : {}) });
+      const resumeAt = props.duration
+        ? new Date(Date.parse(now) + parseDuration(props.duration)).toISOString()
+        : undefined;
+      s = withStep(s, index, {
+        phase: 'suspended',
+        startedAt: step.startedAt ?? now,
+        ...(props.message ? { message: props.message } : {}),
+      });
       s = { ...s, workflow: { ...s.workflow, phase: 'suspended', ...(resumeAt ? { resumeAt } : {}) } };
-      return { state: s, effect: { kind: 'suspend', ...(resumeAt ? { resumeAt } : {}), ...(props.message ? { message: props.message } : {}) }, step: index };
+      return {
+        state: s,
+        effect: {
+          kind: 'suspend',
+          ...(resumeAt ? { resumeAt } : {}),
+          ...(props.message ? { message: props.message } : {}),
+        },
+        step: index,
+      };
     }
 
     if (step.phase === 'pending') s = withStep(s, index, { phase: 'running', startedAt: now });
@@ -115,12 +141,24 @@ export function next(state: AppState, now: string): Transition {
       case 'fail': {
         s = withStep(s, index, { phase: 'failed', message: move.message, finishedAt: now });
         s = skipRest(s, index);
-        return { state: finish(s, 'failed', now, `step ${step.name} failed: ${move.message}`), effect: { kind: 'finish' }, step: index };
+        return {
+          state: finish(s, 'failed', now, `step ${step.name} failed: ${move.message}`),
+          effect: { kind: 'finish' },
+          step: index,
+        };
       }
       case 'done': {
         if (move.stable) s = { ...s, stable: { ...s.stable, [move.stable.component]: move.stable.revision } };
         const { message: _m, ...rest } = s.workflow.steps[index] as StepStatus;
-        s = { ...s, workflow: { ...s.workflow, steps: s.workflow.steps.map((st, i) => (i === index ? { ...rest, phase: 'succeeded', finishedAt: now } : st)) } };
+        s = {
+          ...s,
+          workflow: {
+            ...s.workflow,
+            steps: s.workflow.steps.map((st, i) =>
+              i === index ? { ...rest, phase: 'succeeded', finishedAt: now } : st,
+            ),
+          },
+        };
         continue;
       }
     }
@@ -129,12 +167,16 @@ export function next(state: AppState, now: string): Transition {
 }
 
 function skipRest(s: AppState, after: number): AppState {
-  const steps = s.workflow.steps.map((st, i) => (i > after && st.phase === 'pending' ? { ...st, phase: 'skipped' as const } : st));
+  const steps = s.workflow.steps.map((st, i) =>
+    i > after && st.phase === 'pending' ? { ...st, phase: 'skipped' as const } : st,
+  );
   return { ...s, workflow: { ...s.workflow, steps } };
 }
 
 function resumed(s: AppState, now: string): AppState {
-  const steps = s.workflow.steps.map((st) => (st.phase === 'suspended' ? { ...st, phase: 'succeeded' as const, finishedAt: now } : st));
+  const steps = s.workflow.steps.map((st) =>
+    st.phase === 'suspended' ? { ...st, phase: 'succeeded' as const, finishedAt: now } : st,
+  );
   const { resumeAt: _r, ...workflow } = s.workflow;
   return { ...s, workflow: { ...workflow, phase: 'running', steps } };
 }
@@ -150,9 +192,16 @@ export function operate(state: AppState, op: Operation, now: string): AppState {
   const phase = state.workflow.phase;
   switch (op) {
     case 'resume':
-      if (phase === 'terminated') throw new OperationRefused('cannot resume a terminated workflow; use `workflow restart` or apply the file again');
-      if (phase === 'failed') throw new OperationRefused('the workflow failed; use `workflow restart` to run it again, or `rollback`');
-      if (phase === 'succeeded') throw new OperationRefused('the workflow has already succeeded; there is nothing to resume');
+      if (phase === 'terminated')
+        throw new OperationRefused(
+          'cannot resume a terminated workflow; use `workflow restart` or apply the file again',
+        );
+      if (phase === 'failed')
+        throw new OperationRefused(
+          'the workflow failed; use `workflow restart` to run it again, or `rollback`',
+        );
+      if (phase === 'succeeded')
+        throw new OperationRefused('the workflow has already succeeded; there is nothing to resume');
       return phase === 'suspended' ? resumed(state, now) : state;
     case 'suspend':
       if (isFinished(phase)) throw new OperationRefused(`cannot suspend a ${phase} workflow`);
@@ -166,7 +215,12 @@ export function operate(state: AppState, op: Operation, now: string): AppState {
             ? { ...st, phase: 'skipped' as const }
             : st,
       );
-      return finish({ ...state, workflow: { ...state.workflow, steps } }, 'terminated', now, 'terminated by the user');
+      return finish(
+        { ...state, workflow: { ...state.workflow, steps } },
+        'terminated',
+        now,
+        'terminated by the user',
+      );
     }
     case 'restart':
       return begin(state.app, state.namespace, state, now);
@@ -181,7 +235,8 @@ export function operate(state: AppState, op: Operation, now: string): AppState {
 export function startRollback(state: AppState, now: string): AppState {
   // The caller holds the lock, so whatever step was running is ours to end.
   const component = stepComponent(state.app, undefined);
-  if (!component || !trait(component, 'rollout')) throw new OperationRefused(`${state.app.name} has no component with a rollout trait to roll back`);
+  if (!component || !trait(component, 'rollout'))
+    throw new OperationRefused(`${state.app.name} has no component with a rollout trait to roll back`);
   const probe = rollbackMove(state, component, undefined);
   if (probe.kind === 'fail') throw new OperationRefused(probe.message);
   return {
@@ -195,4 +250,3 @@ export function startRollback(state: AppState, now: string): AppState {
     },
   };
 }
-

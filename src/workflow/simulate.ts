@@ -54,6 +54,11 @@ export function simulate(start: AppState, now: string): { steps: SimulatedStep[]
 }
 
 /** The state after `app` was applied and its whole workflow completed, starting from `previous`. */
-export function settled(app: Application, namespace: string, previous: AppState | undefined, now: string): AppState {
+export function settled(
+  app: Application,
+  namespace: string,
+  previous: AppState | undefined,
+  now: string,
+): AppState {
   return simulate(begin(app, namespace, previous, now), now).final;
 }

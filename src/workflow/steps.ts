@@ -49,13 +49,28 @@ function trafficMove(name: string, cur: ComponentPlacement, targets: WeightedTar
   const have = cur.subsets ?? [];
   const union = [...have, ...wanted.filter((r) => !have.includes(r))];
   if (!sameSet(have, union)) {
-    return { kind: 'move', component: name, placement: { ...cur, subsets: union }, note: `add subsets ${wanted.filter((r) => !have.includes(r)).join(', ')} to DestinationRule ${name}` };
+    return {
+      kind: 'move',
+      component: name,
+      placement: { ...cur, subsets: union },
+      note: `add subsets ${wanted.filter((r) => !have.includes(r)).join(', ')} to DestinationRule ${name}`,
+    };
   }
   if (!sameTraffic(cur.traffic, targets)) {
-    return { kind: 'move', component: name, placement: { ...cur, traffic: targets.map((t) => ({ ...t })) }, note: `route ${describe(targets)}` };
+    return {
+      kind: 'move',
+      component: name,
+      placement: { ...cur, traffic: targets.map((t) => ({ ...t })) },
+      note: `route ${describe(targets)}`,
+    };
   }
   if (!sameSet(have, wanted)) {
-    return { kind: 'move', component: name, placement: { ...cur, subsets: wanted }, note: `remove subsets ${have.filter((r) => !wanted.includes(r)).join(', ')} from DestinationRule ${name}` };
+    return {
+      kind: 'move',
+      component: name,
+      placement: { ...cur, subsets: wanted },
+      note: `remove subsets ${have.filter((r) => !wanted.includes(r)).join(', ')} from DestinationRule ${name}`,
+    };
   }
   return undefined;
 }
@@ -70,7 +85,13 @@ function withDefaultSubsets(p: ComponentPlacement): ComponentPlacement {
   return { ...p, subsets: liveRevisions(p) };
 }
 
-function setReplicas(name: string, cur: ComponentPlacement, revision: string, n: number | undefined, note: string): StepMove {
+function setReplicas(
+  name: string,
+  cur: ComponentPlacement,
+  revision: string,
+  n: number | undefined,
+  note: string,
+): StepMove {
   const replicas = { ...(cur.replicas ?? {}) };
   if (n === undefined) delete replicas[revision];
   else replicas[revision] = n;
@@ -94,11 +115,15 @@ export function rolloutMove(
   const cur = state.placement[name];
   const pair = state.rollouts[name];
   if (!rollout || !cur || !pair) return { kind: 'fail', message: `component ${name} has no rollout trait` };
-  if (traffic && !canary) return { kind: 'fail', message: `component ${name} has no canary-traffic trait to route traffic with` };
+  if (traffic && !canary)
+    return { kind: 'fail', message: `component ${name} has no canary-traffic trait to route traffic with` };
   const T = pair.target;
   const total = rollout.properties.targetSize;
   const reps = cur.replicas ?? {};
-  const S = pair.source !== undefined && pair.source !== T && reps[pair.source] !== undefined ? pair.source : undefined;
+  const S =
+    pair.source !== undefined && pair.source !== T && reps[pair.source] !== undefined
+      ? pair.source
+      : undefined;
 
   // Revisions left over from an interrupted rollout: traffic off them first, then remove them.
   for (const orphan of liveRevisions(cur).filter((r) => r !== T && r !== S)) {
@@ -111,13 +136,24 @@ export function rolloutMove(
       }
       const targets = [...moved].map(([revision, weight]) => ({ revision, weight }));
       if (heir === T && (reps[T] ?? 0) === 0) {
-        return setReplicas(name, cur, T, total, `scale ${T} to ${total} before taking traffic from ${orphan}`);
+        return setReplicas(
+          name,
+          cur,
+          T,
+          total,
+          `scale ${T} to ${total} before taking traffic from ${orphan}`,
+        );
       }
       const move = trafficMove(name, cur, targets);
       if (move) return move;
     }
     if ((cur.subsets ?? []).includes(orphan) && cur.traffic) {
-      return { kind: 'move', component: name, placement: { ...cur, subsets: (cur.subsets ?? []).filter((s) => s !== orphan) }, note: `remove subset ${orphan}` };
+      return {
+        kind: 'move',
+        component: name,
+        placement: { ...cur, subsets: (cur.subsets ?? []).filter((s) => s !== orphan) },
+        note: `remove subset ${orphan}`,
+      };
     }
     return setReplicas(name, cur, orphan, undefined, `remove ${orphan}, left over from an earlier rollout`);
   }
@@ -137,13 +173,21 @@ export function rolloutMove(
         // Traffic leaves the source before its last pod does.
         const after = traffic ?? (cur.traffic ? [{ revision: T, weight: 100 }] : undefined);
         if (after?.some((t) => t.revision === S && t.weight > 0)) {
-          return { kind: 'fail', message: `the last batch leaves ${S} with no replicas, but the step still routes traffic to it` };
+          return {
+            kind: 'fail',
+            message: `the last batch leaves ${S} with no replicas, but the step still routes traffic to it`,
+          };
         }
         if (after) {
           const move = trafficMove(name, cur, after);
           if (move) return move;
         } else if (cur.subsets?.includes(S) && cur.traffic) {
-          return { kind: 'move', component: name, placement: { ...cur, subsets: cur.subsets.filter((s) => s !== S) }, note: `remove subset ${S}` };
+          return {
+            kind: 'move',
+            component: name,
+            placement: { ...cur, subsets: cur.subsets.filter((s) => s !== S) },
+            note: `remove subset ${S}`,
+          };
         }
         return setReplicas(name, cur, S, undefined, `${batch}: remove ${S}`);
       }
@@ -155,14 +199,19 @@ export function rolloutMove(
     for (const t of traffic) {
       if (t.weight > 0 && !(reps[t.revision] ?? 0)) {
         const known = liveRevisions(cur).join(', ') || 'none';
-        return { kind: 'fail', message: `cannot route ${t.weight}% to ${t.revision}: it has no replicas (live revisions: ${known})` };
+        return {
+          kind: 'fail',
+          message: `cannot route ${t.weight}% to ${t.revision}: it has no replicas (live revisions: ${known})`,
+        };
       }
     }
     const move = trafficMove(name, cur, traffic);
     if (move) return move;
   }
   const live = liveRevisions(cur);
-  return live.length === 1 && reps[T] === total ? { kind: 'done', stable: { component: name, revision: T } } : { kind: 'done' };
+  return live.length === 1 && reps[T] === total
+    ? { kind: 'done', stable: { component: name, revision: T } }
+    : { kind: 'done' };
 }
 
 /**
@@ -177,14 +226,19 @@ export function rollbackMove(state: AppState, component: Component, version: str
   const cur = state.placement[name];
   if (!rollout || !cur) return { kind: 'fail', message: `component ${name} has no rollout trait` };
   const R = version ?? state.rollouts[name]?.source ?? state.stable[name];
-  if (!R || R === undefined) return { kind: 'fail', message: `${name} has no earlier revision to roll back to` };
+  if (!R || R === undefined)
+    return { kind: 'fail', message: `${name} has no earlier revision to roll back to` };
   if (!(state.revisions[name] ?? []).some((r) => r.name === R)) {
     const known = (state.revisions[name] ?? []).map((r) => r.name).join(', ') || 'none';
-    return { kind: 'fail', message: `cannot roll back to ${R}: no such revision of ${name} (known: ${known})` };
+    return {
+      kind: 'fail',
+      message: `cannot roll back to ${R}: no such revision of ${name} (known: ${known})`,
+    };
   }
   const total = rollout.properties.targetSize;
   const reps = cur.replicas ?? {};
-  if (!(reps[R] ?? 0)) return setReplicas(name, cur, R, total, `scale ${R} to ${total} before moving traffic back`);
+  if (!(reps[R] ?? 0))
+    return setReplicas(name, cur, R, total, `scale ${R} to ${total} before moving traffic back`);
   if (canary) {
     const move = trafficMove(name, cur, [{ revision: R, weight: 100 }]);
     if (move) return move;
@@ -210,13 +264,16 @@ export function stepMove(state: AppState, index: number): StepMove {
   switch (step.type) {
     case 'canary-rollout': {
       const component = stepComponent(app, step.properties.component);
-      if (!component) return { kind: 'fail', message: `no component ${step.properties.component ?? ''} to roll out` };
-      const partition = step.properties.batchPartition ?? trait(component, 'rollout')?.properties.batchPartition;
+      if (!component)
+        return { kind: 'fail', message: `no component ${step.properties.component ?? ''} to roll out` };
+      const partition =
+        step.properties.batchPartition ?? trait(component, 'rollout')?.properties.batchPartition;
       return rolloutMove(state, component, partition, step.properties.traffic?.weightedTargets);
     }
     case 'canary-rollback': {
       const component = stepComponent(app, step.properties.component);
-      if (!component) return { kind: 'fail', message: `no component ${step.properties.component ?? ''} to roll back` };
+      if (!component)
+        return { kind: 'fail', message: `no component ${step.properties.component ?? ''} to roll back` };
       return rollbackMove(state, component, step.properties.rollbackVersion);
     }
     case 'suspend':

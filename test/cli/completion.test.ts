@@ -12,7 +12,10 @@ describe('completion', () => {
     writeFileSync(file, res.stdout);
     const probe = spawnSync(
       'bash',
-      ['-c', `source ${file}; COMP_WORDS=(vela-ts wor); COMP_CWORD=1; _vela_ts; echo "\${COMPREPLY[@]}"; COMP_WORDS=(vela-ts workflow re); COMP_CWORD=2; _vela_ts; echo "\${COMPREPLY[@]}"`],
+      [
+        '-c',
+        `source ${file}; COMP_WORDS=(vela-ts wor); COMP_CWORD=1; _vela_ts; echo "\${COMPREPLY[@]}"; COMP_WORDS=(vela-ts workflow re); COMP_CWORD=2; _vela_ts; echo "\${COMPREPLY[@]}"`,
+      ],
       { encoding: 'utf8' },
     );
     expect(probe.stdout.split('\n')).toEqual(['workflow', 'resume restart', '']);

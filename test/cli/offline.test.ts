@@ -14,7 +14,11 @@ describe('render', () => {
   it('GIVEN first-deploy.yaml WHEN rendered as JSON THEN reviews-v1 has 2 replicas and there is no reviews Deployment', async () => {
     const res = await runCli(['render', path.join(kubevelaExamples, 'first-deploy.yaml'), '-o', 'json']);
     expect(res.code).toBe(0);
-    const objects = JSON.parse(res.stdout) as { kind: string; metadata: { name: string }; spec: { replicas?: number } }[];
+    const objects = JSON.parse(res.stdout) as {
+      kind: string;
+      metadata: { name: string };
+      spec: { replicas?: number };
+    }[];
     const deployments = objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name);
     expect(deployments).toEqual(['details', 'productpage', 'ratings', 'reviews-v1']);
     expect(objects.find((o) => o.metadata.name === 'reviews-v1')?.spec.replicas).toBe(2);
@@ -86,7 +90,14 @@ describe('render', () => {
 
 describe('plan', () => {
   it('GIVEN rollout-v2 after first-deploy THEN 1+1 and 90/10 after the first batch, unchanged at the gate, 2 of v2 and 100% at the end', async () => {
-    const res = await runCli(['plan', path.join(kubevelaExamples, 'rollout-v2.yaml'), '--from', path.join(kubevelaExamples, 'first-deploy.yaml'), '-o', 'json']);
+    const res = await runCli([
+      'plan',
+      path.join(kubevelaExamples, 'rollout-v2.yaml'),
+      '--from',
+      path.join(kubevelaExamples, 'first-deploy.yaml'),
+      '-o',
+      'json',
+    ]);
     expect(res.code).toBe(0);
     type Obj = { kind: string; metadata: { name: string }; spec: Record<string, unknown> };
     const plan = JSON.parse(res.stdout) as { steps: { name: string; type: string; manifests: Obj[] }[] };
@@ -97,16 +108,33 @@ describe('plan', () => {
     ]);
     const view = (i: number) => {
       const m = plan.steps[i]!.manifests;
-      const reps = Object.fromEntries(m.filter((o) => o.kind === 'Deployment' && o.metadata.name.startsWith('reviews')).map((o) => [o.metadata.name, o.spec.replicas]));
+      const reps = Object.fromEntries(
+        m
+          .filter((o) => o.kind === 'Deployment' && o.metadata.name.startsWith('reviews'))
+          .map((o) => [o.metadata.name, o.spec.replicas]),
+      );
       const vs = m.find((o) => o.kind === 'VirtualService' && o.metadata.name === 'reviews')!;
-      const route = (vs.spec.http as { route: { destination: { subset?: string }; weight?: number }[] }[])[0]!.route.map((r) => [r.destination.subset, r.weight]);
+      const route = (
+        vs.spec.http as { route: { destination: { subset?: string }; weight?: number }[] }[]
+      )[0]!.route.map((r) => [r.destination.subset, r.weight]);
       const dr = m.find((o) => o.kind === 'DestinationRule')!;
       const subsets = (dr.spec.subsets as { name: string }[]).map((s) => s.name);
       return { reps, route, subsets };
     };
-    expect(view(0)).toEqual({ reps: { 'reviews-v1': 1, 'reviews-v2': 1 }, route: [['reviews-v1', 90], ['reviews-v2', 10]], subsets: ['reviews-v1', 'reviews-v2'] });
+    expect(view(0)).toEqual({
+      reps: { 'reviews-v1': 1, 'reviews-v2': 1 },
+      route: [
+        ['reviews-v1', 90],
+        ['reviews-v2', 10],
+      ],
+      subsets: ['reviews-v1', 'reviews-v2'],
+    });
     expect(view(1)).toEqual(view(0));
-    expect(view(2)).toEqual({ reps: { 'reviews-v2': 2 }, route: [['reviews-v2', 100]], subsets: ['reviews-v2'] });
+    expect(view(2)).toEqual({
+      reps: { 'reviews-v2': 2 },
+      route: [['reviews-v2', 100]],
+      subsets: ['reviews-v2'],
+    });
   });
 
   it('GIVEN a rollout file planned as a first deploy THEN the failing step is shown and exit 1', async () => {

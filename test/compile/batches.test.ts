@@ -2,12 +2,24 @@ import { batchProblems, cumulativeTargets, lastBatch } from '../../src/compile/i
 
 describe('rollout batch arithmetic', () => {
   it('GIVEN integer batches THEN the target grows by each batch and ends on targetSize', () => {
-    expect(cumulativeTargets({ targetSize: 5, rolloutBatches: [{ replicas: 1 }, { replicas: 2 }, { replicas: 2 }] })).toEqual([1, 3, 5]);
+    expect(
+      cumulativeTargets({
+        targetSize: 5,
+        rolloutBatches: [{ replicas: 1 }, { replicas: 2 }, { replicas: 2 }],
+      }),
+    ).toEqual([1, 3, 5]);
   });
 
   it('GIVEN percentages THEN they resolve against targetSize rounding up, the last batch landing exactly', () => {
-    expect(cumulativeTargets({ targetSize: 5, rolloutBatches: [{ replicas: '10%' }, { replicas: '30%' }, { replicas: '60%' }] })).toEqual([1, 3, 5]);
-    expect(cumulativeTargets({ targetSize: 3, rolloutBatches: [{ replicas: '50%' }, { replicas: '50%' }] })).toEqual([2, 3]);
+    expect(
+      cumulativeTargets({
+        targetSize: 5,
+        rolloutBatches: [{ replicas: '10%' }, { replicas: '30%' }, { replicas: '60%' }],
+      }),
+    ).toEqual([1, 3, 5]);
+    expect(
+      cumulativeTargets({ targetSize: 3, rolloutBatches: [{ replicas: '50%' }, { replicas: '50%' }] }),
+    ).toEqual([2, 3]);
   });
 
   it('GIVEN no batches THEN the rollout is one batch of targetSize', () => {
@@ -15,11 +27,15 @@ describe('rollout batch arithmetic', () => {
   });
 
   it('GIVEN batches that do not add up THEN the problems say why', () => {
-    expect(batchProblems({ targetSize: 2, rolloutBatches: [{ replicas: 1 }, { replicas: 2 }] })).toEqual(['the batches add up to 3 but targetSize is 2']);
+    expect(batchProblems({ targetSize: 2, rolloutBatches: [{ replicas: 1 }, { replicas: 2 }] })).toEqual([
+      'the batches add up to 3 but targetSize is 2',
+    ]);
     expect(batchProblems({ targetSize: 2, rolloutBatches: [{ replicas: 2 }, { replicas: '10%' }] })).toEqual([
       'the batches before the last add up to 2, which must be less than targetSize 2',
     ]);
-    expect(batchProblems({ targetSize: 4, rolloutBatches: [{ replicas: 1 }, { replicas: '100%' }] })).toEqual([]);
+    expect(batchProblems({ targetSize: 4, rolloutBatches: [{ replicas: 1 }, { replicas: '100%' }] })).toEqual(
+      [],
+    );
   });
 
   it('GIVEN a partition past the last batch THEN all batches roll (as KubeVela)', () => {

@@ -1,7 +1,8 @@
 import { compile, initialPlacement, resolveRevisions, type KubeObject } from '../../src/compile/index.js';
 import { bookinfo, V3 } from '../fixtures/apps.js';
 
-const find = (objs: KubeObject[], kind: string, name: string) => objs.find((o) => o.kind === kind && o.metadata.name === name);
+const find = (objs: KubeObject[], kind: string, name: string) =>
+  objs.find((o) => o.kind === kind && o.metadata.name === name);
 
 describe('compile: first deploy of book-info', () => {
   const app = bookinfo();
@@ -13,21 +14,38 @@ describe('compile: first deploy of book-info', () => {
     expect(d).toBeDefined();
     expect(find(objects, 'Deployment', 'reviews')).toBeUndefined();
     expect(d.spec.replicas).toBe(2);
-    expect(d.spec.selector).toEqual({ matchLabels: { 'app.oam.dev/component': 'reviews', 'app.oam.dev/revision': 'reviews-v1' } });
-    expect(d.metadata.labels).toMatchObject({ 'app.oam.dev/name': 'book-info', 'app.oam.dev/component': 'reviews', 'app.kubernetes.io/managed-by': 'vela-ts' });
+    expect(d.spec.selector).toEqual({
+      matchLabels: { 'app.oam.dev/component': 'reviews', 'app.oam.dev/revision': 'reviews-v1' },
+    });
+    expect(d.metadata.labels).toMatchObject({
+      'app.oam.dev/name': 'book-info',
+      'app.oam.dev/component': 'reviews',
+      'app.kubernetes.io/managed-by': 'vela-ts',
+    });
   });
 
   it('GIVEN canary-traffic THEN the DestinationRule has subset reviews-v1 selected by app.oam.dev/revision', () => {
     const dr = find(objects, 'DestinationRule', 'reviews') as KubeObject & { spec: unknown };
-    expect(dr.spec).toEqual({ host: 'reviews', subsets: [{ name: 'reviews-v1', labels: { 'app.oam.dev/revision': 'reviews-v1' } }] });
+    expect(dr.spec).toEqual({
+      host: 'reviews',
+      subsets: [{ name: 'reviews-v1', labels: { 'app.oam.dev/revision': 'reviews-v1' } }],
+    });
     const vs = find(objects, 'VirtualService', 'reviews') as KubeObject & { spec: unknown };
-    expect(vs.spec).toEqual({ hosts: ['reviews'], http: [{ route: [{ destination: { host: 'reviews', port: { number: 9080 } } }] }] });
+    expect(vs.spec).toEqual({
+      hosts: ['reviews'],
+      http: [{ route: [{ destination: { host: 'reviews', port: { number: 9080 } } }] }],
+    });
   });
 
   it('GIVEN istio-gateway THEN Gateway productpage selects istio=ingressgateway on port 80 and its VirtualService has the four URI matches', () => {
     const gw = find(objects, 'Gateway', 'productpage') as KubeObject & { spec: unknown };
-    expect(gw.spec).toEqual({ selector: { istio: 'ingressgateway' }, servers: [{ hosts: ['*'], port: { name: 'http', number: 80, protocol: 'HTTP' } }] });
-    const vs = find(objects, 'VirtualService', 'productpage') as KubeObject & { spec: { gateways: string[]; http: { match: unknown[] }[] } };
+    expect(gw.spec).toEqual({
+      selector: { istio: 'ingressgateway' },
+      servers: [{ hosts: ['*'], port: { name: 'http', number: 80, protocol: 'HTTP' } }],
+    });
+    const vs = find(objects, 'VirtualService', 'productpage') as KubeObject & {
+      spec: { gateways: string[]; http: { match: unknown[] }[] };
+    };
     expect(vs.spec.gateways).toEqual(['productpage']);
     expect(vs.spec.http[0]?.match).toEqual([
       { uri: { exact: '/productpage' } },
@@ -38,9 +56,14 @@ describe('compile: first deploy of book-info', () => {
   });
 
   it('GIVEN a component without rollout THEN its Deployment selects by component alone and pods carry the revision', () => {
-    const d = find(objects, 'Deployment', 'ratings') as KubeObject & { spec: { selector: unknown; template: { metadata: { labels: unknown } }; replicas?: number } };
+    const d = find(objects, 'Deployment', 'ratings') as KubeObject & {
+      spec: { selector: unknown; template: { metadata: { labels: unknown } }; replicas?: number };
+    };
     expect(d.spec.selector).toEqual({ matchLabels: { 'app.oam.dev/component': 'ratings' } });
-    expect(d.spec.template.metadata.labels).toEqual({ 'app.oam.dev/component': 'ratings', 'app.oam.dev/revision': 'ratings-v1' });
+    expect(d.spec.template.metadata.labels).toEqual({
+      'app.oam.dev/component': 'ratings',
+      'app.oam.dev/revision': 'ratings-v1',
+    });
     expect(d.spec.replicas).toBeUndefined();
   });
 

@@ -9,8 +9,12 @@ import { schemaProblems } from '../helpers/schemas.js';
 const NOW = '2026-01-01T00:00:00.000Z';
 const load = (file: string) => parseApplication(readFileSync(file, 'utf8'), file).app;
 const examples = [
-  ...readdirSync(path.join(repoRoot, 'examples/bookinfo')).map((f) => path.join(repoRoot, 'examples/bookinfo', f)),
-  ...readdirSync(path.join(repoRoot, 'examples/checkout')).map((f) => path.join(repoRoot, 'examples/checkout', f)),
+  ...readdirSync(path.join(repoRoot, 'examples/bookinfo')).map((f) =>
+    path.join(repoRoot, 'examples/bookinfo', f),
+  ),
+  ...readdirSync(path.join(repoRoot, 'examples/checkout')).map((f) =>
+    path.join(repoRoot, 'examples/checkout', f),
+  ),
   path.join(kubevelaExamples, 'first-deploy.yaml'),
   path.join(kubevelaExamples, 'rollout-v2.yaml'),
   path.join(kubevelaExamples, 'rollback.yaml'),
@@ -26,9 +30,14 @@ describe('every rendered and planned object passes the upstream schemas, unknown
     });
     expect(problems.join('\n')).toContain('unknown field "spec.http[0].route[0].destination.hots"');
     expect(problems.join('\n')).toMatch(/spec\.hosts/);
-    expect(schemaProblems({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { replicas: 1, bogus: true } })).toContain(
-      'unknown field "spec.bogus"',
-    );
+    expect(
+      schemaProblems({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'x' },
+        spec: { replicas: 1, bogus: true },
+      }),
+    ).toContain('unknown field "spec.bogus"');
   });
 
   for (const file of examples) {
@@ -37,7 +46,10 @@ describe('every rendered and planned object passes the upstream schemas, unknown
       const app = load(file);
       const { current, history } = resolveRevisions(app, {});
       for (const obj of compile(app, 'default', initialPlacement(app, current), history)) {
-        expect([`${obj.kind}/${obj.metadata.name}`, schemaProblems(obj)]).toEqual([`${obj.kind}/${obj.metadata.name}`, []]);
+        expect([`${obj.kind}/${obj.metadata.name}`, schemaProblems(obj)]).toEqual([
+          `${obj.kind}/${obj.metadata.name}`,
+          [],
+        ]);
       }
     });
   }
@@ -54,7 +66,11 @@ describe('every rendered and planned object passes the upstream schemas, unknown
       expect(steps.length).toBeGreaterThan(0);
       for (const step of steps) {
         for (const obj of compile(step.state.app, 'default', step.state.placement, step.state.revisions)) {
-          expect([step.name, `${obj.kind}/${obj.metadata.name}`, schemaProblems(obj)]).toEqual([step.name, `${obj.kind}/${obj.metadata.name}`, []]);
+          expect([step.name, `${obj.kind}/${obj.metadata.name}`, schemaProblems(obj)]).toEqual([
+            step.name,
+            `${obj.kind}/${obj.metadata.name}`,
+            [],
+          ]);
         }
       }
     });

@@ -21,7 +21,7 @@ describe('one driver at a time, and a killed driver is continued', () => {
   let c: SandboxCluster;
   beforeEach(async () => {
     c = await new SandboxCluster(2500).start();
-    expect((await c.vela(['up', first]))).toMatchObject({ code: 0 });
+    expect(await c.vela(['up', first])).toMatchObject({ code: 0 });
   });
   afterEach(() => c.stop());
 
@@ -39,9 +39,14 @@ describe('one driver at a time, and a killed driver is continued', () => {
   });
 
   it('GIVEN an up killed with SIGKILL mid-step WHEN workflow resume runs THEN it continues to the gate, and a second resume finishes', async () => {
-    const child = spawn(process.execPath, [binPath, '--kubeconfig', c.kubeconfig, 'up', rollout], { cwd: c.dir, stdio: 'ignore' });
+    const child = spawn(process.execPath, [binPath, '--kubeconfig', c.kubeconfig, 'up', rollout], {
+      cwd: c.dir,
+      stdio: 'ignore',
+    });
     // Mid-step: the new revision has been scaled up and its pods are not ready yet.
-    await until('reviews-v2 to be created', () => c.audit().some((r) => r.method === 'PATCH' && r.path.includes('/deployments/reviews-v2')));
+    await until('reviews-v2 to be created', () =>
+      c.audit().some((r) => r.method === 'PATCH' && r.path.includes('/deployments/reviews-v2')),
+    );
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const state = await c.get('', 'configmaps', 'vela-ts-book-info');
@@ -49,7 +54,10 @@ describe('one driver at a time, and a killed driver is continued', () => {
 
     const resumed = await c.vela(['workflow', 'resume', 'book-info']);
     expect(resumed).toMatchObject({ code: 0 });
-    expect(await c.routes('reviews')).toEqual([['reviews-v1', 90], ['reviews-v2', 10]]);
+    expect(await c.routes('reviews')).toEqual([
+      ['reviews-v1', 90],
+      ['reviews-v2', 10],
+    ]);
     const done = await c.vela(['workflow', 'resume', 'book-info']);
     expect(done).toMatchObject({ code: 0 });
     expect(await c.routes('reviews')).toEqual([['reviews-v2', 100]]);
@@ -57,8 +65,13 @@ describe('one driver at a time, and a killed driver is continued', () => {
   });
 
   it('GIVEN an up killed mid-step WHEN the same up is run again THEN it continues where it stopped (rerunning is safe)', async () => {
-    const child = spawn(process.execPath, [binPath, '--kubeconfig', c.kubeconfig, 'up', rollout], { cwd: c.dir, stdio: 'ignore' });
-    await until('reviews-v2 to be created', () => c.audit().some((r) => r.method === 'PATCH' && r.path.includes('/deployments/reviews-v2')));
+    const child = spawn(process.execPath, [binPath, '--kubeconfig', c.kubeconfig, 'up', rollout], {
+      cwd: c.dir,
+      stdio: 'ignore',
+    });
+    await until('reviews-v2 to be created', () =>
+      c.audit().some((r) => r.method === 'PATCH' && r.path.includes('/deployments/reviews-v2')),
+    );
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const again = await c.vela(['up', rollout]);
@@ -73,7 +86,7 @@ describe('the approval prompt on a terminal', () => {
   let c: SandboxCluster;
   beforeEach(async () => {
     c = await new SandboxCluster().start();
-    expect((await c.vela(['up', first]))).toMatchObject({ code: 0 });
+    expect(await c.vela(['up', first])).toMatchObject({ code: 0 });
   });
   afterEach(() => c.stop());
 
@@ -82,10 +95,25 @@ describe('the approval prompt on a terminal', () => {
     new Promise<{ status: number | null; stdout: string }>((resolve, reject) => {
       const script = path.join(repoRoot, 'test/helpers/pty-drive.py');
       const prompt = 'leave it suspended and quit (q) [q]:';
-      const child = spawn('python3', [script, prompt, answer, '--', process.execPath, binPath, '--kubeconfig', c.kubeconfig, 'up', rollout], {
-        cwd: c.dir,
-        env: { ...process.env, NO_COLOR: '1' },
-      });
+      const child = spawn(
+        'python3',
+        [
+          script,
+          prompt,
+          answer,
+          '--',
+          process.execPath,
+          binPath,
+          '--kubeconfig',
+          c.kubeconfig,
+          'up',
+          rollout,
+        ],
+        {
+          cwd: c.dir,
+          env: { ...process.env, NO_COLOR: '1' },
+        },
+      );
       let stdout = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       child.on('error', reject);
@@ -119,14 +147,16 @@ describe('a step that cannot finish', () => {
   let c: SandboxCluster;
   beforeEach(async () => {
     c = await new SandboxCluster().start();
-    expect((await c.vela(['up', first]))).toMatchObject({ code: 0 });
+    expect(await c.vela(['up', first])).toMatchObject({ code: 0 });
   });
   afterEach(() => c.stop());
 
   it('GIVEN pods that never become ready THEN the step fails after --timeout, names the pods, and traffic stays on the ready revision', async () => {
     const broken = c.file(
       'broken.yaml',
-      (await import('node:fs')).readFileSync(rollout, 'utf8').replace('examples-bookinfo-reviews-v3:1.16.2', 'examples-bookinfo-reviews-never-ready:1'),
+      (await import('node:fs'))
+        .readFileSync(rollout, 'utf8')
+        .replace('examples-bookinfo-reviews-v3:1.16.2', 'examples-bookinfo-reviews-never-ready:1'),
     );
     const res = await c.vela(['up', broken, '--timeout', '2s']);
     expect(res).toMatchObject({ code: 1 });
@@ -135,7 +165,9 @@ describe('a step that cannot finish', () => {
     expect(res.stderr).toMatch(/pod reviews-v2-\S+/);
     expect(res.stderr).not.toMatch(/\n\s+at /);
     expect(await c.routes('reviews')).toEqual([[undefined, undefined]]);
-    const s = JSON.parse((await c.vela(['status', '-o', 'json'])).stdout) as { workflow: { phase: string; steps: { phase: string }[] } };
+    const s = JSON.parse((await c.vela(['status', '-o', 'json'])).stdout) as {
+      workflow: { phase: string; steps: { phase: string }[] };
+    };
     expect(s.workflow.phase).toBe('failed');
     expect(s.workflow.steps.map((x) => x.phase)).toEqual(['failed', 'skipped', 'skipped']);
   });
@@ -164,19 +196,29 @@ describe('status --watch', () => {
 
   it('GIVEN a workflow that is running THEN it follows each move and returns once the workflow is suspended', async () => {
     // A driver killed mid-step leaves the workflow `running`: a state that stays put until resumed.
-    const child = spawn(process.execPath, [binPath, '--kubeconfig', c.kubeconfig, 'up', rollout], { cwd: c.dir, stdio: 'ignore' });
-    await until('reviews-v2 to be created', () => c.audit().some((r) => r.method === 'PATCH' && r.path.includes('/deployments/reviews-v2')));
+    const child = spawn(process.execPath, [binPath, '--kubeconfig', c.kubeconfig, 'up', rollout], {
+      cwd: c.dir,
+      stdio: 'ignore',
+    });
+    await until('reviews-v2 to be created', () =>
+      c.audit().some((r) => r.method === 'PATCH' && r.path.includes('/deployments/reviews-v2')),
+    );
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
 
     const watchesBefore = c.audit().filter((r) => r.path.includes('watch=')).length;
     const watching = c.vela(['status', '--watch', '-o', 'json'], { timeoutMs: 30_000 });
-    await until('status --watch to watch', () => c.audit().filter((r) => r.path.includes('watch=')).length > watchesBefore);
+    await until(
+      'status --watch to watch',
+      () => c.audit().filter((r) => r.path.includes('watch=')).length > watchesBefore,
+    );
     expect(await c.vela(['workflow', 'resume', 'book-info'])).toMatchObject({ code: 0 });
 
     const watched = await watching;
     expect(watched).toMatchObject({ code: 0 });
-    const reports = watched.stdout.split('---\n').map((r) => JSON.parse(r) as { workflow: { phase: string } });
+    const reports = watched.stdout
+      .split('---\n')
+      .map((r) => JSON.parse(r) as { workflow: { phase: string } });
     expect(reports.length).toBeGreaterThan(1);
     expect(reports[0]!.workflow.phase).toBe('running');
     expect(reports.at(-1)!.workflow.phase).toBe('suspended');

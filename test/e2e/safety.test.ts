@@ -43,9 +43,15 @@ describe('--sandbox on a fresh machine', () => {
     expect(existsSync(path.join(cwd, '.vela-ts/state.json'))).toBe(true);
     const status = await runCli(['status', '--sandbox', '-o', 'json'], { cwd, env });
     expect(status).toMatchObject({ code: 0 });
-    const report = JSON.parse(status.stdout) as { sandbox: boolean; workflow: { phase: string }; components: { name: string; revisions: { name: string; readyReplicas: number }[] }[] };
+    const report = JSON.parse(status.stdout) as {
+      sandbox: boolean;
+      workflow: { phase: string };
+      components: { name: string; revisions: { name: string; readyReplicas: number }[] }[];
+    };
     expect(report.sandbox).toBe(true);
     expect(report.workflow.phase).toBe('succeeded');
-    expect(report.components.find((x) => x.name === 'reviews')?.revisions).toEqual([{ name: 'reviews-v1', replicas: 2, readyReplicas: 2 }]);
+    expect(report.components.find((x) => x.name === 'reviews')?.revisions).toEqual([
+      { name: 'reviews-v1', replicas: 2, readyReplicas: 2 },
+    ]);
   });
 });

@@ -37,13 +37,18 @@ describe('the seed walkthrough against the sandbox, through the built binary and
     const res = await c.vela(['up', first]);
     expect(res).toMatchObject({ code: 0 });
     expect(res.stdout).toContain('book-info: workflow succeeded.');
-    expect(await c.deployments()).toEqual({ details: '1/1', productpage: '1/1', ratings: '1/1', 'reviews-v1': '2/2' });
+    expect(await c.deployments()).toEqual({
+      details: '1/1',
+      productpage: '1/1',
+      ratings: '1/1',
+      'reviews-v1': '2/2',
+    });
     expect(await c.subsets('reviews')).toEqual(['reviews-v1']);
     expect((await phase(c)).workflow.phase).toBe('succeeded');
   });
 
   it('GIVEN rollout-v2 without a terminal THEN exit 0, suspended, 1+1 ready, 90/10 and two subsets, and the command to continue', async () => {
-    expect((await c.vela(['up', first]))).toMatchObject({ code: 0 });
+    expect(await c.vela(['up', first])).toMatchObject({ code: 0 });
     const res = await c.vela(['up', rollout]);
     expect(res).toMatchObject({ code: 0 });
     expect(res.stdout).toContain('vela-ts workflow resume book-info');
@@ -56,7 +61,10 @@ describe('the seed walkthrough against the sandbox, through the built binary and
     ]);
     const d = await c.deployments();
     expect([d['reviews-v1'], d['reviews-v2']]).toEqual(['1/1', '1/1']);
-    expect(await c.routes('reviews')).toEqual([['reviews-v1', 90], ['reviews-v2', 10]]);
+    expect(await c.routes('reviews')).toEqual([
+      ['reviews-v1', 90],
+      ['reviews-v2', 10],
+    ]);
     expect(await c.subsets('reviews')).toEqual(['reviews-v1', 'reviews-v2']);
   });
 
@@ -81,7 +89,9 @@ describe('the seed walkthrough against the sandbox, through the built binary and
     expect(d['reviews-v2']).toBeUndefined();
     expect(await c.routes('reviews')).toEqual([['reviews-v1', 100]]);
     expect(await c.subsets('reviews')).toEqual(['reviews-v1']);
-    expect((await phase(c)).workflow.steps.map((x) => [x.name, x.type, x.phase])).toEqual([['rollback', 'canary-rollback', 'succeeded']]);
+    expect((await phase(c)).workflow.steps.map((x) => [x.name, x.type, x.phase])).toEqual([
+      ['rollback', 'canary-rollback', 'succeeded'],
+    ]);
   });
 
   it('GIVEN the approval gate WHEN `rollback book-info` THEN the same end state', async () => {
@@ -107,15 +117,20 @@ describe('the seed walkthrough against the sandbox, through the built binary and
   });
 
   it('GIVEN a finished first deploy WHEN applied again THEN it is unchanged and writes nothing', async () => {
-    expect((await c.vela(['up', first]))).toMatchObject({ code: 0 });
+    expect(await c.vela(['up', first])).toMatchObject({ code: 0 });
     const before = c.audit().length;
     const res = await c.vela(['up', first]);
     expect(res).toMatchObject({ code: 0 });
-    expect(c.audit().slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(
+      c
+        .audit()
+        .slice(before)
+        .filter((r) => r.method !== 'GET'),
+    ).toEqual([]);
   });
 
   it('GIVEN status in a namespace with one app THEN the app name may be left out', async () => {
-    expect((await c.vela(['up', first]))).toMatchObject({ code: 0 });
+    expect(await c.vela(['up', first])).toMatchObject({ code: 0 });
     const res = await c.vela(['status']);
     expect(res).toMatchObject({ code: 0 });
     expect(res.stdout).toMatch(/App:\s+book-info/);

@@ -10,7 +10,11 @@ const rollout = path.join(kubevelaExamples, 'rollout-v2.yaml');
 
 interface StatusJson {
   workflow: { phase: string; steps: { name: string; type: string; phase: string }[] };
-  components: { name: string; revisions: { name: string; replicas: number; readyReplicas: number }[]; traffic?: { revision: string; weight: number }[] }[];
+  components: {
+    name: string;
+    revisions: { name: string; replicas: number; readyReplicas: number }[];
+    traffic?: { revision: string; weight: number }[];
+  }[];
 }
 
 describe('a held-out shape: four percent batches, two gates and a timed soak, canary component not first', () => {
@@ -21,7 +25,8 @@ describe('a held-out shape: four percent batches, two gates and a timed soak, ca
   });
   afterAll(() => c.stop());
 
-  const status = async () => JSON.parse((await c.vela(['status', 'shop', '-n', 'shop', '-o', 'json'])).stdout) as StatusJson;
+  const status = async () =>
+    JSON.parse((await c.vela(['status', 'shop', '-n', 'shop', '-o', 'json'])).stdout) as StatusJson;
   const checkout = async () => {
     const s = await status();
     const comp = s.components.find((x) => x.name === 'checkout')!;
@@ -32,7 +37,7 @@ describe('a held-out shape: four percent batches, two gates and a timed soak, ca
   };
 
   it('deploys 8 replicas of checkout-v1 and the storefront behind its gateway', async () => {
-    expect((await c.vela(['up', shopApp]))).toMatchObject({ code: 0 });
+    expect(await c.vela(['up', shopApp])).toMatchObject({ code: 0 });
     expect(await checkout()).toEqual({ ready: { 'checkout-v1': '8/8' }, traffic: [] });
     expect(await c.routes('storefront', 'shop')).toEqual([[undefined, undefined]]);
   });
@@ -41,8 +46,13 @@ describe('a held-out shape: four percent batches, two gates and a timed soak, ca
     const canary = c.file('canary.yaml', shopCanary.replace('duration: 5m', 'duration: 1s'));
     const res = await c.vela(['up', canary]);
     expect(res).toMatchObject({ code: 0 });
-    expect(res.stdout).toContain('suspended at step first-look: check the checkout error rate on the dashboard');
-    expect(await checkout()).toEqual({ ready: { 'checkout-v1': '6/6', 'checkout-v2': '2/2' }, traffic: ['checkout-v1=95', 'checkout-v2=5'] });
+    expect(res.stdout).toContain(
+      'suspended at step first-look: check the checkout error rate on the dashboard',
+    );
+    expect(await checkout()).toEqual({
+      ready: { 'checkout-v1': '6/6', 'checkout-v2': '2/2' },
+      traffic: ['checkout-v1=95', 'checkout-v2=5'],
+    });
     expect(await c.subsets('checkout', 'shop')).toEqual(['checkout-v1', 'checkout-v2']);
   });
 
@@ -59,7 +69,10 @@ describe('a held-out shape: four percent batches, two gates and a timed soak, ca
       'second-look:suspended',
       'all-in:pending',
     ]);
-    expect(await checkout()).toEqual({ ready: { 'checkout-v1': '4/4', 'checkout-v2': '4/4' }, traffic: ['checkout-v1=50', 'checkout-v2=50'] });
+    expect(await checkout()).toEqual({
+      ready: { 'checkout-v1': '4/4', 'checkout-v2': '4/4' },
+      traffic: ['checkout-v1=50', 'checkout-v2=50'],
+    });
   });
 
   it('on the last resume, lands 8 of checkout-v2 with all traffic and one subset', async () => {
@@ -86,8 +99,8 @@ describe('workflow verbs and diff', () => {
   });
 
   it('GIVEN a suspended workflow WHEN terminated THEN resume is refused with exit 2, and restart runs it again', async () => {
-    expect((await c.vela(['up', first]))).toMatchObject({ code: 0 });
-    expect((await c.vela(['up', rollout]))).toMatchObject({ code: 0 });
+    expect(await c.vela(['up', first])).toMatchObject({ code: 0 });
+    expect(await c.vela(['up', rollout])).toMatchObject({ code: 0 });
     const t = await c.vela(['workflow', 'terminate', 'book-info']);
     expect(t).toMatchObject({ code: 0 });
     const r = await c.vela(['workflow', 'resume', 'book-info']);
@@ -97,11 +110,14 @@ describe('workflow verbs and diff', () => {
     expect(again).toMatchObject({ code: 0 });
     const s = JSON.parse((await c.vela(['status', '-o', 'json'])).stdout) as StatusJson;
     expect(s.workflow.phase).toBe('suspended');
-    expect(await c.routes('reviews')).toEqual([['reviews-v1', 90], ['reviews-v2', 10]]);
+    expect(await c.routes('reviews')).toEqual([
+      ['reviews-v1', 90],
+      ['reviews-v2', 10],
+    ]);
   });
 
   it('GIVEN a finished app WHEN resumed THEN it says there is nothing to resume', async () => {
-    expect((await c.vela(['up', first]))).toMatchObject({ code: 0 });
+    expect(await c.vela(['up', first])).toMatchObject({ code: 0 });
     const r = await c.vela(['workflow', 'resume']);
     expect(r).toMatchObject({ code: 2 });
     expect(r.stderr).toContain('already succeeded');
@@ -112,7 +128,7 @@ describe('workflow verbs and diff', () => {
     expect(before).toMatchObject({ code: 1 });
     expect(before.stdout).toContain('~ Deployment/reviews-v1');
     expect(await c.deployments()).toEqual({});
-    expect((await c.vela(['up', first]))).toMatchObject({ code: 0 });
+    expect(await c.vela(['up', first])).toMatchObject({ code: 0 });
     const after = await c.vela(['diff', first]);
     expect(after).toMatchObject({ code: 0 });
     expect(after.stdout).toContain('no changes');
@@ -131,11 +147,13 @@ describe('workflow verbs and diff', () => {
     expect(refused.stderr).toContain('Service default/ratings already exists and is not managed by vela-ts');
     const forced = await c.vela(['up', first, '--force']);
     expect(forced).toMatchObject({ code: 0 });
-    expect((await c.get('', 'services', 'ratings'))?.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('vela-ts');
+    expect((await c.get('', 'services', 'ratings'))?.metadata.labels?.['app.kubernetes.io/managed-by']).toBe(
+      'vela-ts',
+    );
   });
 
   it('GIVEN status -o yaml THEN the same report as json, in YAML', async () => {
-    expect((await c.vela(['up', first]))).toMatchObject({ code: 0 });
+    expect(await c.vela(['up', first])).toMatchObject({ code: 0 });
     const res = await c.vela(['status', 'book-info', '-o', 'yaml']);
     expect(res).toMatchObject({ code: 0 });
     expect(res.stdout).toMatch(/^name: book-info$/m);

@@ -5,7 +5,10 @@ import { LockedError } from '../../src/errors.js';
 import { bookinfo, seedWorkflow, V3 } from '../fixtures/apps.js';
 import { MemoryCluster } from '../helpers/memory-cluster.js';
 
-function context(cluster: MemoryCluster, opts: { host?: string; pid?: number; alive?: (pid: number) => boolean; now?: () => Date } = {}): EngineContext {
+function context(
+  cluster: MemoryCluster,
+  opts: { host?: string; pid?: number; alive?: (pid: number) => boolean; now?: () => Date } = {},
+): EngineContext {
   const host = opts.host ?? 'laptop';
   const pid = opts.pid ?? 100;
   return {
@@ -33,8 +36,15 @@ describe('the lock', () => {
   it('GIVEN a holder that died on this host THEN its lock is taken over at once', async () => {
     const cluster = new MemoryCluster();
     await acquireLock(context(cluster, { pid: 1 }), 'default', 'book-info');
-    const lock = await acquireLock(context(cluster, { pid: 2, alive: (p) => p !== 1 }), 'default', 'book-info');
-    expect((cluster.objects.get('Lease/default/vela-ts-book-info')?.spec as { holderIdentity: string }).holderIdentity).toBe('dev@laptop/2');
+    const lock = await acquireLock(
+      context(cluster, { pid: 2, alive: (p) => p !== 1 }),
+      'default',
+      'book-info',
+    );
+    expect(
+      (cluster.objects.get('Lease/default/vela-ts-book-info')?.spec as { holderIdentity: string })
+        .holderIdentity,
+    ).toBe('dev@laptop/2');
     await lock.release();
     expect(cluster.objects.has('Lease/default/vela-ts-book-info')).toBe(false);
   });
@@ -43,8 +53,14 @@ describe('the lock', () => {
     const cluster = new MemoryCluster();
     await acquireLock(context(cluster, { host: 'ci-runner', pid: 1 }), 'default', 'book-info');
     const at = (s: string) => () => new Date(s);
-    await expect(acquireLock(context(cluster, { now: at('2026-01-01T00:00:10Z') }), 'default', 'book-info')).rejects.toBeInstanceOf(LockedError);
-    const lock = await acquireLock(context(cluster, { now: at('2026-01-01T00:00:16Z') }), 'default', 'book-info');
+    await expect(
+      acquireLock(context(cluster, { now: at('2026-01-01T00:00:10Z') }), 'default', 'book-info'),
+    ).rejects.toBeInstanceOf(LockedError);
+    const lock = await acquireLock(
+      context(cluster, { now: at('2026-01-01T00:00:16Z') }),
+      'default',
+      'book-info',
+    );
     await lock.release();
   });
 });
@@ -55,7 +71,10 @@ describe('up against a recording fake', () => {
     const ctx = context(cluster);
     const first = await up(ctx, bookinfo(), 'default');
     expect(first.kind).toBe('succeeded');
-    const applied = cluster.writes().filter((c) => c.verb === 'apply').map((c) => c.key);
+    const applied = cluster
+      .writes()
+      .filter((c) => c.verb === 'apply')
+      .map((c) => c.key);
     expect(applied).toEqual([
       'Deployment/default/details',
       'Deployment/default/productpage',
@@ -81,7 +100,11 @@ describe('up against a recording fake', () => {
     const ctx = context(cluster);
     await up(ctx, bookinfo(), 'default');
     const mark = cluster.calls.length;
-    const res = await up(ctx, bookinfo({ reviewsImage: V3, batches: [1, 1], workflow: seedWorkflow }), 'default');
+    const res = await up(
+      ctx,
+      bookinfo({ reviewsImage: V3, batches: [1, 1], workflow: seedWorkflow }),
+      'default',
+    );
     expect(res.kind).toBe('suspended');
     const writes = cluster.calls
       .slice(mark)
@@ -103,17 +126,27 @@ describe('up against a recording fake', () => {
     const ctx = {
       ...context(cluster),
       trafficSettleMs: 5000,
-      clock: { now: () => new Date('2026-01-01T00:00:00Z'), sleep: (ms: number) => (log.push(`sleep ${ms}`), Promise.resolve()) },
+      clock: {
+        now: () => new Date('2026-01-01T00:00:00Z'),
+        sleep: (ms: number) => (log.push(`sleep ${ms}`), Promise.resolve()),
+      },
     };
     await up(ctx, bookinfo(), 'default');
-    const suspended = await up(ctx, bookinfo({ reviewsImage: V3, batches: [1, 1], workflow: seedWorkflow }), 'default');
+    const suspended = await up(
+      ctx,
+      bookinfo({ reviewsImage: V3, batches: [1, 1], workflow: seedWorkflow }),
+      'default',
+    );
     expect(suspended.kind).toBe('suspended');
     const mark = cluster.calls.length;
     log.length = 0;
     const original = cluster.apply.bind(cluster);
     const originalDelete = cluster.delete.bind(cluster);
     cluster.apply = (obj, opts) => (log.push(`apply ${obj.kind}/${obj.metadata.name}`), original(obj, opts));
-    cluster.delete = (ref, opts) => (ref.kind === 'Lease' ? undefined : log.push(`delete ${ref.kind}/${ref.name}`), originalDelete(ref, opts));
+    cluster.delete = (ref, opts) => (
+      ref.kind === 'Lease' ? undefined : log.push(`delete ${ref.kind}/${ref.name}`),
+      originalDelete(ref, opts)
+    );
     const { resume } = await import('../../src/engine/index.js');
     await resume(ctx, 'default', 'book-info');
     expect(cluster.calls.length).toBeGreaterThan(mark);
@@ -129,8 +162,15 @@ describe('up against a recording fake', () => {
 
   it('GIVEN an object of the same name that vela-ts does not manage THEN up refuses and writes none of the app', async () => {
     const cluster = new MemoryCluster();
-    cluster.put({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'details', namespace: 'default' }, spec: {} });
-    await expect(up(context(cluster), bookinfo(), 'default')).rejects.toThrow('Service default/details already exists and is not managed by vela-ts');
+    cluster.put({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'details', namespace: 'default' },
+      spec: {},
+    });
+    await expect(up(context(cluster), bookinfo(), 'default')).rejects.toThrow(
+      'Service default/details already exists and is not managed by vela-ts',
+    );
     expect(cluster.writes().filter((c) => c.verb === 'apply' && c.key.startsWith('Service/'))).toEqual([]);
   });
 });

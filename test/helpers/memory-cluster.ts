@@ -1,4 +1,13 @@
-import type { ApplyOptions, ClusterClient, KindRef, KubeObject, ListResult, ObjectRef, WaitOptions, WriteOptions } from '../../src/cluster/types.js';
+import type {
+  ApplyOptions,
+  ClusterClient,
+  KindRef,
+  KubeObject,
+  ListResult,
+  ObjectRef,
+  WaitOptions,
+  WriteOptions,
+} from '../../src/cluster/types.js';
 import { ClusterError } from '../../src/errors.js';
 
 export interface RecordedCall {
@@ -7,14 +16,18 @@ export interface RecordedCall {
   dryRun?: boolean;
 }
 
-const keyOf = (r: { kind: string; namespace?: string; name?: string }) => `${r.kind}/${r.namespace ?? ''}/${r.name ?? ''}`;
+const keyOf = (r: { kind: string; namespace?: string; name?: string }) =>
+  `${r.kind}/${r.namespace ?? ''}/${r.name ?? ''}`;
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 function merge(live: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...live };
   for (const [k, v] of Object.entries(patch)) {
     const cur = out[k];
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object' && !Array.isArray(cur) ? merge(cur as Record<string, unknown>, v as Record<string, unknown>) : clone(v);
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object' && !Array.isArray(cur)
+        ? merge(cur as Record<string, unknown>, v as Record<string, unknown>)
+        : clone(v);
   }
   return out;
 }
@@ -40,10 +53,19 @@ export class MemoryCluster implements ClusterClient {
     stored.metadata.resourceVersion = String(++this.rv);
     if (stored.kind === 'Deployment') {
       const replicas = (stored.spec as { replicas?: number } | undefined)?.replicas ?? 1;
-      stored.status = { observedGeneration: 1, replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas };
+      stored.status = {
+        observedGeneration: 1,
+        replicas,
+        updatedReplicas: replicas,
+        readyReplicas: replicas,
+        availableReplicas: replicas,
+      };
       stored.metadata.generation = 1;
     }
-    this.objects.set(keyOf({ kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name }), stored);
+    this.objects.set(
+      keyOf({ kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name }),
+      stored,
+    );
     return clone(stored);
   }
 
@@ -57,14 +79,21 @@ export class MemoryCluster implements ClusterClient {
     this.calls.push({ verb: 'list', key: keyOf({ kind: kind.kind, namespace }) });
     const [k, v] = (opts.labelSelector ?? '').split('=');
     const items = [...this.objects.values()].filter(
-      (o) => o.kind === kind.kind && o.metadata.namespace === namespace && (!k || o.metadata.labels?.[k] === v),
+      (o) =>
+        o.kind === kind.kind && o.metadata.namespace === namespace && (!k || o.metadata.labels?.[k] === v),
     );
     return Promise.resolve({ items: clone(items), resourceVersion: String(this.rv) });
   }
 
   apply(obj: KubeObject, opts: ApplyOptions = {}): Promise<KubeObject> {
-    this.calls.push({ verb: 'apply', key: keyOf({ kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name }), ...(opts.dryRun ? { dryRun: true } : {}) });
-    const live = this.objects.get(keyOf({ kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name }));
+    this.calls.push({
+      verb: 'apply',
+      key: keyOf({ kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name }),
+      ...(opts.dryRun ? { dryRun: true } : {}),
+    });
+    const live = this.objects.get(
+      keyOf({ kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name }),
+    );
     const next = live ? (merge(live, obj) as KubeObject) : obj;
     return Promise.resolve(opts.dryRun ? clone(next) : this.put(next));
   }
@@ -72,7 +101,8 @@ export class MemoryCluster implements ClusterClient {
   create(obj: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
     const key = keyOf({ kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name });
     this.calls.push({ verb: 'create', key, ...(opts.dryRun ? { dryRun: true } : {}) });
-    if (this.objects.has(key)) return Promise.reject(new ClusterError(`${key} already exists`, 409, 'AlreadyExists'));
+    if (this.objects.has(key))
+      return Promise.reject(new ClusterError(`${key} already exists`, 409, 'AlreadyExists'));
     return Promise.resolve(opts.dryRun ? clone(obj) : this.put(obj));
   }
 
@@ -81,7 +111,8 @@ export class MemoryCluster implements ClusterClient {
     this.calls.push({ verb: 'replace', key, ...(opts.dryRun ? { dryRun: true } : {}) });
     const live = this.objects.get(key);
     if (!live) return Promise.reject(new ClusterError(`${key} not found`, 404, 'NotFound'));
-    if (obj.metadata.resourceVersion !== live.metadata.resourceVersion) return Promise.reject(new ClusterError(`${key} changed`, 409, 'Conflict'));
+    if (obj.metadata.resourceVersion !== live.metadata.resourceVersion)
+      return Promise.reject(new ClusterError(`${key} changed`, 409, 'Conflict'));
     return Promise.resolve(opts.dryRun ? clone(obj) : this.put(obj));
   }
 
@@ -91,9 +122,18 @@ export class MemoryCluster implements ClusterClient {
     return Promise.resolve(this.objects.delete(keyOf(ref)));
   }
 
-  async waitFor(kind: KindRef, namespace: string, done: (o: ReadonlyMap<string, KubeObject>) => boolean, opts: WaitOptions): Promise<ReadonlyMap<string, KubeObject>> {
+  async waitFor(
+    kind: KindRef,
+    namespace: string,
+    done: (o: ReadonlyMap<string, KubeObject>) => boolean,
+    opts: WaitOptions,
+  ): Promise<ReadonlyMap<string, KubeObject>> {
     this.calls.push({ verb: 'waitFor', key: keyOf({ kind: kind.kind, namespace }) });
-    const { items } = await this.list(kind, namespace, opts.labelSelector ? { labelSelector: opts.labelSelector } : {});
+    const { items } = await this.list(
+      kind,
+      namespace,
+      opts.labelSelector ? { labelSelector: opts.labelSelector } : {},
+    );
     const snapshot = new Map(items.map((o) => [o.metadata.name, o]));
     if (!done(snapshot)) throw new ClusterError('not ready', 0, 'Timeout');
     return snapshot;

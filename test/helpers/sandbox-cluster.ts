@@ -61,7 +61,10 @@ export class SandboxCluster {
     return this.sandbox.close();
   }
 
-  vela(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  vela(
+    args: string[],
+    opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  ): Promise<CliResult> {
     return runCli(['--kubeconfig', this.kubeconfig, ...args], { cwd: this.dir, ...opts });
   }
 
@@ -81,7 +84,11 @@ export class SandboxCluster {
   }
 
   async createNamespace(name: string): Promise<void> {
-    const res = await this.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    const res = await this.request('POST', '/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name },
+    });
     if (res.code !== 201) throw new Error(`namespace ${name}: ${res.code}`);
   }
 
@@ -97,11 +104,24 @@ export class SandboxCluster {
     const url = new URL(this.sandbox.url + urlPath);
     return new Promise((resolve, reject) => {
       const req = https.request(
-        { hostname: url.hostname, port: url.port, path: url.pathname + url.search, method, ca: this.sandbox.caPem, headers: { authorization: `Bearer ${this.sandbox.token}`, 'user-agent': 'vela-ts-test', 'content-type': 'application/json' } },
+        {
+          hostname: url.hostname,
+          port: url.port,
+          path: url.pathname + url.search,
+          method,
+          ca: this.sandbox.caPem,
+          headers: {
+            authorization: `Bearer ${this.sandbox.token}`,
+            'user-agent': 'vela-ts-test',
+            'content-type': 'application/json',
+          },
+        },
         (res) => {
           let data = '';
           res.on('data', (c: Buffer) => (data += c.toString()));
-          res.on('end', () => resolve({ code: res.statusCode ?? 0, body: data ? (JSON.parse(data) as unknown) : undefined }));
+          res.on('end', () =>
+            resolve({ code: res.statusCode ?? 0, body: data ? (JSON.parse(data) as unknown) : undefined }),
+          );
         },
       );
       req.on('error', reject);
@@ -126,14 +146,19 @@ export class SandboxCluster {
   async deployments(ns = 'default'): Promise<Record<string, string>> {
     const items = await this.list('apps/v1', 'deployments', ns);
     return Object.fromEntries(
-      items.map((d) => [d.metadata.name, `${(d.status?.readyReplicas as number | undefined) ?? 0}/${(d.spec?.replicas as number | undefined) ?? 1}`]),
+      items.map((d) => [
+        d.metadata.name,
+        `${(d.status?.readyReplicas as number | undefined) ?? 0}/${(d.spec?.replicas as number | undefined) ?? 1}`,
+      ]),
     );
   }
 
   /** VirtualService route of `name` as [[subset, weight]]. */
   async routes(name: string, ns = 'default'): Promise<[string | undefined, number | undefined][]> {
     const vs = await this.get('networking.istio.io/v1', 'virtualservices', name, ns);
-    const http = (vs?.spec?.http ?? []) as { route: { destination: { subset?: string }; weight?: number }[] }[];
+    const http = (vs?.spec?.http ?? []) as {
+      route: { destination: { subset?: string }; weight?: number }[];
+    }[];
     return (http[0]?.route ?? []).map((r) => [r.destination.subset, r.weight]);
   }
 

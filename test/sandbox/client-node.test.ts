@@ -52,7 +52,14 @@ describe('server-side apply', () => {
     });
     expect(first.status).toBe(201);
     expect(first.body.metadata.managedFields).toEqual([
-      { manager: 'vela-ts', operation: 'Apply', apiVersion: 'v1', time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:key': {} } } },
+      {
+        manager: 'vela-ts',
+        operation: 'Apply',
+        apiVersion: 'v1',
+        time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+        fieldsType: 'FieldsV1',
+        fieldsV1: { 'f:data': { 'f:key': {} } },
+      },
     ]);
     const again = await raw(sb, 'PATCH', '/api/v1/namespaces/default/configmaps/ssa1?fieldManager=vela-ts', {
       body: cm,
@@ -76,18 +83,31 @@ describe('server-side apply', () => {
       '      containers:',
       '      - {name: app, image: nginx, ports: [{containerPort: 8080}]}',
     ].join('\n');
-    const res = await raw(sb, 'PATCH', '/apis/apps/v1/namespaces/default/deployments/ssa2?fieldManager=vela-ts', { body: yamlBody, contentType: 'application/apply-patch+yaml' });
+    const res = await raw(
+      sb,
+      'PATCH',
+      '/apis/apps/v1/namespaces/default/deployments/ssa2?fieldManager=vela-ts',
+      { body: yamlBody, contentType: 'application/apply-patch+yaml' },
+    );
     expect(res.status).toBe(201);
-    const containers = res.body.metadata.managedFields[0].fieldsV1['f:spec']['f:template']['f:spec']['f:containers'];
+    const containers =
+      res.body.metadata.managedFields[0].fieldsV1['f:spec']['f:template']['f:spec']['f:containers'];
     expect(containers['k:{"name":"app"}']['.']).toEqual({});
-    expect(Object.keys(containers['k:{"name":"app"}']['f:ports'])).toEqual(['k:{"containerPort":8080,"protocol":"TCP"}']);
+    expect(Object.keys(containers['k:{"name":"app"}']['f:ports'])).toEqual([
+      'k:{"containerPort":8080,"protocol":"TCP"}',
+    ]);
     expect(res.body.spec.template.spec.containers[0].imagePullPolicy).toBe('Always');
   });
 
   test('GIVEN a field owned by one manager WHEN another applies a different value THEN 409 naming the manager and field; force=true takes it over', async () => {
     const objApi = KubernetesObjectApi.makeApiClient(kc);
     await objApi.patch(deployment('owned', 1) as any, undefined, undefined, 'team-a', false, SSA);
-    const patch = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'owned', namespace: 'default' }, spec: { replicas: 4 } };
+    const patch = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'owned', namespace: 'default' },
+      spec: { replicas: 4 },
+    };
     const err = await errorOf(objApi.patch(patch as any, undefined, undefined, 'team-b', false, SSA));
     expect(err.code).toBe(409);
     expect(err.body).toEqual({
@@ -97,7 +117,11 @@ describe('server-side apply', () => {
       status: 'Failure',
       message: 'Apply failed with 1 conflict: conflict with "team-a": .spec.replicas',
       reason: 'Conflict',
-      details: { causes: [{ reason: 'FieldManagerConflict', message: 'conflict with "team-a"', field: '.spec.replicas' }] },
+      details: {
+        causes: [
+          { reason: 'FieldManagerConflict', message: 'conflict with "team-a"', field: '.spec.replicas' },
+        ],
+      },
       code: 409,
     });
     const forced = await objApi.patch(patch as any, undefined, undefined, 'team-b', true, SSA);
@@ -115,7 +139,11 @@ describe('server-side apply', () => {
     const objApi = KubernetesObjectApi.makeApiClient(kc);
     await objApi.patch(deployment('shared', 2) as any, undefined, undefined, 'one', false, SSA);
     const res = await objApi.patch(deployment('shared', 2) as any, undefined, undefined, 'two', false, SSA);
-    expect(res.metadata!.managedFields!.filter((m: V1ManagedFieldsEntry) => m.operation === 'Apply').map((m: V1ManagedFieldsEntry) => m.manager)).toEqual(['one', 'two']);
+    expect(
+      res
+        .metadata!.managedFields!.filter((m: V1ManagedFieldsEntry) => m.operation === 'Apply')
+        .map((m: V1ManagedFieldsEntry) => m.manager),
+    ).toEqual(['one', 'two']);
   });
 
   test('GIVEN a manager applied a label WHEN it applies again without it THEN the label is removed', async () => {
@@ -123,23 +151,36 @@ describe('server-side apply', () => {
     const withLabel = deployment('prune', 1);
     (withLabel.metadata.labels as Record<string, string>).extra = 'yes';
     await objApi.patch(withLabel as any, undefined, undefined, 'vela-ts', false, SSA);
-    const res = await objApi.patch(deployment('prune', 1) as any, undefined, undefined, 'vela-ts', false, SSA);
+    const res = await objApi.patch(
+      deployment('prune', 1) as any,
+      undefined,
+      undefined,
+      'vela-ts',
+      false,
+      SSA,
+    );
     expect(res.metadata!.labels).toEqual({ app: 'prune' });
   });
 
   test('GIVEN a field the schema does not declare WHEN applied THEN a bare 500 "field not declared in schema", as upstream', async () => {
     const body = deployment('undeclared', 1, 'nginx', { foo: 'bar' });
-    const res = await raw(sb, 'PATCH', '/apis/apps/v1/namespaces/default/deployments/undeclared?fieldManager=x&fieldValidation=Strict', {
-      body,
-      contentType: 'application/apply-patch+yaml',
-    });
+    const res = await raw(
+      sb,
+      'PATCH',
+      '/apis/apps/v1/namespaces/default/deployments/undeclared?fieldManager=x&fieldValidation=Strict',
+      {
+        body,
+        contentType: 'application/apply-patch+yaml',
+      },
+    );
     expect(res.status).toBe(500);
     expect(res.body).toEqual({
       kind: 'Status',
       apiVersion: 'v1',
       metadata: {},
       status: 'Failure',
-      message: 'failed to create typed patch object (default/undeclared; apps/v1, Kind=Deployment): .spec.foo: field not declared in schema',
+      message:
+        'failed to create typed patch object (default/undeclared; apps/v1, Kind=Deployment): .spec.foo: field not declared in schema',
       code: 500,
     });
   });
@@ -150,7 +191,9 @@ describe('server-side apply', () => {
       contentType: 'application/apply-patch+yaml',
     });
     expect(res.status).toBe(422);
-    expect(res.body.message).toBe('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+    expect(res.body.message).toBe(
+      'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+    );
   });
 
   test('GIVEN an apply body at the wrong apiVersion THEN 400', async () => {
@@ -159,29 +202,52 @@ describe('server-side apply', () => {
       contentType: 'application/apply-patch+yaml',
     });
     expect(res.status).toBe(400);
-    expect(res.body.message).toBe('Incorrect version specified in apply patch. Specified patch version: apps/v1beta1, expected: apps/v1');
+    expect(res.body.message).toBe(
+      'Incorrect version specified in apply patch. Specified patch version: apps/v1beta1, expected: apps/v1',
+    );
   });
 
   test('GIVEN a VirtualService applied through CustomObjectsApi with the SSA content type THEN it is created and served at v1beta1 too', async () => {
     const api = kc.makeApiClient(CustomObjectsApi);
     const created = await api.patchNamespacedCustomObject(
-      { group: 'networking.istio.io', version: 'v1', namespace: 'default', plural: 'virtualservices', name: 'reviews', body: virtualService('reviews'), fieldManager: 'vela-ts' },
+      {
+        group: 'networking.istio.io',
+        version: 'v1',
+        namespace: 'default',
+        plural: 'virtualservices',
+        name: 'reviews',
+        body: virtualService('reviews'),
+        fieldManager: 'vela-ts',
+      },
       setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
     );
     expect(created.metadata.generation).toBe(1);
-    const beta = await raw(sb, 'GET', '/apis/networking.istio.io/v1beta1/namespaces/default/virtualservices/reviews');
+    const beta = await raw(
+      sb,
+      'GET',
+      '/apis/networking.istio.io/v1beta1/namespaces/default/virtualservices/reviews',
+    );
     expect(beta.body.apiVersion).toBe('networking.istio.io/v1beta1');
     expect(beta.body.spec.http[0].route[0].weight).toBe(100);
   });
 
   test('GIVEN an invalid VirtualService THEN 422 Invalid with CRD-style causes', async () => {
-    const res = await raw(sb, 'PATCH', '/apis/networking.istio.io/v1/namespaces/default/virtualservices/broken?fieldManager=x', {
-      body: virtualService('broken', 'heavy'),
-      contentType: 'application/apply-patch+yaml',
-    });
+    const res = await raw(
+      sb,
+      'PATCH',
+      '/apis/networking.istio.io/v1/namespaces/default/virtualservices/broken?fieldManager=x',
+      {
+        body: virtualService('broken', 'heavy'),
+        contentType: 'application/apply-patch+yaml',
+      },
+    );
     expect(res.status).toBe(422);
     expect(res.body.reason).toBe('Invalid');
-    expect(res.body.details).toMatchObject({ name: 'broken', group: 'networking.istio.io', kind: 'VirtualService' });
+    expect(res.body.details).toMatchObject({
+      name: 'broken',
+      group: 'networking.istio.io',
+      kind: 'VirtualService',
+    });
     expect(res.body.message).toBe(
       'VirtualService.networking.istio.io "broken" is invalid: spec.http[0].route[0].weight: Invalid value: "string": spec.http[0].route[0].weight in body must be of type integer: "heavy"',
     );
@@ -193,11 +259,36 @@ describe('patches other than apply', () => {
     const objApi = KubernetesObjectApi.makeApiClient(kc);
     await objApi.patch(deployment('mp', 1) as any, undefined, undefined, 'vela-ts', true, SSA);
     const err = await errorOf(
-      objApi.patch({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'mp', namespace: 'default' }, spec: { replicas: 2 } } as any, undefined, undefined, 'vela-ts', false, PatchStrategy.MergePatch),
+      objApi.patch(
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'mp', namespace: 'default' },
+          spec: { replicas: 2 },
+        } as any,
+        undefined,
+        undefined,
+        'vela-ts',
+        false,
+        PatchStrategy.MergePatch,
+      ),
     );
     expect(err.code).toBe(422);
-    expect(err.body.message).toBe('PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch');
-    expect(err.body.details).toEqual({ name: '', group: 'meta.k8s.io', kind: 'PatchOptions', causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: may not be specified for non-apply patch', field: 'force' }] });
+    expect(err.body.message).toBe(
+      'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch',
+    );
+    expect(err.body.details).toEqual({
+      name: '',
+      group: 'meta.k8s.io',
+      kind: 'PatchOptions',
+      causes: [
+        {
+          reason: 'FieldValueForbidden',
+          message: 'Forbidden: may not be specified for non-apply patch',
+          field: 'force',
+        },
+      ],
+    });
   });
 
   test('GIVEN the default strategic merge patch on a VirtualService THEN 415 UnsupportedMediaType', async () => {
@@ -212,8 +303,17 @@ describe('patches other than apply', () => {
 
   test('GIVEN AppsV1Api.patchNamespacedDeployment with an object body and its default JSON-patch type THEN 400; with the merge-patch header THEN 200', async () => {
     const apps = kc.makeApiClient(AppsV1Api);
-    await KubernetesObjectApi.makeApiClient(kc).patch(deployment('gen', 1) as any, undefined, undefined, 'vela-ts', true, SSA);
-    const err = await errorOf(apps.patchNamespacedDeployment({ name: 'gen', namespace: 'default', body: { spec: { replicas: 3 } } }));
+    await KubernetesObjectApi.makeApiClient(kc).patch(
+      deployment('gen', 1) as any,
+      undefined,
+      undefined,
+      'vela-ts',
+      true,
+      SSA,
+    );
+    const err = await errorOf(
+      apps.patchNamespacedDeployment({ name: 'gen', namespace: 'default', body: { spec: { replicas: 3 } } }),
+    );
     expect(err.code).toBe(400);
     const ok = await apps.patchNamespacedDeployment(
       { name: 'gen', namespace: 'default', body: { spec: { replicas: 3 } } },
@@ -232,21 +332,33 @@ describe('patches other than apply', () => {
       contentType: 'application/strategic-merge-patch+json',
     });
     expect(res.status).toBe(200);
-    expect(res.body.spec.template.spec.containers.map((c: any) => `${c.name}=${c.image}`)).toEqual(['app=nginx:1.28', 'sidecar=envoy:1']);
+    expect(res.body.spec.template.spec.containers.map((c: any) => `${c.name}=${c.image}`)).toEqual([
+      'app=nginx:1.28',
+      'sidecar=envoy:1',
+    ]);
   });
 
   test('GIVEN a JSON patch whose test fails THEN 422; a valid one applies', async () => {
     const path = '/apis/apps/v1/namespaces/default/deployments/smp';
-    const bad = await raw(sb, 'PATCH', path, { body: [{ op: 'test', path: '/spec/replicas', value: 9 }], contentType: 'application/json-patch+json' });
+    const bad = await raw(sb, 'PATCH', path, {
+      body: [{ op: 'test', path: '/spec/replicas', value: 9 }],
+      contentType: 'application/json-patch+json',
+    });
     expect(bad.status).toBe(422);
     expect(bad.body.reason).toBe('Invalid');
-    const good = await raw(sb, 'PATCH', path, { body: [{ op: 'replace', path: '/spec/replicas', value: 0 }], contentType: 'application/json-patch+json' });
+    const good = await raw(sb, 'PATCH', path, {
+      body: [{ op: 'replace', path: '/spec/replicas', value: 0 }],
+      contentType: 'application/json-patch+json',
+    });
     expect(good.status).toBe(200);
     expect(good.body.spec.replicas).toBe(0);
   });
 
   test('GIVEN a merge patch on a missing object THEN 404 with the NotFound Status', async () => {
-    const res = await raw(sb, 'PATCH', '/apis/apps/v1/namespaces/default/deployments/ghost', { body: { spec: {} }, contentType: 'application/merge-patch+json' });
+    const res = await raw(sb, 'PATCH', '/apis/apps/v1/namespaces/default/deployments/ghost', {
+      body: { spec: {} },
+      contentType: 'application/merge-patch+json',
+    });
     expect(res.status).toBe(404);
     expect(res.body).toEqual({
       kind: 'Status',
@@ -263,9 +375,15 @@ describe('patches other than apply', () => {
 
 describe('create, update, delete', () => {
   test('GIVEN CoreV1Api reading a missing Service THEN ApiException 404 with the Status body', async () => {
-    const err = await errorOf(kc.makeApiClient(CoreV1Api).readNamespacedService({ name: 'nope', namespace: 'default' }));
+    const err = await errorOf(
+      kc.makeApiClient(CoreV1Api).readNamespacedService({ name: 'nope', namespace: 'default' }),
+    );
     expect(err.code).toBe(404);
-    expect(err.body).toMatchObject({ reason: 'NotFound', message: 'services "nope" not found', details: { name: 'nope', group: '', kind: 'services' } });
+    expect(err.body).toMatchObject({
+      reason: 'NotFound',
+      message: 'services "nope" not found',
+      details: { name: 'nope', group: '', kind: 'services' },
+    });
   });
 
   test('GIVEN an existing object WHEN created again THEN 409 AlreadyExists', async () => {
@@ -279,31 +397,58 @@ describe('create, update, delete', () => {
 
   test('GIVEN a stale resourceVersion WHEN replacing THEN 409 Conflict with the optimistic-concurrency message', async () => {
     const core = kc.makeApiClient(CoreV1Api);
-    const cm = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'occ' }, data: { v: '1' } } });
-    await core.replaceNamespacedConfigMap({ name: 'occ', namespace: 'default', body: { ...cm, data: { v: '2' } } });
-    const err = await errorOf(core.replaceNamespacedConfigMap({ name: 'occ', namespace: 'default', body: { ...cm, data: { v: '3' } } }));
+    const cm = await core.createNamespacedConfigMap({
+      namespace: 'default',
+      body: { metadata: { name: 'occ' }, data: { v: '1' } },
+    });
+    await core.replaceNamespacedConfigMap({
+      name: 'occ',
+      namespace: 'default',
+      body: { ...cm, data: { v: '2' } },
+    });
+    const err = await errorOf(
+      core.replaceNamespacedConfigMap({
+        name: 'occ',
+        namespace: 'default',
+        body: { ...cm, data: { v: '3' } },
+      }),
+    );
     expect(err.code).toBe(409);
     expect(err.body).toMatchObject({
       reason: 'Conflict',
-      message: 'Operation cannot be fulfilled on configmaps "occ": the object has been modified; please apply your changes to the latest version and try again',
+      message:
+        'Operation cannot be fulfilled on configmaps "occ": the object has been modified; please apply your changes to the latest version and try again',
       details: { name: 'occ', group: '', kind: 'configmaps' },
     });
   });
 
   test('GIVEN a missing namespace WHEN creating into it THEN 404 namespaces "x" not found', async () => {
-    const err = await errorOf(kc.makeApiClient(CoreV1Api).createNamespacedConfigMap({ namespace: 'nowhere', body: { metadata: { name: 'x' } } }));
+    const err = await errorOf(
+      kc
+        .makeApiClient(CoreV1Api)
+        .createNamespacedConfigMap({ namespace: 'nowhere', body: { metadata: { name: 'x' } } }),
+    );
     expect(err.code).toBe(404);
     expect(err.body).toMatchObject({ reason: 'NotFound', message: 'namespaces "nowhere" not found' });
   });
 
   test('GIVEN dryRun=All on create, apply and delete THEN the answer is as real and nothing is stored or removed', async () => {
     const core = kc.makeApiClient(CoreV1Api);
-    const res = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'dry' } }, dryRun: 'All' });
-    expect(res.metadata!.name).toBe('dry');
-    const applied = await raw(sb, 'PATCH', '/apis/apps/v1/namespaces/default/deployments/drydeploy?fieldManager=x&dryRun=All', {
-      body: deployment('drydeploy', 1),
-      contentType: 'application/apply-patch+yaml',
+    const res = await core.createNamespacedConfigMap({
+      namespace: 'default',
+      body: { metadata: { name: 'dry' } },
+      dryRun: 'All',
     });
+    expect(res.metadata!.name).toBe('dry');
+    const applied = await raw(
+      sb,
+      'PATCH',
+      '/apis/apps/v1/namespaces/default/deployments/drydeploy?fieldManager=x&dryRun=All',
+      {
+        body: deployment('drydeploy', 1),
+        contentType: 'application/apply-patch+yaml',
+      },
+    );
     expect(applied.status).toBe(201);
     expect(applied.body.spec.revisionHistoryLimit).toBe(10);
     expect((await raw(sb, 'GET', '/api/v1/namespaces/default/configmaps/dry')).status).toBe(404);
@@ -314,10 +459,20 @@ describe('create, update, delete', () => {
   });
 
   test('GIVEN unknown fields on create THEN Strict is a 400 strict decoding error and the default (Warn) prunes them with a Warning header', async () => {
-    const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'unk' }, data: { a: 'b' }, bogus: 1 };
-    const strict = await raw(sb, 'POST', '/api/v1/namespaces/default/configmaps?fieldValidation=Strict', { body });
+    const body = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'unk' },
+      data: { a: 'b' },
+      bogus: 1,
+    };
+    const strict = await raw(sb, 'POST', '/api/v1/namespaces/default/configmaps?fieldValidation=Strict', {
+      body,
+    });
     expect(strict.status).toBe(400);
-    expect(strict.body.message).toBe('ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "bogus"');
+    expect(strict.body.message).toBe(
+      'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "bogus"',
+    );
     const warn = await raw(sb, 'POST', '/api/v1/namespaces/default/configmaps', { body });
     expect(warn.status).toBe(201);
     expect(warn.headers.warning).toBe('299 - "unknown field \\"bogus\\""');
@@ -329,8 +484,12 @@ describe('create, update, delete', () => {
     d.spec.template.metadata.labels = { app: 'other' };
     const res = await raw(sb, 'POST', '/apis/apps/v1/namespaces/default/deployments', { body: d });
     expect(res.status).toBe(422);
-    expect(res.body.message).toBe('Deployment.apps "mismatch" is invalid: spec.template.metadata.labels: Invalid value: {"app":"other"}: `selector` does not match template `labels`');
-    expect(res.body.details.causes).toEqual([{ reason: 'FieldValueInvalid', message: expect.any(String), field: 'spec.template.metadata.labels' }]);
+    expect(res.body.message).toBe(
+      'Deployment.apps "mismatch" is invalid: spec.template.metadata.labels: Invalid value: {"app":"other"}: `selector` does not match template `labels`',
+    );
+    expect(res.body.details.causes).toEqual([
+      { reason: 'FieldValueInvalid', message: expect.any(String), field: 'spec.template.metadata.labels' },
+    ]);
   });
 
   test('GIVEN a Deployment THEN DELETE answers a Success Status and its pods go with it', async () => {
@@ -338,8 +497,16 @@ describe('create, update, delete', () => {
     const d = await objApi.patch(deployment('gone', 2) as any, undefined, undefined, 'vela-ts', true, SSA);
     await waitFor(kc, '/api/v1/namespaces/default/pods', { labelSelector: 'app=gone' }, (t) => t === 'ADDED');
     const res = await raw(sb, 'DELETE', '/apis/apps/v1/namespaces/default/deployments/gone');
-    expect(res.body).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: 'gone', group: 'apps', kind: 'deployments', uid: d.metadata!.uid } });
-    const pods = await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: 'default', labelSelector: 'app=gone' });
+    expect(res.body).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      details: { name: 'gone', group: 'apps', kind: 'deployments', uid: d.metadata!.uid },
+    });
+    const pods = await kc
+      .makeApiClient(CoreV1Api)
+      .listNamespacedPod({ namespace: 'default', labelSelector: 'app=gone' });
     expect(pods.items).toHaveLength(0);
   });
 
@@ -364,13 +531,25 @@ describe('create, update, delete', () => {
 describe('generation and the status subresource', () => {
   test('GIVEN a Deployment THEN metadata-only writes keep generation, spec writes raise it, status in a spec write is ignored, status writes never raise it', async () => {
     const path = '/apis/apps/v1/namespaces/default/deployments/gen2';
-    await raw(sb, 'PATCH', `${path}?fieldManager=t`, { body: deployment('gen2', 1), contentType: 'application/apply-patch+yaml' });
-    const labelled = await raw(sb, 'PATCH', path, { body: { metadata: { labels: { x: 'y' } } }, contentType: 'application/merge-patch+json' });
+    await raw(sb, 'PATCH', `${path}?fieldManager=t`, {
+      body: deployment('gen2', 1),
+      contentType: 'application/apply-patch+yaml',
+    });
+    const labelled = await raw(sb, 'PATCH', path, {
+      body: { metadata: { labels: { x: 'y' } } },
+      contentType: 'application/merge-patch+json',
+    });
     expect(labelled.body.metadata.generation).toBe(1);
-    const spec = await raw(sb, 'PATCH', path, { body: { spec: { replicas: 0 }, status: { replicas: 42 } }, contentType: 'application/merge-patch+json' });
+    const spec = await raw(sb, 'PATCH', path, {
+      body: { spec: { replicas: 0 }, status: { replicas: 42 } },
+      contentType: 'application/merge-patch+json',
+    });
     expect(spec.body.metadata.generation).toBe(2);
     expect(spec.body.status.replicas).not.toBe(42);
-    const status = await raw(sb, 'PATCH', `${path}/status`, { body: { spec: { replicas: 7 }, status: { replicas: 42 } }, contentType: 'application/merge-patch+json' });
+    const status = await raw(sb, 'PATCH', `${path}/status`, {
+      body: { spec: { replicas: 7 }, status: { replicas: 42 } },
+      contentType: 'application/merge-patch+json',
+    });
     expect(status.status).toBe(200);
     expect(status.body.status.replicas).toBe(42);
     expect(status.body.spec.replicas).toBe(0);

@@ -20,10 +20,26 @@ export async function raw(
   sb: Sandbox,
   method: string,
   urlPath: string,
-  opts: { body?: unknown; contentType?: string; accept?: string; token?: string | null; userAgent?: string } = {},
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: any; text: string }> {
+  opts: {
+    body?: unknown;
+    contentType?: string;
+    accept?: string;
+    token?: string | null;
+    userAgent?: string;
+  } = {},
+): Promise<{
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: any;
+  text: string;
+}> {
   const https = await import('node:https');
-  const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+  const payload =
+    opts.body === undefined
+      ? undefined
+      : typeof opts.body === 'string'
+        ? opts.body
+        : JSON.stringify(opts.body);
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { Accept: opts.accept ?? 'application/json' };
     if (opts.token !== null) headers.Authorization = `Bearer ${opts.token ?? sb.token}`;
@@ -91,14 +107,22 @@ export async function waitFor<T = any>(
   }
 }
 
-export const deployment = (name: string, replicas = 2, image = 'nginx:1.27', extra: Record<string, unknown> = {}) => ({
+export const deployment = (
+  name: string,
+  replicas = 2,
+  image = 'nginx:1.27',
+  extra: Record<string, unknown> = {},
+) => ({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: { name, namespace: 'default', labels: { app: name } },
   spec: {
     replicas,
     selector: { matchLabels: { app: name } },
-    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image, ports: [{ containerPort: 8080 }] }] } },
+    template: {
+      metadata: { labels: { app: name } },
+      spec: { containers: [{ name: 'app', image, ports: [{ containerPort: 8080 }] }] },
+    },
     ...extra,
   },
 });

@@ -70,7 +70,9 @@ describeKubectl('kubectl 1.32 against the sandbox', () => {
     new Promise((resolve, reject) => {
       // A fresh cache dir per command keeps kubectl's discovery cache from hiding anything.
       const cache = path.join(dir, `cache-${cacheN++}`);
-      const child = spawn('kubectl', ['--kubeconfig', config, '--cache-dir', cache, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn('kubectl', ['--kubeconfig', config, '--cache-dir', cache, ...args], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -84,14 +86,23 @@ describeKubectl('kubectl 1.32 against the sandbox', () => {
     writeFileSync(f, text);
     return f;
   };
-  const podNames = async () => JSON.parse((await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'json'])).stdout).items.map((p: any) => p.metadata.name);
+  const podNames = async () =>
+    JSON.parse((await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'json'])).stdout).items.map(
+      (p: any) => p.metadata.name,
+    );
 
   beforeAll(async () => {
     dir = tmpDir('vela-kubectl-');
     kubeconfig = path.join(dir, 'kubeconfig');
     statePath = path.join(dir, 'state.json');
     auditLog = path.join(dir, 'audit.log');
-    sb = await startSandbox({ port: 0, readyDelayMs: 50, kubeconfigPath: kubeconfig, statePath, auditLogPath: auditLog });
+    sb = await startSandbox({
+      port: 0,
+      readyDelayMs: 50,
+      kubeconfigPath: kubeconfig,
+      statePath,
+      auditLogPath: auditLog,
+    });
   });
   afterAll(async () => {
     await sb.close();
@@ -119,7 +130,11 @@ describeKubectl('kubectl 1.32 against the sandbox', () => {
     expect(patches.map((e) => [e.code, e.path.split('?')[0], e.contentType])).toEqual([
       [201, '/apis/apps/v1/namespaces/default/deployments/web', 'application/apply-patch+yaml'],
       [201, '/api/v1/namespaces/default/services/web', 'application/apply-patch+yaml'],
-      [201, '/apis/networking.istio.io/v1/namespaces/default/virtualservices/web', 'application/apply-patch+yaml'],
+      [
+        201,
+        '/apis/networking.istio.io/v1/namespaces/default/virtualservices/web',
+        'application/apply-patch+yaml',
+      ],
     ]);
     for (const p of patches) {
       expect(p.path).toContain('fieldManager=kubectl&fieldValidation=Strict');
@@ -147,12 +162,17 @@ describeKubectl('kubectl 1.32 against the sandbox', () => {
     const bad = APP.split('---')[2]!.replace('hosts: [web]', 'hosts: web').replace('name: web', 'name: bad');
     const r = await kubectl(['apply', '--server-side', '-f', write('bad-vs.yaml', bad)]);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('spec.hosts: Invalid value: "string": spec.hosts in body must be of type array');
+    expect(r.stderr).toContain(
+      'spec.hosts: Invalid value: "string": spec.hosts in body must be of type array',
+    );
     expect((await kubectl(['get', 'vs', 'bad'])).code).not.toBe(0);
   });
 
   test('an unknown Deployment field is rejected, through server-side apply and through create', async () => {
-    const unknown = APP.split('---')[0]!.replace('name: web', 'name: odd').replace(/web/g, 'odd').replace('  replicas: 2\n', '  replicas: 2\n  replicaz: 3\n');
+    const unknown = APP.split('---')[0]!
+      .replace('name: web', 'name: odd')
+      .replace(/web/g, 'odd')
+      .replace('  replicas: 2\n', '  replicas: 2\n  replicaz: 3\n');
     const file = write('unknown.yaml', unknown);
     const ssa = await kubectl(['apply', '--server-side', '-f', file]);
     expect(ssa.code).not.toBe(0);
@@ -177,15 +197,29 @@ spec:
     const file = write('other.yaml', other);
     const r = await kubectl(['apply', '--server-side', '--field-manager=other', '-f', file]);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('Apply failed with 1 conflict: conflict with "kubectl": .spec.template.spec.containers[name="app"].image');
-    const forced = await kubectl(['apply', '--server-side', '--field-manager=other', '--force-conflicts', '-f', file]);
+    expect(r.stderr).toContain(
+      'Apply failed with 1 conflict: conflict with "kubectl": .spec.template.spec.containers[name="app"].image',
+    );
+    const forced = await kubectl([
+      'apply',
+      '--server-side',
+      '--field-manager=other',
+      '--force-conflicts',
+      '-f',
+      file,
+    ]);
     expect(forced.code).toBe(0);
-    const image = (await kubectl(['get', 'deployment', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])).stdout;
+    const image = (
+      await kubectl(['get', 'deployment', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])
+    ).stdout;
     expect(image).toBe('nginx:1.28');
   });
 
   test('a request without the right token gets 401', async () => {
-    const wrong = write('wrong-kubeconfig', readFileSync(kubeconfig, 'utf8').replace(sb.token, 'not-the-token'));
+    const wrong = write(
+      'wrong-kubeconfig',
+      readFileSync(kubeconfig, 'utf8').replace(sb.token, 'not-the-token'),
+    );
     const r = await kubectl(['get', 'pods'], undefined, wrong);
     expect(r.code).not.toBe(0);
     // client-go's wording for a 401.
@@ -202,7 +236,13 @@ spec:
 
   test('objects survive a restart with the same state file', async () => {
     await sb.close();
-    sb = await startSandbox({ port: 0, readyDelayMs: 50, kubeconfigPath: kubeconfig, statePath, auditLogPath: auditLog });
+    sb = await startSandbox({
+      port: 0,
+      readyDelayMs: 50,
+      kubeconfigPath: kubeconfig,
+      statePath,
+      auditLogPath: auditLog,
+    });
     const r = await kubectl(['get', 'deployment,service', '-o', 'json']);
     expect(r.code).toBe(0);
     const names = JSON.parse(r.stdout).items.map((i: any) => `${i.kind}/${i.metadata.name}`);

@@ -3,7 +3,13 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { AppsV1Api, CoreV1Api, KubernetesObjectApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  KubernetesObjectApi,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import { deployment, raw, start, tmpDir, waitFor } from './helpers.js';
 
 const SSA = PatchStrategy.ServerSideApply;
@@ -13,8 +19,20 @@ describe('the simulated deployment controller', () => {
   test('GIVEN replicas 3 THEN 3 labelled pods become ready; scaling to 1 through the scale subresource removes 2', async () => {
     const { sb, kc } = await start({ readyDelayMs: 10 });
     try {
-      await KubernetesObjectApi.makeApiClient(kc).patch(deployment('api', 3) as any, undefined, undefined, 'vela-ts', true, SSA);
-      await waitFor(kc, DEPLOYMENTS, { fieldSelector: 'metadata.name=api' }, (_t, d) => d.status?.readyReplicas === 3);
+      await KubernetesObjectApi.makeApiClient(kc).patch(
+        deployment('api', 3) as any,
+        undefined,
+        undefined,
+        'vela-ts',
+        true,
+        SSA,
+      );
+      await waitFor(
+        kc,
+        DEPLOYMENTS,
+        { fieldSelector: 'metadata.name=api' },
+        (_t, d) => d.status?.readyReplicas === 3,
+      );
       const core = kc.makeApiClient(CoreV1Api);
       const pods = (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=api' })).items;
       expect(pods).toHaveLength(3);
@@ -23,14 +41,29 @@ describe('the simulated deployment controller', () => {
         expect(p.metadata!.labels!['pod-template-hash']).toMatch(/^[a-z0-9]{10}$/);
         expect(p.status!.conditions!.find((c) => c.type === 'Ready')!.status).toBe('True');
       }
-      const scale = await kc.makeApiClient(AppsV1Api).patchNamespacedDeploymentScale(
-        { name: 'api', namespace: 'default', body: { spec: { replicas: 1 } } },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      );
+      const scale = await kc
+        .makeApiClient(AppsV1Api)
+        .patchNamespacedDeploymentScale(
+          { name: 'api', namespace: 'default', body: { spec: { replicas: 1 } } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
       expect(scale.spec!.replicas).toBe(1);
-      const d = await waitFor(kc, DEPLOYMENTS, { fieldSelector: 'metadata.name=api' }, (_t, o) => o.status?.replicas === 1);
-      expect(d.status).toMatchObject({ observedGeneration: 2, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 });
-      expect((await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=api' })).items).toHaveLength(1);
+      const d = await waitFor(
+        kc,
+        DEPLOYMENTS,
+        { fieldSelector: 'metadata.name=api' },
+        (_t, o) => o.status?.replicas === 1,
+      );
+      expect(d.status).toMatchObject({
+        observedGeneration: 2,
+        replicas: 1,
+        updatedReplicas: 1,
+        readyReplicas: 1,
+        availableReplicas: 1,
+      });
+      expect(
+        (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=api' })).items,
+      ).toHaveLength(1);
     } finally {
       await sb.close();
     }
@@ -39,15 +72,33 @@ describe('the simulated deployment controller', () => {
   test('GIVEN an image containing never-ready THEN its pods run but never turn Ready and the Deployment stays unavailable', async () => {
     const { sb, kc } = await start({ readyDelayMs: 10 });
     try {
-      await KubernetesObjectApi.makeApiClient(kc).patch(deployment('stuck', 1, 'example/never-ready:1') as any, undefined, undefined, 'vela-ts', true, SSA);
+      await KubernetesObjectApi.makeApiClient(kc).patch(
+        deployment('stuck', 1, 'example/never-ready:1') as any,
+        undefined,
+        undefined,
+        'vela-ts',
+        true,
+        SSA,
+      );
       // The kubelet's timer has fired once the pod is Running; readiness would have come with it.
-      const pod = await waitFor(kc, '/api/v1/namespaces/default/pods', { labelSelector: 'app=stuck' }, (_t, p) => p.status?.phase === 'Running');
-      expect(pod.status.conditions.find((c: any) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady' });
+      const pod = await waitFor(
+        kc,
+        '/api/v1/namespaces/default/pods',
+        { labelSelector: 'app=stuck' },
+        (_t, p) => p.status?.phase === 'Running',
+      );
+      expect(pod.status.conditions.find((c: any) => c.type === 'Ready')).toMatchObject({
+        status: 'False',
+        reason: 'ContainersNotReady',
+      });
       expect(pod.status.containerStatuses[0]).toMatchObject({ name: 'app', ready: false, started: true });
       const d = (await raw(sb, 'GET', `${DEPLOYMENTS}/stuck`)).body;
       expect(d.status.readyReplicas).toBeUndefined();
       expect(d.status.unavailableReplicas).toBe(1);
-      expect(d.status.conditions.find((c: any) => c.type === 'Available')).toMatchObject({ status: 'False', reason: 'MinimumReplicasUnavailable' });
+      expect(d.status.conditions.find((c: any) => c.type === 'Available')).toMatchObject({
+        status: 'False',
+        reason: 'MinimumReplicasUnavailable',
+      });
     } finally {
       await sb.close();
     }
@@ -61,7 +112,10 @@ describe('the simulated deployment controller', () => {
       const seen = await waitFor(kc, DEPLOYMENTS, { fieldSelector: 'metadata.name=late' }, (_t, o) =>
         (o.status?.conditions ?? []).some((c: any) => c.reason === 'ProgressDeadlineExceeded'),
       );
-      expect(seen.status.conditions.find((c: any) => c.type === 'Progressing')).toMatchObject({ status: 'False', message: expect.stringContaining('has timed out progressing') });
+      expect(seen.status.conditions.find((c: any) => c.type === 'Progressing')).toMatchObject({
+        status: 'False',
+        message: expect.stringContaining('has timed out progressing'),
+      });
     } finally {
       await sb.close();
     }
@@ -70,10 +124,29 @@ describe('the simulated deployment controller', () => {
   test('GIVEN a pod of a Deployment is deleted THEN the controller replaces it', async () => {
     const { sb, kc } = await start({ readyDelayMs: 10 });
     try {
-      await KubernetesObjectApi.makeApiClient(kc).patch(deployment('heal', 1) as any, undefined, undefined, 'vela-ts', true, SSA);
-      const first = await waitFor(kc, '/api/v1/namespaces/default/pods', { labelSelector: 'app=heal' }, (t) => t === 'ADDED');
-      const list = await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: 'default', labelSelector: 'app=heal' });
-      const replaced = waitFor(kc, '/api/v1/namespaces/default/pods', { labelSelector: 'app=heal', resourceVersion: list.metadata!.resourceVersion! }, (t, p) => t === 'ADDED' && p.metadata.name !== first.metadata.name);
+      await KubernetesObjectApi.makeApiClient(kc).patch(
+        deployment('heal', 1) as any,
+        undefined,
+        undefined,
+        'vela-ts',
+        true,
+        SSA,
+      );
+      const first = await waitFor(
+        kc,
+        '/api/v1/namespaces/default/pods',
+        { labelSelector: 'app=heal' },
+        (t) => t === 'ADDED',
+      );
+      const list = await kc
+        .makeApiClient(CoreV1Api)
+        .listNamespacedPod({ namespace: 'default', labelSelector: 'app=heal' });
+      const replaced = waitFor(
+        kc,
+        '/api/v1/namespaces/default/pods',
+        { labelSelector: 'app=heal', resourceVersion: list.metadata!.resourceVersion! },
+        (t, p) => t === 'ADDED' && p.metadata.name !== first.metadata.name,
+      );
       const del = await raw(sb, 'DELETE', `/api/v1/namespaces/default/pods/${first.metadata.name}`);
       expect(del.body.kind).toBe('Pod');
       expect((await replaced).metadata.labels.app).toBe('heal');
@@ -88,7 +161,10 @@ describe('persistence, audit log and failure injection', () => {
     const dir = tmpDir();
     const statePath = path.join(dir, 'state.json');
     const first = await start({ statePath });
-    await first.kc.makeApiClient(CoreV1Api).createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'kept' }, data: { a: 'b' } } });
+    await first.kc.makeApiClient(CoreV1Api).createNamespacedConfigMap({
+      namespace: 'default',
+      body: { metadata: { name: 'kept' }, data: { a: 'b' } },
+    });
     const before = (await raw(first.sb, 'GET', '/api/v1/namespaces/default/configmaps/kept')).body;
     await first.sb.close();
     const second = await start({ statePath });
@@ -96,8 +172,12 @@ describe('persistence, audit log and failure injection', () => {
       expect(second.sb.token).toBe(first.sb.token);
       const after = (await raw(second.sb, 'GET', '/api/v1/namespaces/default/configmaps/kept')).body;
       expect(after).toEqual(before);
-      const created = await second.kc.makeApiClient(CoreV1Api).createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'later' } } });
-      expect(Number(created.metadata!.resourceVersion)).toBeGreaterThan(Number(before.metadata.resourceVersion));
+      const created = await second.kc
+        .makeApiClient(CoreV1Api)
+        .createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'later' } } });
+      expect(Number(created.metadata!.resourceVersion)).toBeGreaterThan(
+        Number(before.metadata.resourceVersion),
+      );
     } finally {
       await second.sb.close();
     }
@@ -114,10 +194,26 @@ describe('persistence, audit log and failure injection', () => {
     });
     await raw(sb, 'GET', '/api/v1/namespaces/default/configmaps/missing', { userAgent: 'audit-test/1.0' });
     await sb.close();
-    const lines = readFileSync(auditLogPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(auditLogPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toEqual([
-      { time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), method: 'PATCH', path: '/api/v1/namespaces/default/configmaps/a?fieldManager=m', code: 201, userAgent: 'audit-test/1.0', contentType: 'application/apply-patch+yaml' },
-      { time: expect.any(String), method: 'GET', path: '/api/v1/namespaces/default/configmaps/missing', code: 404, userAgent: 'audit-test/1.0' },
+      {
+        time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        method: 'PATCH',
+        path: '/api/v1/namespaces/default/configmaps/a?fieldManager=m',
+        code: 201,
+        userAgent: 'audit-test/1.0',
+        contentType: 'application/apply-patch+yaml',
+      },
+      {
+        time: expect.any(String),
+        method: 'GET',
+        path: '/api/v1/namespaces/default/configmaps/missing',
+        code: 404,
+        userAgent: 'audit-test/1.0',
+      },
     ]);
   });
 
@@ -132,7 +228,12 @@ describe('persistence, audit log and failure injection', () => {
       expect((await raw(sb, 'GET', '/api/v1')).status).toBe(200);
       const codes: number[] = [];
       for (let n = 0; n < 5; n++) {
-        const res = n % 2 ? await raw(sb, 'GET', '/api/v1/namespaces/default/configmaps') : await raw(sb, 'POST', '/api/v1/namespaces/default/configmaps', { body: { metadata: { name: `f${n}` } } });
+        const res =
+          n % 2
+            ? await raw(sb, 'GET', '/api/v1/namespaces/default/configmaps')
+            : await raw(sb, 'POST', '/api/v1/namespaces/default/configmaps', {
+                body: { metadata: { name: `f${n}` } },
+              });
         codes.push(res.status);
         if (res.status === 429) expect(res.headers['retry-after']).toBe('1');
         expect(res.body.kind).toBe('Status');

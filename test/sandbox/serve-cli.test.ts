@@ -13,9 +13,13 @@ test('GIVEN sandbox serve WHEN it is listening THEN it prints the banner, addres
   const dir = tmpDir();
   const kubeconfig = path.join(dir, 'kc.yaml');
   const state = path.join(dir, 'state.json');
-  const child = spawn(process.execPath, [binPath, 'sandbox', 'serve', '--kubeconfig', kubeconfig, '--state', state, '--ready-delay', '10'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [binPath, 'sandbox', 'serve', '--kubeconfig', kubeconfig, '--state', state, '--ready-delay', '10'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -33,7 +37,9 @@ test('GIVEN sandbox serve WHEN it is listening THEN it prints the banner, addres
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
   expect(stdout).not.toContain(kc.getCurrentUser()!.token!);
-  await kc.makeApiClient(CoreV1Api).createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'from-cli' } } });
+  await kc
+    .makeApiClient(CoreV1Api)
+    .createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'from-cli' } } });
 
   const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
   child.kill('SIGTERM');
@@ -45,7 +51,14 @@ test('GIVEN sandbox serve WHEN it is listening THEN it prints the banner, addres
 });
 
 test('GIVEN bad flags THEN usage errors name the flag', () => {
-  expect(() => parseServeOptions({ failRate: '2' }, '/tmp')).toThrow('--fail-rate must be a number from 0 to 1, not "2"');
+  expect(() => parseServeOptions({ failRate: '2' }, '/tmp')).toThrow(
+    '--fail-rate must be a number from 0 to 1, not "2"',
+  );
   expect(() => parseServeOptions({ port: 'x' }, '/tmp')).toThrow('--port must be an integer');
-  expect(parseServeOptions({}, '/work')).toMatchObject({ port: 0, readyDelayMs: 1000, failRate: 0, kubeconfigPath: '/work/.vela-ts/sandbox.kubeconfig' });
+  expect(parseServeOptions({}, '/work')).toMatchObject({
+    port: 0,
+    readyDelayMs: 1000,
+    failRate: 0,
+    kubeconfigPath: '/work/.vela-ts/sandbox.kubeconfig',
+  });
 });

@@ -7,15 +7,28 @@ test('GIVEN a fresh sandbox WHEN a Deployment is server-side applied THEN its po
     const v = await raw(sb, 'GET', '/version');
     expect(v.body.minor).toBe('32');
     const objApi = KubernetesObjectApi.makeApiClient(kc);
-    await objApi.patch(deployment('web', 2) as any, undefined, undefined, 'vela-ts', true, PatchStrategy.ServerSideApply);
+    await objApi.patch(
+      deployment('web', 2) as any,
+      undefined,
+      undefined,
+      'vela-ts',
+      true,
+      PatchStrategy.ServerSideApply,
+    );
 
-    await waitFor(kc, '/apis/apps/v1/namespaces/default/deployments', { fieldSelector: 'metadata.name=web' }, (_t, o) => o.status?.readyReplicas === 2);
+    await waitFor(
+      kc,
+      '/apis/apps/v1/namespaces/default/deployments',
+      { fieldSelector: 'metadata.name=web' },
+      (_t, o) => o.status?.readyReplicas === 2,
+    );
 
-    const pods = await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: 'default', labelSelector: 'app=web' });
+    const pods = await kc
+      .makeApiClient(CoreV1Api)
+      .listNamespacedPod({ namespace: 'default', labelSelector: 'app=web' });
     expect(pods.items).toHaveLength(2);
     const apps = kc.makeApiClient(AppsV1Api);
     await apps.readNamespacedDeployment({ name: 'web', namespace: 'default' });
-
   } finally {
     await sb.close();
   }

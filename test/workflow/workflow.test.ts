@@ -1,5 +1,13 @@
 import type { WorkflowStep } from '../../src/appfile/types.js';
-import { begin, next, operate, settled, simulate, startRollback, type AppState } from '../../src/workflow/index.js';
+import {
+  begin,
+  next,
+  operate,
+  settled,
+  simulate,
+  startRollback,
+  type AppState,
+} from '../../src/workflow/index.js';
 import { bookinfo, seedWorkflow, V3 } from '../fixtures/apps.js';
 
 const NOW = '2026-01-01T00:00:00.000Z';
@@ -39,7 +47,10 @@ describe('workflow: the seed walkthrough', () => {
     expect(state.workflow.phase).toBe('suspended');
     expect(state.workflow.steps.map((s) => s.phase)).toEqual(['succeeded', 'suspended', 'pending']);
     expect(reviews(state).replicas).toEqual({ 'reviews-v1': 1, 'reviews-v2': 1 });
-    expect(reviews(state).traffic).toEqual([{ revision: 'reviews-v1', weight: 90 }, { revision: 'reviews-v2', weight: 10 }]);
+    expect(reviews(state).traffic).toEqual([
+      { revision: 'reviews-v1', weight: 90 },
+      { revision: 'reviews-v2', weight: 10 },
+    ]);
     expect(reviews(state).subsets).toEqual(['reviews-v1', 'reviews-v2']);
     // scale up the new revision first, then scale the old one down, then route.
     expect(notes).toEqual([
@@ -67,7 +78,11 @@ describe('workflow: the seed walkthrough', () => {
 
   it('GIVEN the suspended rollout WHEN the rollback file is applied THEN the old workflow ends and v1 gets everything back, traffic first', () => {
     const suspended = drive(begin(rollout, 'default', deployed, NOW)).state;
-    const rollbackApp = bookinfo({ reviewsImage: V3, batches: [1, 1], workflow: [{ name: 'rollback', type: 'canary-rollback', properties: {} }] });
+    const rollbackApp = bookinfo({
+      reviewsImage: V3,
+      batches: [1, 1],
+      workflow: [{ name: 'rollback', type: 'canary-rollback', properties: {} }],
+    });
     const { state, notes } = drive(begin(rollbackApp, 'default', suspended, NOW));
     expect(state.workflow.phase).toBe('succeeded');
     expect(reviews(state).replicas).toEqual({ 'reviews-v1': 2 });
@@ -86,17 +101,26 @@ describe('workflow: the seed walkthrough', () => {
     const { state } = drive(startRollback(suspended, NOW));
     expect(reviews(state).replicas).toEqual({ 'reviews-v1': 2 });
     expect(reviews(state).traffic).toEqual([{ revision: 'reviews-v1', weight: 100 }]);
-    expect(state.workflow.steps).toEqual([expect.objectContaining({ name: 'rollback', type: 'canary-rollback', phase: 'succeeded' })]);
+    expect(state.workflow.steps).toEqual([
+      expect.objectContaining({ name: 'rollback', type: 'canary-rollback', phase: 'succeeded' }),
+    ]);
   });
 
-  it('GIVEN a rolled-back app WHEN restarted THEN the spec\'s own workflow runs again, not the rollback', () => {
+  it("GIVEN a rolled-back app WHEN restarted THEN the spec's own workflow runs again, not the rollback", () => {
     const suspended = drive(begin(rollout, 'default', deployed, NOW)).state;
     const rolledBack = drive(startRollback(suspended, NOW)).state;
     expect(rolledBack.app).toEqual(rollout);
     const again = drive(operate(rolledBack, 'restart', NOW)).state;
-    expect(again.workflow.steps.map((s) => s.name)).toEqual(['rollout-1st-batch', 'manual-approval', 'rollout-rest']);
+    expect(again.workflow.steps.map((s) => s.name)).toEqual([
+      'rollout-1st-batch',
+      'manual-approval',
+      'rollout-rest',
+    ]);
     expect(again.workflow.phase).toBe('suspended');
-    expect(reviews(again).traffic).toEqual([{ revision: 'reviews-v1', weight: 90 }, { revision: 'reviews-v2', weight: 10 }]);
+    expect(reviews(again).traffic).toEqual([
+      { revision: 'reviews-v1', weight: 90 },
+      { revision: 'reviews-v2', weight: 10 },
+    ]);
   });
 
   it('GIVEN a state WHEN next is asked twice THEN the answer is the same (re-entrant after a crash)', () => {
@@ -114,33 +138,81 @@ describe('workflow: other shapes', () => {
       const t = app.components[3]!.traits[1]!;
       if (t.type === 'rollout') {
         t.properties.targetSize = 8;
-        t.properties.rolloutBatches = [{ replicas: '25%' }, { replicas: '25%' }, { replicas: '25%' }, { replicas: '25%' }];
+        t.properties.rolloutBatches = [
+          { replicas: '25%' },
+          { replicas: '25%' },
+          { replicas: '25%' },
+          { replicas: '25%' },
+        ];
       }
       return app;
     };
     const deployed = settled(sized(bookinfo({ reviewsLast: true })), 'default', undefined, NOW);
     const steps: WorkflowStep[] = [
-      { name: 'canary', type: 'canary-rollout', properties: { batchPartition: 0, traffic: { weightedTargets: [{ revision: 'reviews-v1', weight: 80 }, { revision: 'reviews-v2', weight: 20 }] } } },
+      {
+        name: 'canary',
+        type: 'canary-rollout',
+        properties: {
+          batchPartition: 0,
+          traffic: {
+            weightedTargets: [
+              { revision: 'reviews-v1', weight: 80 },
+              { revision: 'reviews-v2', weight: 20 },
+            ],
+          },
+        },
+      },
       { name: 'gate-1', type: 'suspend', properties: {} },
-      { name: 'half', type: 'canary-rollout', properties: { batchPartition: 1, traffic: { weightedTargets: [{ revision: 'reviews-v1', weight: 50 }, { revision: 'reviews-v2', weight: 50 }] } } },
+      {
+        name: 'half',
+        type: 'canary-rollout',
+        properties: {
+          batchPartition: 1,
+          traffic: {
+            weightedTargets: [
+              { revision: 'reviews-v1', weight: 50 },
+              { revision: 'reviews-v2', weight: 50 },
+            ],
+          },
+        },
+      },
       { name: 'gate-2', type: 'suspend', properties: {} },
-      { name: 'all', type: 'canary-rollout', properties: { batchPartition: 3, traffic: { weightedTargets: [{ revision: 'reviews-v2', weight: 100 }] } } },
+      {
+        name: 'all',
+        type: 'canary-rollout',
+        properties: {
+          batchPartition: 3,
+          traffic: { weightedTargets: [{ revision: 'reviews-v2', weight: 100 }] },
+        },
+      },
     ];
     const app = sized(bookinfo({ reviewsImage: V3, reviewsLast: true, workflow: steps }));
     const { steps: ran } = simulate(begin(app, 'default', deployed, NOW), NOW);
     const at = (name: string) => ran.find((s) => s.name === name)!.state.placement.reviews!;
     expect(at('canary').replicas).toEqual({ 'reviews-v1': 6, 'reviews-v2': 2 });
     expect(at('half').replicas).toEqual({ 'reviews-v1': 4, 'reviews-v2': 4 });
-    expect(at('half').traffic).toEqual([{ revision: 'reviews-v1', weight: 50 }, { revision: 'reviews-v2', weight: 50 }]);
+    expect(at('half').traffic).toEqual([
+      { revision: 'reviews-v1', weight: 50 },
+      { revision: 'reviews-v2', weight: 50 },
+    ]);
     expect(at('all').replicas).toEqual({ 'reviews-v2': 8 });
-    expect(ran.map((s) => s.phase)).toEqual(['succeeded', 'suspended', 'succeeded', 'suspended', 'succeeded']);
+    expect(ran.map((s) => s.phase)).toEqual([
+      'succeeded',
+      'suspended',
+      'succeeded',
+      'suspended',
+      'succeeded',
+    ]);
   });
 
   it('GIVEN a rollout file applied as a first deploy THEN its weights name a revision that does not exist, and the step fails with a reason and the rest is skipped', () => {
     const app = bookinfo({ reviewsImage: V3, batches: [1, 1], workflow: seedWorkflow });
     const { state } = drive(begin(app, 'default', undefined, NOW));
     expect(state.workflow.phase).toBe('failed');
-    expect(state.workflow.steps[0]).toMatchObject({ phase: 'failed', message: 'cannot route 10% to reviews-v2: it has no replicas (live revisions: reviews-v1)' });
+    expect(state.workflow.steps[0]).toMatchObject({
+      phase: 'failed',
+      message: 'cannot route 10% to reviews-v2: it has no replicas (live revisions: reviews-v1)',
+    });
     expect(state.workflow.steps.slice(1).map((s) => s.phase)).toEqual(['skipped', 'skipped']);
   });
 

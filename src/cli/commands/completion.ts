@@ -1,9 +1,30 @@
 import { UsageError } from '../../errors.js';
 import type { IO } from '../io.js';
 
-const COMMANDS = ['up', 'status', 'workflow', 'rollback', 'render', 'dry-run', 'plan', 'diff', 'completion', 'sandbox', 'help'];
+const COMMANDS = [
+  'up',
+  'status',
+  'workflow',
+  'rollback',
+  'render',
+  'dry-run',
+  'plan',
+  'diff',
+  'completion',
+  'sandbox',
+  'help',
+];
 const WORKFLOW = ['resume', 'suspend', 'terminate', 'restart', 'rollback'];
-const GLOBAL = ['--kubeconfig', '--context', '--namespace', '-n', '--sandbox', '--no-color', '--verbose', '--help'];
+const GLOBAL = [
+  '--kubeconfig',
+  '--context',
+  '--namespace',
+  '-n',
+  '--sandbox',
+  '--no-color',
+  '--verbose',
+  '--help',
+];
 const FLAGS: Record<string, string[]> = {
   up: ['--yes', '--no-prompt', '--timeout', '--force'],
   status: ['--file', '-f', '--output', '-o', '--watch', '-w'],
@@ -19,7 +40,10 @@ const FLAGS: Record<string, string[]> = {
 
 function bash(): string {
   const cases = Object.entries(FLAGS)
-    .map(([cmd, flags]) => `    ${cmd}) opts="${[...flags, ...GLOBAL].join(' ')}${cmd === 'workflow' ? ` ${WORKFLOW.join(' ')}` : ''}${cmd === 'completion' ? ' bash zsh fish' : ''}" ;;`)
+    .map(
+      ([cmd, flags]) =>
+        `    ${cmd}) opts="${[...flags, ...GLOBAL].join(' ')}${cmd === 'workflow' ? ` ${WORKFLOW.join(' ')}` : ''}${cmd === 'completion' ? ' bash zsh fish' : ''}" ;;`,
+    )
     .join('\n');
   return `# vela-ts bash completion: eval "$(vela-ts completion bash)"
 _vela_ts() {
@@ -57,12 +81,18 @@ function fish(): string {
     'complete -c vela-ts -f',
     ...COMMANDS.map((c) => `complete -c vela-ts -n "__fish_use_subcommand" -a ${c}`),
     ...WORKFLOW.map((v) => `complete -c vela-ts -n "__fish_seen_subcommand_from workflow" -a ${v}`),
-    ...['bash', 'zsh', 'fish'].map((s) => `complete -c vela-ts -n "__fish_seen_subcommand_from completion" -a ${s}`),
+    ...['bash', 'zsh', 'fish'].map(
+      (s) => `complete -c vela-ts -n "__fish_seen_subcommand_from completion" -a ${s}`,
+    ),
     ...GLOBAL.filter((f) => f.startsWith('--')).map((f) => `complete -c vela-ts -l ${f.slice(2)}`),
     ...Object.entries(FLAGS).flatMap(([cmd, flags]) =>
-      flags.filter((f) => f.startsWith('--')).map((f) => `complete -c vela-ts -n "__fish_seen_subcommand_from ${cmd}" -l ${f.slice(2)}`),
+      flags
+        .filter((f) => f.startsWith('--'))
+        .map((f) => `complete -c vela-ts -n "__fish_seen_subcommand_from ${cmd}" -l ${f.slice(2)}`),
     ),
-    ...['up', 'render', 'dry-run', 'plan', 'diff'].map((c) => `complete -c vela-ts -n "__fish_seen_subcommand_from ${c}" -F`),
+    ...['up', 'render', 'dry-run', 'plan', 'diff'].map(
+      (c) => `complete -c vela-ts -n "__fish_seen_subcommand_from ${c}" -F`,
+    ),
   ];
   return `${lines.join('\n')}\n`;
 }

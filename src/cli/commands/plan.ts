@@ -34,12 +34,15 @@ export async function plan(opts: PlanOptions, io: IO): Promise<number> {
   let previous: AppState | undefined;
   if (previousFile) {
     if (previousFile.app.name !== parsed.app.name) {
-      io.stderr.write(`note: ${opts.from} is app "${previousFile.app.name}", ${opts.file} is app "${parsed.app.name}"\n`);
+      io.stderr.write(
+        `note: ${opts.from} is app "${previousFile.app.name}", ${opts.file} is app "${parsed.app.name}"\n`,
+      );
     }
     previous = settled(previousFile.app, namespace, undefined, EPOCH);
   }
   const { steps } = simulate(begin(parsed.app, namespace, previous, EPOCH), EPOCH);
-  const manifests = (s: SimulatedStep): KubeObject[] => compile(s.state.app, namespace, s.state.placement, s.state.revisions);
+  const manifests = (s: SimulatedStep): KubeObject[] =>
+    compile(s.state.app, namespace, s.state.placement, s.state.revisions);
 
   if (opts.output === 'json') {
     io.stdout.write(
@@ -55,9 +58,12 @@ export async function plan(opts: PlanOptions, io: IO): Promise<number> {
       }),
     );
   } else {
-    io.stdout.write(`Plan for ${parsed.app.name} in namespace ${namespace}${opts.from ? `, after ${opts.from}` : ', as a first deploy'}\n`);
+    io.stdout.write(
+      `Plan for ${parsed.app.name} in namespace ${namespace}${opts.from ? `, after ${opts.from}` : ', as a first deploy'}\n`,
+    );
     steps.forEach((s, i) => {
-      const verdict = s.phase === 'failed' ? `FAILS: ${s.message ?? ''}` : s.phase === 'suspended' ? gate(s) : 'done';
+      const verdict =
+        s.phase === 'failed' ? `FAILS: ${s.message ?? ''}` : s.phase === 'suspended' ? gate(s) : 'done';
       io.stdout.write(`\n${i + 1}. ${s.name} (${s.type}) ${verdict}\n`);
       for (const move of s.moves) io.stdout.write(`   - ${move}\n`);
       for (const line of describePlacement(s.state)) io.stdout.write(`   ${line}\n`);

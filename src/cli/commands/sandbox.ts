@@ -16,11 +16,13 @@ export function parseServeOptions(opts: Record<string, string | undefined>, cwd:
   const int = (name: string, v: string | undefined, def: number, max: number) => {
     if (v === undefined) return def;
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 0 || n > max) throw new UsageError(`--${name} must be an integer from 0 to ${max}, not "${v}"`);
+    if (!Number.isInteger(n) || n < 0 || n > max)
+      throw new UsageError(`--${name} must be an integer from 0 to ${max}, not "${v}"`);
     return n;
   };
   const failRate = opts.failRate === undefined ? 0 : Number(opts.failRate);
-  if (!(failRate >= 0 && failRate <= 1)) throw new UsageError(`--fail-rate must be a number from 0 to 1, not "${opts.failRate}"`);
+  if (!(failRate >= 0 && failRate <= 1))
+    throw new UsageError(`--fail-rate must be a number from 0 to 1, not "${opts.failRate}"`);
   const abs = (p: string | undefined) => (p === undefined ? undefined : path.resolve(cwd, p));
   return {
     port: int('port', opts.port, 0, 65535),
@@ -34,7 +36,11 @@ export function parseServeOptions(opts: Record<string, string | undefined>, cwd:
 }
 
 /** Runs the sandbox until `until` settles (a signal), then stops it cleanly, saving state. */
-export async function serveUntil(o: ServeOptions, io: IO, until: (ready: () => void) => Promise<string>): Promise<number> {
+export async function serveUntil(
+  o: ServeOptions,
+  io: IO,
+  until: (ready: () => void) => Promise<string>,
+): Promise<number> {
   const { startSandbox, SANDBOX_BANNER } = await import('../../sandbox/index.js');
   const sb = await startSandbox({
     port: o.port,
@@ -49,7 +55,10 @@ export async function serveUntil(o: ServeOptions, io: IO, until: (ready: () => v
   io.stdout.write(`kubeconfig: ${o.kubeconfigPath}\n`);
   if (o.statePath) io.stdout.write(`state: ${o.statePath}\n`);
   if (o.auditLogPath) io.stdout.write(`audit log: ${o.auditLogPath}\n`);
-  if (o.failRate > 0) io.stdout.write(`failing ${Math.round(o.failRate * 100)}% of resource requests on purpose (--fail-rate)\n`);
+  if (o.failRate > 0)
+    io.stdout.write(
+      `failing ${Math.round(o.failRate * 100)}% of resource requests on purpose (--fail-rate)\n`,
+    );
   io.stdout.write(`try: kubectl --kubeconfig ${o.kubeconfigPath} get pods\n`);
   const signal = await until(() => undefined);
   await sb.close();
@@ -59,15 +68,20 @@ export async function serveUntil(o: ServeOptions, io: IO, until: (ready: () => v
 
 export async function serve(opts: Record<string, string | undefined>, io: IO): Promise<number> {
   const o = parseServeOptions(opts, io.cwd);
-  return serveUntil(o, io, () => new Promise<string>((resolve) => {
-    const stop = (sig: string) => () => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      resolve(sig);
-    };
-    const onInt = stop('SIGINT');
-    const onTerm = stop('SIGTERM');
-    process.once('SIGINT', onInt);
-    process.once('SIGTERM', onTerm);
-  }));
+  return serveUntil(
+    o,
+    io,
+    () =>
+      new Promise<string>((resolve) => {
+        const stop = (sig: string) => () => {
+          process.off('SIGINT', onInt);
+          process.off('SIGTERM', onTerm);
+          resolve(sig);
+        };
+        const onInt = stop('SIGINT');
+        const onTerm = stop('SIGTERM');
+        process.once('SIGINT', onInt);
+        process.once('SIGTERM', onTerm);
+      }),
+  );
 }

@@ -22,7 +22,8 @@ export async function status(opts: StatusOptions, io: IO): Promise<number> {
   try {
     const ns = opts.globals.namespace ?? session.cluster.defaultNamespace;
     const app = await pickApp(session.ctx, ns, named);
-    const render = (r: StatusReport) => (opts.output === 'json' ? toJson(r) : opts.output === 'yaml' ? statusYaml(r) : statusTable(r));
+    const render = (r: StatusReport) =>
+      opts.output === 'json' ? toJson(r) : opts.output === 'yaml' ? statusYaml(r) : statusTable(r);
     let seen = await observe(session.ctx, ns, app);
     let report = seen.report;
     io.stdout.write(render(report));

@@ -26,7 +26,11 @@ export async function up(opts: UpOptions, io: IO): Promise<number> {
   try {
     const namespace = resolveNamespace(parsed, opts.globals.namespace, session.cluster.defaultNamespace);
     const outcome = await runUp(session.ctx, parsed.app, namespace);
-    return await settleOutcome(outcome, session, io, { yes: opts.yes, prompt: canPrompt(io, opts.noPrompt), namespaceFlag: namespace });
+    return await settleOutcome(outcome, session, io, {
+      yes: opts.yes,
+      prompt: canPrompt(io, opts.noPrompt),
+      namespaceFlag: namespace,
+    });
   } finally {
     await session.close();
   }

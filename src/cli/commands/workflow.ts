@@ -39,7 +39,9 @@ export async function workflow(opts: WorkflowOptions, io: IO): Promise<number> {
       case 'suspend':
       case 'terminate': {
         const state = await edit(session.ctx, ns, app, opts.verb);
-        io.stdout.write(`${app}: workflow ${opts.verb === 'suspend' ? 'suspended' : 'terminated'} (${state.workflow.phase}).\n`);
+        io.stdout.write(
+          `${app}: workflow ${opts.verb === 'suspend' ? 'suspended' : 'terminated'} (${state.workflow.phase}).\n`,
+        );
         return 0;
       }
     }
