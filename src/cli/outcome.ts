@@ -34,7 +34,7 @@ async function ask(io: IO, question: string): Promise<string> {
  * suspend, continue (`c`), roll back (`r`) or leave it suspended (`q`, Enter).
  */
 export async function settleOutcome(
-  first: UpResult | Outcome | { kind: 'not-suspended'; state: Outcome['state'] },
+  first: UpResult | Outcome,
   session: Session,
   io: IO,
   gate: GateOptions,
@@ -53,9 +53,6 @@ export async function settleOutcome(
         if (state.override)
           out(`It was rolled back; run its workflow again with: vela-ts workflow restart ${app} -n ${ns}`);
         return state.workflow.phase === 'failed' ? 1 : 0;
-      case 'not-suspended':
-        out(`the workflow of ${app} is not suspended (${state.workflow.phase}); nothing to resume.`);
-        return 0;
       case 'succeeded':
         out(`${app}: workflow succeeded.`);
         return 0;

@@ -50,9 +50,14 @@ export function settle(
       previous?.replicas && Object.keys(previous.replicas).length > 0 ? previous.replicas : undefined;
     out.replicas = live ? { ...live } : { [revision]: rollout.properties.targetSize };
   }
-  if (canary) {
+  if (canary && !rollout) {
+    // One Deployment updated in place: every pod is the current revision (or on its way to it),
+    // so the mesh routes to the Service as a whole; weights from an earlier rollout would point at
+    // subsets with no pods left.
+    out.subsets = [revision];
+  } else if (canary) {
     if (previous?.traffic) out.traffic = previous.traffic.map((t) => ({ ...t }));
-    const live = out.replicas ? Object.keys(out.replicas) : [revision];
+    const live = Object.keys(out.replicas ?? {});
     out.subsets = previous?.subsets
       ? [...previous.subsets]
       : out.traffic

@@ -9,6 +9,8 @@ import {
 } from '../compile/index.js';
 import type { ClusterClient, KindRef } from '../cluster/types.js';
 import { ClusterError } from '../errors.js';
+import { createHash } from 'node:crypto';
+import { stableStringify } from '../compile/stable.js';
 
 /** The kinds vela-ts renders, and so prunes. */
 export const MANAGED_KINDS: KindRef[] = KIND_ORDER.map((kind) => ({ apiVersion: API[kind], kind }));
@@ -72,19 +74,35 @@ export async function readLive(cluster: ClusterClient, namespace: string, app: s
   return { byKey };
 }
 
-function managed(o: KubeObject): boolean {
-  return o.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY;
+/** Records, on each object vela-ts writes, a hash of what it wrote: a field we stop setting is a change too. */
+export const ANNOTATION_APPLIED = 'vela-ts.dev/applied-hash';
+
+function appliedHash(obj: KubeObject): string {
+  return createHash('sha256').update(stableStringify(obj)).digest('hex').slice(0, 16);
+}
+
+/** Ours means written by vela-ts for this app; another app's object is as foreign as a stranger's. */
+function ownedBy(o: KubeObject, app: string): boolean {
+  return o.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY && o.metadata.labels[LABEL_APP] === app;
+}
+
+function foreign(o: KubeObject, namespace: string): string {
+  const owner =
+    o.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY ? o.metadata.labels[LABEL_APP] : undefined;
+  const whose = owner ? `belongs to vela-ts app "${owner}"` : 'is not managed by vela-ts';
+  return `${o.kind} ${namespace}/${o.metadata.name} already exists and ${whose}; rename the component, remove the object, or pass --force to take it over`;
 }
 
 export interface ApplyResult {
   written: string[];
-  deleted: string[];
+  /** Objects of this app that it no longer renders: removed by `prune`, once the rest is ready. */
+  stale: KubeObject[];
 }
 
 /**
  * Makes the cluster hold `desired`: server-side apply of what differs, in apply order (subsets
- * before routes), then removal of what the app no longer renders. Reads only when nothing differs.
- * Objects vela-ts does not manage are never changed or deleted unless `force`.
+ * before routes). Reads only when nothing differs. Objects vela-ts did not write for this app are
+ * never changed unless `force`.
  */
 export async function applyObjects(
   cluster: ClusterClient,
@@ -95,35 +113,51 @@ export async function applyObjects(
 ): Promise<ApplyResult> {
   const live = await readLive(cluster, namespace, app);
   const written: string[] = [];
-  const deleted: string[] = [];
-  for (const obj of desired) {
-    const key = objectKey(obj);
+  for (const wanted of desired) {
+    const key = objectKey(wanted);
     let current = live.byKey.get(key);
     if (!current) {
       // Not labelled for this app: it may still exist, owned by someone else.
       current = await cluster.get({
-        apiVersion: obj.apiVersion,
-        kind: obj.kind,
+        apiVersion: wanted.apiVersion,
+        kind: wanted.kind,
         namespace,
-        name: obj.metadata.name,
+        name: wanted.metadata.name,
       });
     }
-    if (current && !managed(current) && !opts.force) {
-      throw new ClusterError(
-        `${obj.kind} ${namespace}/${obj.metadata.name} already exists and is not managed by vela-ts; rename the component, remove the object, or pass --force to take it over`,
-      );
-    }
-    if (current && contains(current, obj)) continue;
+    if (current && !ownedBy(current, app) && !opts.force) throw new ClusterError(foreign(current, namespace));
+    const hash = appliedHash(wanted);
+    const obj: KubeObject = {
+      ...wanted,
+      metadata: {
+        ...wanted.metadata,
+        annotations: { ...wanted.metadata.annotations, [ANNOTATION_APPLIED]: hash },
+      },
+    };
+    if (current && current.metadata.annotations?.[ANNOTATION_APPLIED] === hash && contains(current, wanted))
+      continue;
     await retryOnConflict(() =>
       cluster.apply(obj, { force: opts.force || Boolean(current), ...(opts.dryRun ? { dryRun: true } : {}) }),
     );
     written.push(`${obj.kind}/${obj.metadata.name}`);
   }
-  const wanted = new Set(desired.map(objectKey));
-  // Remove in reverse apply order: routes before the subsets and workloads they point at.
-  const stale = [...live.byKey.values()].filter((o) => managed(o) && !wanted.has(objectKey(o)));
-  stale.sort((a, b) => KIND_ORDER.indexOf(b.kind as never) - KIND_ORDER.indexOf(a.kind as never));
-  for (const o of stale) {
+  const keep = new Set(desired.map(objectKey));
+  const stale = [...live.byKey.values()].filter((o) => ownedBy(o, app) && !keep.has(objectKey(o)));
+  return { written, stale };
+}
+
+/** Removes what the app no longer renders, routes before the subsets and workloads they point at. */
+export async function prune(
+  cluster: ClusterClient,
+  namespace: string,
+  stale: readonly KubeObject[],
+  opts: { dryRun?: boolean } = {},
+): Promise<string[]> {
+  const ordered = [...stale].sort(
+    (a, b) => KIND_ORDER.indexOf(b.kind as never) - KIND_ORDER.indexOf(a.kind as never),
+  );
+  const deleted: string[] = [];
+  for (const o of ordered) {
     await retryOnConflict(() =>
       cluster.delete(
         { apiVersion: o.apiVersion, kind: o.kind, namespace, name: o.metadata.name },
@@ -132,7 +166,7 @@ export async function applyObjects(
     );
     deleted.push(`${o.kind}/${o.metadata.name}`);
   }
-  return { written, deleted };
+  return deleted;
 }
 
 interface DeploymentLike {

@@ -45,6 +45,8 @@ export interface EngineContext {
   trafficSettleMs?: number;
   /** Take over objects vela-ts does not manage. */
   force: boolean;
+  /** Set while a lock is held: throws once the lock has been lost, so the driver stops. */
+  assertLocked?: () => void;
   /** Tells whether a process on this host is alive (for taking over a dead driver's lock). */
   isAlive: (pid: number) => boolean;
 }

@@ -1,7 +1,8 @@
 import { compile, type KubeObject } from '../compile/index.js';
+import { stableStringify } from '../compile/stable.js';
 import { ClusterError, WorkflowError } from '../errors.js';
-import { next, type AppState } from '../workflow/index.js';
-import { applyObjects, waitReady } from './apply.js';
+import { next, readinessGates, type AppState } from '../workflow/index.js';
+import { applyObjects, prune, waitReady } from './apply.js';
 import type { EngineContext } from './context.js';
 import { loadState, saveState, type Stored } from './store.js';
 
@@ -23,38 +24,33 @@ export function objectsOf(state: AppState): KubeObject[] {
  * before each move is acted on, and acting is idempotent, so a killed run is continued by
  * running it again from any machine.
  */
-export async function drive(
-  ctx: EngineContext,
-  start: Stored,
-  opts: { waitTimedSuspend: boolean },
-): Promise<Outcome> {
+export async function drive(ctx: EngineContext, start: Stored): Promise<Outcome> {
   let stored = start;
   let lastStep = -1;
   for (;;) {
+    ctx.assertLocked?.();
     const state = stored.state;
     const objects = objectsOf(state);
-    const { written, deleted } = await applyObjects(ctx.cluster, state.namespace, state.app.name, objects, {
+    const { written, stale } = await applyObjects(ctx.cluster, state.namespace, state.app.name, objects, {
       force: ctx.force,
     });
-    if (written.length + deleted.length > 0) ctx.report.info(describeWrites(written, deleted));
-    // A route or subset just changed: give the proxies time to hear of it before the next move
-    // takes pods or subsets away.
-    const rerouted = written.some((w) => w.startsWith('VirtualService/') || w.startsWith('DestinationRule/'));
-    if (rerouted && ctx.trafficSettleMs) {
-      ctx.report.waiting(`letting the mesh settle for ${Math.round(ctx.trafficSettleMs / 1000)}s`);
-      await ctx.clock.sleep(ctx.trafficSettleMs);
-    }
-    const deployments = objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name);
+    if (written.length > 0) ctx.report.info(`applied ${written.join(', ')}`);
+    const gates = readinessGates(state);
     const changed = written
       .filter((w) => w.startsWith('Deployment/'))
-      .map((w) => w.slice('Deployment/'.length));
+      .map((w) => w.slice('Deployment/'.length))
+      .filter((d) => gates.includes(d));
     if (changed.length > 0) ctx.report.waiting(`waiting for ${changed.join(', ')} to be ready`);
     try {
-      await waitReady(ctx.cluster, state.namespace, state.app.name, deployments, ctx.timeoutMs);
+      await waitReady(ctx.cluster, state.namespace, state.app.name, gates, ctx.timeoutMs);
     } catch (err) {
       if (err instanceof ClusterError && err.reason === 'Timeout') return fail(ctx, stored, err.message);
       throw err;
     }
+    // What the app no longer renders goes only once what replaces it is ready.
+    const deleted = await prune(ctx.cluster, state.namespace, stale);
+    if (deleted.length > 0) ctx.report.info(`removed ${deleted.join(', ')}`);
+    await settleTraffic(ctx, state);
 
     const t = next(state, ctx.clock.now().toISOString());
     if (t.step !== lastStep && t.step >= 0) {
@@ -71,28 +67,13 @@ export async function drive(
         ctx.report.move(t.effect.note);
         continue;
       case 'suspend': {
-        const resumeAt = t.effect.resumeAt;
-        if (resumeAt && opts.waitTimedSuspend) {
-          ctx.report.waiting(`suspended until ${resumeAt}`);
-          const ms = Date.parse(resumeAt) - ctx.clock.now().getTime();
-          if (ms > 0) await ctx.clock.sleep(ms);
-          const fresh = await loadState(ctx.cluster, state.namespace, state.app.name);
-          if (
-            !fresh ||
-            fresh.state.workflow.phase !== 'suspended' ||
-            fresh.state.specHash !== state.specHash
-          ) {
-            return { kind: 'stopped', state: fresh?.state ?? stored.state };
-          }
-          stored = fresh;
-          continue;
-        }
         ctx.report.done();
+        const { resumeAt, message } = t.effect;
         return {
           kind: 'suspended',
           state: stored.state,
           ...(resumeAt ? { resumeAt } : {}),
-          ...(t.effect.message ? { message: t.effect.message } : {}),
+          ...(message ? { message } : {}),
         };
       }
       case 'finish': {
@@ -126,6 +107,9 @@ export async function persist(
     } catch (err) {
       if (!(err instanceof ClusterError && err.status === 409)) throw err;
       const fresh = await loadState(ctx.cluster, state.namespace, state.app.name);
+      // Our write landed and only its answer was lost.
+      if (fresh && stableStringify(fresh.state) === stableStringify(state))
+        return { kind: 'saved', stored: fresh };
       if (!fresh) {
         if (stored)
           throw new WorkflowError(`the state of ${state.app.name} was deleted while vela-ts was driving it`);
@@ -174,9 +158,15 @@ async function fail(ctx: EngineContext, stored: Stored, why: string): Promise<Ou
   return { kind: 'failed', state: saved.kind === 'saved' ? saved.stored.state : failed, message };
 }
 
-function describeWrites(written: string[], deleted: string[]): string {
-  const parts = [];
-  if (written.length) parts.push(`applied ${written.join(', ')}`);
-  if (deleted.length) parts.push(`removed ${deleted.join(', ')}`);
-  return parts.join('; ');
+/**
+ * A route or subset changed recently: give the proxies the rest of the settle time before the
+ * next move takes pods or subsets away. The time of the change is recorded with the move, so a
+ * run killed during the pause still waits out the remainder when continued.
+ */
+async function settleTraffic(ctx: EngineContext, state: AppState): Promise<void> {
+  if (!ctx.trafficSettleMs || !state.trafficChangedAt) return;
+  const remaining = Date.parse(state.trafficChangedAt) + ctx.trafficSettleMs - ctx.clock.now().getTime();
+  if (remaining <= 0) return;
+  ctx.report.waiting(`letting the mesh settle for ${Math.ceil(remaining / 1000)}s`);
+  await ctx.clock.sleep(remaining);
 }

@@ -1,18 +1,18 @@
 import type { Application } from '../appfile/types.js';
 import { API, LABEL_APP, trait } from '../compile/index.js';
-import { ClusterError, UsageError } from '../errors.js';
+import { ClusterError, LockedError, UsageError } from '../errors.js';
+import { stableStringify } from '../compile/stable.js';
 import {
   begin,
   isFinished,
   operate,
   specHash,
   startRollback,
-  OperationRefused,
   liveRevisions,
   type AppState,
   type Operation,
 } from '../workflow/index.js';
-import { applyObjects } from './apply.js';
+import { applyObjects, prune } from './apply.js';
 import type { EngineContext } from './context.js';
 import { drive, objectsOf, persist, type Outcome } from './drive.js';
 import { acquireLock } from './lock.js';
@@ -27,7 +27,7 @@ async function saveAndDrive(
 ): Promise<Outcome> {
   const saved = await persist(ctx, stored, state);
   if (saved.kind === 'stopped') return { kind: 'stopped', state: saved.state };
-  return drive(ctx, saved.stored, { waitTimedSuspend: true });
+  return drive(ctx, saved.stored);
 }
 
 export type { EngineContext, Reporter, Clock } from './context.js';
@@ -41,14 +41,59 @@ async function withLock<T>(
   ctx: EngineContext,
   namespace: string,
   app: string,
-  body: () => Promise<T>,
+  body: (locked: EngineContext) => Promise<T>,
 ): Promise<T> {
   const lock = await acquireLock(ctx, namespace, app);
   try {
-    return await body();
+    return await body({
+      ...ctx,
+      assertLocked: () => {
+        if (lock.lost) throw new LockedError(`lost the lock of ${app} (${lock.lost}); stopped driving it`);
+      },
+    });
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * Drives under the lock, and waits out timed suspends WITHOUT it, so `workflow resume`, `suspend`
+ * or `rollback` from another terminal can act during the pause. When the timer is up, the
+ * workflow continues only if nobody changed it meanwhile.
+ */
+async function driveWithTimers(
+  ctx: EngineContext,
+  namespace: string,
+  app: string,
+  first: Outcome | ((locked: EngineContext) => Promise<Outcome>),
+): Promise<Outcome> {
+  let outcome = typeof first === 'function' ? await withLock(ctx, namespace, app, first) : first;
+  while (outcome.kind === 'suspended' && outcome.resumeAt) {
+    const resumeAt = outcome.resumeAt;
+    const ms = Date.parse(resumeAt) - ctx.clock.now().getTime();
+    if (ms > 0) {
+      ctx.report.waiting(`paused until ${resumeAt}`);
+      await ctx.clock.sleep(ms);
+    }
+    const fresh = await loadState(ctx.cluster, namespace, app);
+    const unchanged =
+      fresh !== undefined &&
+      fresh.state.specHash === outcome.state.specHash &&
+      fresh.state.workflow.phase === 'suspended' &&
+      fresh.state.workflow.resumeAt === resumeAt;
+    if (!fresh || !unchanged) return { kind: 'stopped', state: fresh?.state ?? outcome.state };
+    try {
+      outcome = await withLock(ctx, namespace, app, async (locked) => {
+        const again = (await loadState(ctx.cluster, namespace, app)) ?? fresh;
+        return drive(locked, again);
+      });
+    } catch (err) {
+      // Someone resumed it by hand during the pause and is driving it now.
+      if (err instanceof LockedError) return { kind: 'stopped', state: fresh.state };
+      throw err;
+    }
+  }
+  return outcome;
 }
 
 function waitingOnTimer(state: AppState, now: Date): boolean {
@@ -65,15 +110,18 @@ export async function up(ctx: EngineContext, app: Application, namespace: string
   const stored = await loadState(ctx.cluster, namespace, app.name);
   const hash = specHash(app);
   if (stored && stored.state.specHash === hash) {
-    const phase = stored.state.workflow.phase;
-    if (phase !== 'running' && !waitingOnTimer(stored.state, ctx.clock.now()))
-      return { kind: 'unchanged', state: stored.state };
-    return withLock(ctx, namespace, app.name, async () => {
+    const { phase, resumeAt } = stored.state.workflow;
+    // A timed pause is still part of the run: rerunning `up` waits it out and carries on.
+    if (phase === 'suspended' && resumeAt) {
+      return driveWithTimers(ctx, namespace, app.name, { kind: 'suspended', state: stored.state, resumeAt });
+    }
+    if (phase !== 'running') return { kind: 'unchanged', state: stored.state };
+    return driveWithTimers(ctx, namespace, app.name, async (locked) => {
       const fresh = (await loadState(ctx.cluster, namespace, app.name)) ?? stored;
-      return drive(ctx, fresh, { waitTimedSuspend: true });
+      return drive(locked, fresh);
     });
   }
-  return withLock(ctx, namespace, app.name, async () => {
+  return driveWithTimers(ctx, namespace, app.name, async (locked) => {
     const fresh = await loadState(ctx.cluster, namespace, app.name);
     const state = begin(app, namespace, fresh?.state, ctx.clock.now().toISOString());
     if (fresh && !isFinished(fresh.state.workflow.phase)) {
@@ -82,7 +130,7 @@ export async function up(ctx: EngineContext, app: Application, namespace: string
       );
     }
     await recordRevisions(ctx.cluster, state, fresh?.state.revisions);
-    return saveAndDrive(ctx, fresh, state);
+    return saveAndDrive(locked, fresh, state);
   });
 }
 
@@ -92,26 +140,12 @@ async function mustLoad(ctx: EngineContext, namespace: string, app: string): Pro
   return stored;
 }
 
-function refuse(err: unknown): never {
-  if (err instanceof OperationRefused) throw new UsageError(err.message);
-  throw err;
-}
-
 /** `workflow resume`: approve a suspended workflow (or continue one whose driver died) and drive it. */
-export async function resume(
-  ctx: EngineContext,
-  namespace: string,
-  app: string,
-): Promise<Outcome | { kind: 'not-suspended'; state: AppState }> {
-  return withLock(ctx, namespace, app, async () => {
+export async function resume(ctx: EngineContext, namespace: string, app: string): Promise<Outcome> {
+  return driveWithTimers(ctx, namespace, app, async (locked) => {
     const stored = await mustLoad(ctx, namespace, app);
-    let state: AppState;
-    try {
-      state = operate(stored.state, 'resume', ctx.clock.now().toISOString());
-    } catch (err) {
-      refuse(err);
-    }
-    return saveAndDrive(ctx, stored, state);
+    const state = operate(stored.state, 'resume', ctx.clock.now().toISOString());
+    return saveAndDrive(locked, stored, state);
   });
 }
 
@@ -126,16 +160,14 @@ export async function edit(
   app: string,
   op: Extract<Operation, 'suspend' | 'terminate'>,
 ): Promise<AppState> {
-  for (let attempt = 0; attempt < 5; attempt++) {
+  let intended: AppState | undefined;
+  for (let attempt = 0; attempt < 8; attempt++) {
     const stored = await mustLoad(ctx, namespace, app);
-    let state: AppState;
+    // Our own write may have landed with its answer lost: then it is done, not refused.
+    if (intended && stableStringify(stored.state) === stableStringify(intended)) return stored.state;
+    intended = operate(stored.state, op, ctx.clock.now().toISOString());
     try {
-      state = operate(stored.state, op, ctx.clock.now().toISOString());
-    } catch (err) {
-      refuse(err);
-    }
-    try {
-      return (await saveState(ctx.cluster, state, stored)).state;
+      return (await saveState(ctx.cluster, intended, stored)).state;
     } catch (err) {
       if (!(err instanceof ClusterError && err.status === 409)) throw err;
     }
@@ -145,25 +177,19 @@ export async function edit(
 
 /** `workflow restart`: run the recorded spec's workflow again from its first step. */
 export async function restart(ctx: EngineContext, namespace: string, app: string): Promise<Outcome> {
-  return withLock(ctx, namespace, app, async () => {
+  return driveWithTimers(ctx, namespace, app, async (locked) => {
     const stored = await mustLoad(ctx, namespace, app);
     const state = operate(stored.state, 'restart', ctx.clock.now().toISOString());
     await recordRevisions(ctx.cluster, state, stored.state.revisions);
-    return saveAndDrive(ctx, stored, state);
+    return saveAndDrive(locked, stored, state);
   });
 }
 
 /** `rollback`: end the workflow and put the canary component back on its stable revision. */
 export async function rollback(ctx: EngineContext, namespace: string, app: string): Promise<Outcome> {
-  return withLock(ctx, namespace, app, async () => {
+  return driveWithTimers(ctx, namespace, app, async (locked) => {
     const stored = await mustLoad(ctx, namespace, app);
-    let state: AppState;
-    try {
-      state = startRollback(stored.state, ctx.clock.now().toISOString());
-    } catch (err) {
-      refuse(err);
-    }
-    return saveAndDrive(ctx, stored, state);
+    return saveAndDrive(locked, stored, startRollback(stored.state, ctx.clock.now().toISOString()));
   });
 }
 
@@ -331,5 +357,9 @@ export async function diff(
     stored && stored.state.specHash === specHash(app)
       ? stored.state
       : begin(app, namespace, stored?.state, ctx.clock.now().toISOString());
-  return applyObjects(ctx.cluster, namespace, app.name, objectsOf(state), { force: ctx.force, dryRun: true });
+  const { written, stale } = await applyObjects(ctx.cluster, namespace, app.name, objectsOf(state), {
+    force: ctx.force,
+    dryRun: true,
+  });
+  return { written, deleted: await prune(ctx.cluster, namespace, stale, { dryRun: true }) };
 }

@@ -14,6 +14,8 @@ interface LeaseSpec {
 }
 
 export interface Lock {
+  /** Why the lock was lost while held (taken over after renewals failed), if it was. */
+  readonly lost: string | undefined;
   release(): Promise<void>;
 }
 
@@ -82,21 +84,48 @@ export async function acquireLock(ctx: EngineContext, namespace: string, app: st
   if (!current) throw new LockedError(`could not take the lock of ${app}: another vela-ts keeps changing it`);
 
   let held = current;
-  const timer = setInterval(() => {
-    const spec = { ...((held.spec ?? {}) as LeaseSpec), renewTime: microTime(ctx.clock.now()) };
-    ctx.cluster.replace({ ...held, spec }).then(
-      (renewed) => (held = renewed),
-      () => undefined, // a missed renewal is retried on the next tick; the lease is 3 ticks long
-    );
-  }, RENEW_MS);
+  let lost: string | undefined;
+  let renewing = false;
+  const renew = async () => {
+    if (renewing || lost) return;
+    renewing = true;
+    try {
+      const spec = { ...((held.spec ?? {}) as LeaseSpec), renewTime: microTime(ctx.clock.now()) };
+      held = await ctx.cluster.replace({ ...held, spec });
+    } catch (err) {
+      if (err instanceof ClusterError && err.status === 409) {
+        // Either our last renewal landed with its answer lost (the lease is still ours, at a newer
+        // version), or someone took the lease over: look.
+        const live = await ctx.cluster.get(ref).catch(() => undefined);
+        const holder = (live?.spec as LeaseSpec | undefined)?.holderIdentity;
+        if (live && holder === ctx.identity) held = live;
+        else lost = holder ? `now held by ${holder}` : 'it was released or deleted';
+      }
+      // Anything else is retried on the next tick: the lease lasts three of them.
+    } finally {
+      renewing = false;
+    }
+  };
+  const timer = setInterval(() => void renew(), RENEW_MS);
   timer.unref();
   return {
+    get lost() {
+      return lost;
+    },
     async release() {
       clearInterval(timer);
+      if (lost) return;
       try {
-        await ctx.cluster.delete(ref);
+        // Clear the holder rather than delete: the write carries our resourceVersion, so it can
+        // never remove a lease someone else has taken in the meantime.
+        const spec = {
+          ...((held.spec ?? {}) as LeaseSpec),
+          holderIdentity: '',
+          renewTime: microTime(ctx.clock.now()),
+        };
+        await ctx.cluster.replace({ ...held, spec });
       } catch {
-        // Not ours to fail over: an expired lease is taken over by the next driver anyway.
+        // Not ours any more, or unreachable: the lease expires by itself.
       }
     },
   };

@@ -12,4 +12,4 @@ export {
 export type { Operation } from './run.js';
 export { simulate, settled } from './simulate.js';
 export type { SimulatedStep } from './simulate.js';
-export { liveRevisions, plannedSteps, stepComponent } from './steps.js';
+export { liveRevisions, plannedSteps, readinessGates, rollbackTarget, stepComponent } from './steps.js';

@@ -2,7 +2,8 @@ import type { Application } from '../appfile/types.js';
 import { resolveRevisions, settle, trait, type Placement } from '../compile/index.js';
 import { stableStringify } from '../compile/stable.js';
 import { createHash } from 'node:crypto';
-import { plannedSteps, rollbackMove, stepComponent, stepMove } from './steps.js';
+import { UsageError } from '../errors.js';
+import { plannedSteps, rollbackMove, rollbackTarget, stepComponent, stepMove } from './steps.js';
 import { runSteps, type AppState, type StepStatus, type Transition, type WorkflowPhase } from './types.js';
 
 export function specHash(app: Application): string {
@@ -20,7 +21,7 @@ export function isFinished(phase: WorkflowPhase): boolean {
 export function begin(
   app: Application,
   namespace: string,
-  previous: Pick<AppState, 'revisions' | 'placement' | 'stable'> | undefined,
+  previous: Pick<AppState, 'revisions' | 'placement' | 'stable' | 'previousStable'> | undefined,
   now: string,
 ): AppState {
   const resolved = resolveRevisions(app, previous?.revisions ?? {});
@@ -29,7 +30,14 @@ export function begin(
   const stable = { ...(previous?.stable ?? {}) };
   for (const component of app.components) {
     const rollout = trait(component, 'rollout');
-    const target = rollout?.properties.targetRevision ?? resolved.current[component.name] ?? component.name;
+    const pinned = rollout?.properties.targetRevision;
+    if (pinned && !(resolved.history[component.name] ?? []).some((r) => r.name === pinned)) {
+      const known = (resolved.history[component.name] ?? []).map((r) => r.name).join(', ') || 'none';
+      throw new OperationRefused(
+        `the rollout trait of ${component.name} names targetRevision ${pinned}, which ${component.name} has never had (known: ${known})`,
+      );
+    }
+    const target = pinned ?? resolved.current[component.name] ?? component.name;
     placement[component.name] = settle(
       component,
       resolved.current[component.name] ?? '',
@@ -40,6 +48,7 @@ export function begin(
       rollouts[component.name] = source && source !== target ? { source, target } : { target };
     }
   }
+  refuseUnrolled(app, resolved.current, rollouts);
   return {
     app,
     namespace,
@@ -48,6 +57,7 @@ export function begin(
     current: resolved.current,
     placement,
     stable,
+    ...(previous?.previousStable ? { previousStable: { ...previous.previousStable } } : {}),
     rollouts,
     workflow: {
       phase: 'running',
@@ -55,6 +65,30 @@ export function begin(
       startedAt: now,
     },
   };
+}
+
+/**
+ * With a workflow, a rollout component gets a new revision only through a step that acts on it;
+ * one no step names would silently stay where it is while `status` shows the new revision.
+ */
+function refuseUnrolled(
+  app: Application,
+  current: Record<string, string>,
+  rollouts: AppState['rollouts'],
+): void {
+  if (!app.workflow) return;
+  const acted = new Set(
+    app.workflow.map((st) =>
+      st.type === 'suspend' ? undefined : stepComponent(app, st.properties.component)?.name,
+    ),
+  );
+  for (const [name, pair] of Object.entries(rollouts)) {
+    if (pair.source && !acted.has(name)) {
+      throw new OperationRefused(
+        `component ${name} has a new revision (${current[name] ?? pair.target}) but no canary-rollout or canary-rollback step acts on it; add a step with "component: ${name}"`,
+      );
+    }
+  }
 }
 
 function withStep(state: AppState, index: number, patch: Partial<StepStatus>): AppState {
@@ -134,7 +168,12 @@ export function next(state: AppState, now: string): Transition {
     const move = stepMove(s, index);
     switch (move.kind) {
       case 'move': {
+        const before = s.placement[move.component];
+        const rerouted =
+          JSON.stringify([before?.traffic, before?.subsets]) !==
+          JSON.stringify([move.placement.traffic, move.placement.subsets]);
         s = { ...s, placement: { ...s.placement, [move.component]: move.placement } };
+        if (rerouted) s = { ...s, trafficChangedAt: now };
         s = withStep(s, index, { message: move.note });
         return { state: s, effect: { kind: 'realize', note: move.note }, step: index };
       }
@@ -148,7 +187,13 @@ export function next(state: AppState, now: string): Transition {
         };
       }
       case 'done': {
-        if (move.stable) s = { ...s, stable: { ...s.stable, [move.stable.component]: move.stable.revision } };
+        if (move.stable) {
+          const { component, revision } = move.stable;
+          const old = s.stable[component];
+          s = { ...s, stable: { ...s.stable, [component]: revision } };
+          if (old && old !== revision)
+            s = { ...s, previousStable: { ...s.previousStable, [component]: old } };
+        }
         const { message: _m, ...rest } = s.workflow.steps[index] as StepStatus;
         s = {
           ...s,
@@ -184,7 +229,8 @@ function resumed(s: AppState, now: string): AppState {
 /** Precondition-checked edits of the workflow status (as KubeVela's `vela workflow` verbs). */
 export type Operation = 'resume' | 'suspend' | 'terminate' | 'restart';
 
-export class OperationRefused extends Error {
+/** A workflow edit whose precondition does not hold, or a spec that cannot start: exit 2. */
+export class OperationRefused extends UsageError {
   override name = 'OperationRefused';
 }
 
@@ -205,7 +251,11 @@ export function operate(state: AppState, op: Operation, now: string): AppState {
       return phase === 'suspended' ? resumed(state, now) : state;
     case 'suspend':
       if (isFinished(phase)) throw new OperationRefused(`cannot suspend a ${phase} workflow`);
-      return { ...state, workflow: { ...state.workflow, phase: 'suspended' } };
+      {
+        // A person's suspend outranks a timed pause: it waits for them, not for the clock.
+        const { resumeAt: _timer, ...workflow } = state.workflow;
+        return { ...state, workflow: { ...workflow, phase: 'suspended' } };
+      }
     case 'terminate': {
       if (isFinished(phase)) throw new OperationRefused(`the workflow is already ${phase}`);
       const steps = state.workflow.steps.map((st) =>
@@ -239,6 +289,12 @@ export function startRollback(state: AppState, now: string): AppState {
     throw new OperationRefused(`${state.app.name} has no component with a rollout trait to roll back`);
   const probe = rollbackMove(state, component, undefined);
   if (probe.kind === 'fail') throw new OperationRefused(probe.message);
+  const to = rollbackTarget(state, component.name, undefined);
+  const at = state.placement[component.name];
+  const live = Object.keys(at?.replicas ?? {});
+  if (probe.kind === 'done' && live.length === 1 && live[0] === to) {
+    throw new OperationRefused(`${component.name} already runs only ${to}; there is nothing to roll back`);
+  }
   return {
     ...state,
     override: [{ name: 'rollback', type: 'canary-rollback', properties: { component: component.name } }],

@@ -215,6 +215,49 @@ export function rolloutMove(
 }
 
 /**
+ * The revision a rollback goes to: the one named, else the one that served before this rollout,
+ * else (the rollout is finished) the stable revision before the current one.
+ */
+export function rollbackTarget(
+  state: AppState,
+  component: string,
+  version: string | undefined,
+): string | undefined {
+  if (version) return version;
+  const pair = state.rollouts[component];
+  if (pair?.source && pair.source !== pair.target) return pair.source;
+  const stable = state.stable[component];
+  if (stable && pair && stable !== pair.target) return stable;
+  return state.previousStable?.[component];
+}
+
+/**
+ * The Deployments whose readiness gates the next move: every plain component, and for each
+ * rollout component only the revision it is moving to. A revision being drained or removed never
+ * gates anything, so a canary that will never be ready can still be rolled back or replaced.
+ */
+export function readinessGates(state: AppState): string[] {
+  const index = state.workflow.steps.findIndex((st) => st.phase !== 'succeeded' && st.phase !== 'skipped');
+  const spec = index >= 0 ? (runSteps(state) ?? [])[index] : undefined;
+  const rollingBack =
+    spec?.type === 'canary-rollback' ? stepComponent(state.app, spec.properties.component)?.name : undefined;
+  const gates: string[] = [];
+  for (const component of state.app.components) {
+    const at = state.placement[component.name];
+    if (!trait(component, 'rollout')) {
+      gates.push(component.name);
+      continue;
+    }
+    const goal =
+      component.name === rollingBack && spec?.type === 'canary-rollback'
+        ? rollbackTarget(state, component.name, spec.properties.rollbackVersion)
+        : (state.rollouts[component.name]?.target ?? at?.revision);
+    if (goal && (at?.replicas?.[goal] ?? 0) > 0) gates.push(goal);
+  }
+  return gates;
+}
+
+/**
  * Rollback (SPEC §4): all traffic to the revision, then its replicas back to targetSize, then the
  * other revisions removed. Traffic moves first only when the revision still has ready pods;
  * otherwise it is scaled up first, because traffic never goes to a subset with no pods.
@@ -225,9 +268,8 @@ export function rollbackMove(state: AppState, component: Component, version: str
   const canary = trait(component, 'canary-traffic');
   const cur = state.placement[name];
   if (!rollout || !cur) return { kind: 'fail', message: `component ${name} has no rollout trait` };
-  const R = version ?? state.rollouts[name]?.source ?? state.stable[name];
-  if (!R || R === undefined)
-    return { kind: 'fail', message: `${name} has no earlier revision to roll back to` };
+  const R = rollbackTarget(state, name, version);
+  if (!R) return { kind: 'fail', message: `${name} has no earlier revision to roll back to` };
   if (!(state.revisions[name] ?? []).some((r) => r.name === R)) {
     const known = (state.revisions[name] ?? []).map((r) => r.name).join(', ') || 'none';
     return {

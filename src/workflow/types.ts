@@ -46,6 +46,10 @@ export interface AppState {
   placement: Placement;
   /** Per rollout component: the last revision that served all traffic and replicas alone. */
   stable: Record<string, string>;
+  /** Per rollout component: the stable revision before the current one (what a rollback after a finished rollout goes back to). */
+  previousStable?: Record<string, string>;
+  /** When a move last changed a route or a subset: the mesh gets time to catch up after it. */
+  trafficChangedAt?: string;
   rollouts: Record<string, RolloutPair>;
   workflow: WorkflowStatus;
   /**

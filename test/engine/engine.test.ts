@@ -46,7 +46,13 @@ describe('the lock', () => {
         .holderIdentity,
     ).toBe('dev@laptop/2');
     await lock.release();
-    expect(cluster.objects.has('Lease/default/vela-ts-book-info')).toBe(false);
+    // Released by clearing the holder (a write that cannot remove someone else's lease).
+    expect(
+      (cluster.objects.get('Lease/default/vela-ts-book-info')?.spec as { holderIdentity: string })
+        .holderIdentity,
+    ).toBe('');
+    const next = await acquireLock(context(cluster, { pid: 3 }), 'default', 'book-info');
+    expect(next.lost).toBeUndefined();
   });
 
   it('GIVEN a holder on another host THEN it is refused until the lease expires, then taken over', async () => {
@@ -123,12 +129,18 @@ describe('up against a recording fake', () => {
   it('GIVEN a traffic settle time THEN every route or subset change is followed by a pause before the next move', async () => {
     const cluster = new MemoryCluster();
     const log: string[] = [];
+    // Time moves only when the engine sleeps, so the pauses are exactly what the settle rule asks.
+    let time = Date.parse('2026-01-01T00:00:00Z');
     const ctx = {
       ...context(cluster),
       trafficSettleMs: 5000,
       clock: {
-        now: () => new Date('2026-01-01T00:00:00Z'),
-        sleep: (ms: number) => (log.push(`sleep ${ms}`), Promise.resolve()),
+        now: () => new Date(time),
+        sleep: (ms: number) => {
+          log.push(`sleep ${ms}`);
+          time += ms;
+          return Promise.resolve();
+        },
       },
     };
     await up(ctx, bookinfo(), 'default');

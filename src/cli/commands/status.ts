@@ -1,7 +1,7 @@
 import { nextChange, observe, pickApp, type StatusReport } from '../../engine/index.js';
 import { toJson } from '../format.js';
 import type { IO } from '../io.js';
-import { loadAppFile } from '../load.js';
+import { loadAppFile, resolveNamespace } from '../load.js';
 import type { GlobalOptions } from '../main.js';
 import { openSession } from '../session.js';
 import { statusTable, statusYaml } from '../summary.js';
@@ -17,10 +17,14 @@ export interface StatusOptions {
 const exitCode = (r: StatusReport) => (r.workflow.phase === 'failed' ? 1 : 0);
 
 export async function status(opts: StatusOptions, io: IO): Promise<number> {
-  const named = opts.app ?? (opts.file ? (await loadAppFile(opts.file)).app.name : undefined);
+  // -f names the app by its file, and the file may say its namespace too.
+  const parsed = opts.file ? await loadAppFile(opts.file) : undefined;
+  const named = opts.app ?? parsed?.app.name;
   const session = await openSession(opts.globals, io);
   try {
-    const ns = opts.globals.namespace ?? session.cluster.defaultNamespace;
+    const ns = parsed
+      ? resolveNamespace(parsed, opts.globals.namespace, session.cluster.defaultNamespace)
+      : (opts.globals.namespace ?? session.cluster.defaultNamespace);
     const app = await pickApp(session.ctx, ns, named);
     const render = (r: StatusReport) =>
       opts.output === 'json' ? toJson(r) : opts.output === 'yaml' ? statusYaml(r) : statusTable(r);

@@ -3,7 +3,7 @@ import type { IO } from '../io.js';
 import type { GlobalOptions } from '../main.js';
 import { canPrompt, settleOutcome } from '../outcome.js';
 import { openSession } from '../session.js';
-import { loadAppFile } from '../load.js';
+import { loadAppFile, resolveNamespace } from '../load.js';
 
 export type WorkflowVerb = 'resume' | 'suspend' | 'terminate' | 'restart' | 'rollback';
 
@@ -20,13 +20,17 @@ export interface WorkflowOptions {
 
 /** `workflow resume|suspend|terminate|restart|rollback [APP]` and `rollback [APP]`. */
 export async function workflow(opts: WorkflowOptions, io: IO): Promise<number> {
-  const named = opts.app ?? (opts.file ? (await loadAppFile(opts.file)).app.name : undefined);
+  // -f names the app by its file, and the file may say its namespace too.
+  const parsed = opts.file ? await loadAppFile(opts.file) : undefined;
+  const named = opts.app ?? parsed?.app.name;
   const session = await openSession(opts.globals, io, {
     ...(opts.timeout ? { timeout: opts.timeout } : {}),
     ...(opts.settle ? { settle: opts.settle } : {}),
   });
   try {
-    const ns = opts.globals.namespace ?? session.cluster.defaultNamespace;
+    const ns = parsed
+      ? resolveNamespace(parsed, opts.globals.namespace, session.cluster.defaultNamespace)
+      : (opts.globals.namespace ?? session.cluster.defaultNamespace);
     const app = await pickApp(session.ctx, ns, named);
     const gate = { yes: opts.yes, prompt: canPrompt(io, opts.noPrompt), namespaceFlag: ns };
     switch (opts.verb) {
