@@ -104,6 +104,31 @@ export interface ApplyResult {
  * before routes). Reads only when nothing differs. Objects vela-ts did not write for this app are
  * never changed unless `force`.
  */
+/**
+ * Refuses, before anything is written, when an object the app would render already exists and is
+ * not this app's (another app's, or not vela-ts's at all), unless `force`.
+ */
+export async function checkOwnership(
+  cluster: ClusterClient,
+  namespace: string,
+  app: string,
+  desired: readonly KubeObject[],
+  force: boolean,
+): Promise<void> {
+  if (force) return;
+  const live = await readLive(cluster, namespace, app);
+  for (const wanted of desired) {
+    if (live.byKey.has(objectKey(wanted))) continue;
+    const current = await cluster.get({
+      apiVersion: wanted.apiVersion,
+      kind: wanted.kind,
+      namespace,
+      name: wanted.metadata.name,
+    });
+    if (current && !ownedBy(current, app)) throw new ClusterError(foreign(current, namespace));
+  }
+}
+
 export async function applyObjects(
   cluster: ClusterClient,
   namespace: string,

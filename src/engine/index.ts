@@ -12,7 +12,7 @@ import {
   type AppState,
   type Operation,
 } from '../workflow/index.js';
-import { applyObjects, prune } from './apply.js';
+import { applyObjects, checkOwnership, prune } from './apply.js';
 import type { EngineContext } from './context.js';
 import { drive, objectsOf, persist, type Outcome } from './drive.js';
 import { acquireLock } from './lock.js';
@@ -96,11 +96,6 @@ async function driveWithTimers(
   return outcome;
 }
 
-function waitingOnTimer(state: AppState, now: Date): boolean {
-  const at = state.workflow.resumeAt;
-  return state.workflow.phase === 'suspended' && at !== undefined && Date.parse(at) <= now.getTime();
-}
-
 /**
  * `up`: apply a spec and run its workflow. An unchanged spec whose workflow is suspended or over
  * changes nothing and writes nothing; one whose workflow is `running` with its driver gone is
@@ -129,6 +124,8 @@ export async function up(ctx: EngineContext, app: Application, namespace: string
         `the unfinished workflow of ${app.name} (${fresh.state.workflow.phase}) is terminated; the new spec starts from its first step`,
       );
     }
+    // Nothing is written until we know every object is ours to write.
+    await checkOwnership(ctx.cluster, namespace, app.name, objectsOf(state), ctx.force);
     await recordRevisions(ctx.cluster, state, fresh?.state.revisions);
     return saveAndDrive(locked, fresh, state);
   });

@@ -101,6 +101,18 @@ export async function recordRevisions(
       } catch (err) {
         // Recorded already (by us before a crash, or by another machine): revisions never change.
         if (!(err instanceof ClusterError && err.reason === 'AlreadyExists')) throw err;
+        const live = await cluster.get({
+          apiVersion: API.ControllerRevision,
+          kind: 'ControllerRevision',
+          namespace: state.namespace,
+          name: record.name,
+        });
+        const owner = live?.metadata.labels?.[LABEL_APP];
+        if (live && owner !== state.app.name) {
+          throw new ClusterError(
+            `ControllerRevision ${state.namespace}/${record.name} belongs to ${owner ? `vela-ts app "${owner}"` : 'something other than vela-ts'}; two apps in one namespace cannot share a component name (${component})`,
+          );
+        }
       }
     }
   }

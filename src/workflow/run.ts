@@ -48,7 +48,7 @@ export function begin(
       rollouts[component.name] = source && source !== target ? { source, target } : { target };
     }
   }
-  refuseUnrolled(app, resolved.current, rollouts);
+  refuseUnworkable(app, resolved.current, rollouts);
   return {
     app,
     namespace,
@@ -68,10 +68,13 @@ export function begin(
 }
 
 /**
- * With a workflow, a rollout component gets a new revision only through a step that acts on it;
- * one no step names would silently stay where it is while `status` shows the new revision.
+ * Checks what can be checked before anything moves. With a workflow, a rollout component gets a
+ * new revision only through a step that acts on it (one no step names would silently stay where
+ * it is while `status` shows the new revision), and a step's weights may only name the two
+ * revisions its rollout moves between (revision names are predicted by hand, and a wrong guess
+ * would otherwise fail only after replicas had moved).
  */
-function refuseUnrolled(
+function refuseUnworkable(
   app: Application,
   current: Record<string, string>,
   rollouts: AppState['rollouts'],
@@ -86,6 +89,22 @@ function refuseUnrolled(
     if (pair.source && !acted.has(name)) {
       throw new OperationRefused(
         `component ${name} has a new revision (${current[name] ?? pair.target}) but no canary-rollout or canary-rollback step acts on it; add a step with "component: ${name}"`,
+      );
+    }
+  }
+  for (const step of app.workflow) {
+    if (step.type !== 'canary-rollout') continue;
+    const component = stepComponent(app, step.properties.component);
+    const pair = component ? rollouts[component.name] : undefined;
+    if (!component || !pair) continue;
+    const allowed = [pair.source, pair.target].filter((r): r is string => r !== undefined);
+    for (const t of step.properties.traffic?.weightedTargets ?? []) {
+      if (allowed.includes(t.revision)) continue;
+      const between = pair.source
+        ? `this rollout of ${component.name} goes from ${pair.source} to ${pair.target}`
+        : `${component.name} has only ${pair.target} (nothing to roll out from)`;
+      throw new OperationRefused(
+        `step ${step.name} routes ${t.weight}% to ${t.revision}, but ${between}; name ${allowed.join(' or ')}`,
       );
     }
   }

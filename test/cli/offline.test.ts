@@ -137,9 +137,12 @@ describe('plan', () => {
     });
   });
 
-  it('GIVEN a rollout file planned as a first deploy THEN the failing step is shown and exit 1', async () => {
+  it('GIVEN a rollout file planned as a first deploy THEN its weights name a revision that will not exist: exit 2 before anything moves', async () => {
     const res = await runCli(['plan', path.join(kubevelaExamples, 'rollout-v2.yaml')]);
-    expect(res.code).toBe(1);
-    expect(res.stdout).toContain('rollout-1st-batch (canary-rollout) FAILS: cannot route 10% to reviews-v2');
+    expect(res.code).toBe(2);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toContain(
+      'step rollout-1st-batch routes 10% to reviews-v2, but reviews has only reviews-v1 (nothing to roll out from); name reviews-v1',
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { binPath, kubevelaExamples, repoRoot, runCli } from '../helpers/cli.js';
@@ -170,6 +171,47 @@ describe('a step that cannot finish', () => {
     };
     expect(s.workflow.phase).toBe('failed');
     expect(s.workflow.steps.map((x) => x.phase)).toEqual(['failed', 'skipped', 'skipped']);
+  });
+});
+
+describe('a canary that will never be ready', () => {
+  let c: SandboxCluster;
+  let broken: string;
+  beforeEach(async () => {
+    c = await new SandboxCluster().start();
+    expect(await c.vela(['up', first])).toMatchObject({ code: 0 });
+    broken = c.file(
+      'broken.yaml',
+      readFileSync(rollout, 'utf8').replace(
+        'examples-bookinfo-reviews-v3:1.16.2',
+        'examples-bookinfo-reviews-never-ready:1',
+      ),
+    );
+    expect(await c.vela(['up', broken, '--timeout', '2s'])).toMatchObject({ code: 1 });
+  });
+  afterEach(() => c.stop());
+
+  it('GIVEN the failed canary WHEN rolled back THEN reviews-v1 is whole again and the broken revision is gone', async () => {
+    const res = await c.vela(['rollback', 'book-info', '--timeout', '20s']);
+    expect(res).toMatchObject({ code: 0 });
+    const d = await c.deployments();
+    expect(d['reviews-v1']).toBe('2/2');
+    expect(d['reviews-v2']).toBeUndefined();
+    expect(await c.routes('reviews')).toEqual([['reviews-v1', 100]]);
+  });
+
+  it('GIVEN the failed canary WHEN a fixed spec is applied THEN the broken revision is cleared away and the fix rolls out', async () => {
+    // The fix is the third revision; its weights must say so.
+    const fixed = c.file(
+      'fixed.yaml',
+      readFileSync(rollout, 'utf8').replaceAll('revision: reviews-v2', 'revision: reviews-v3'),
+    );
+    const res = await c.vela(['up', fixed, '--timeout', '20s']);
+    expect(res).toMatchObject({ code: 0 });
+    expect(res.stdout).toContain('suspended at step manual-approval');
+    const d = await c.deployments();
+    expect(d['reviews-v2']).toBeUndefined();
+    expect([d['reviews-v1'], d['reviews-v3']]).toEqual(['1/1', '1/1']);
   });
 });
 

@@ -1,7 +1,7 @@
 import { acquireLock } from '../../src/engine/lock.js';
 import { up, type EngineContext } from '../../src/engine/index.js';
 import { silentReporter } from '../../src/engine/context.js';
-import { LockedError } from '../../src/errors.js';
+import { ClusterError, LockedError } from '../../src/errors.js';
 import { bookinfo, seedWorkflow, V3 } from '../fixtures/apps.js';
 import { MemoryCluster } from '../helpers/memory-cluster.js';
 
@@ -184,5 +184,95 @@ describe('up against a recording fake', () => {
       'Service default/details already exists and is not managed by vela-ts',
     );
     expect(cluster.writes().filter((c) => c.verb === 'apply' && c.key.startsWith('Service/'))).toEqual([]);
+  });
+});
+
+describe('review fixes against the recording fake', () => {
+  it('GIVEN another app with a component of the same name THEN up refuses before writing any object', async () => {
+    const cluster = new MemoryCluster();
+    await up(context(cluster), bookinfo(), 'default');
+    const other = { ...bookinfo(), name: 'other-app' };
+    const mark = cluster.calls.length;
+    await expect(up(context(cluster), other, 'default')).rejects.toThrow(
+      'Deployment default/details already exists and belongs to vela-ts app "book-info"',
+    );
+    const writes = cluster.calls
+      .slice(mark)
+      .filter((c) => ['apply', 'create', 'replace', 'delete'].includes(c.verb));
+    expect(writes.filter((c) => !c.key.startsWith('Lease/'))).toEqual([]);
+  });
+
+  it('GIVEN a field the spec stops setting (scaler removed) THEN the Deployment is written again', async () => {
+    const cluster = new MemoryCluster();
+    const scaled = bookinfo();
+    scaled.components[2]!.traits.push({ type: 'scaler', properties: { replicas: 3 } });
+    await up(context(cluster), scaled, 'default');
+    const mark = cluster.calls.length;
+    await up(context(cluster), bookinfo(), 'default');
+    const applied = cluster.calls
+      .slice(mark)
+      .filter((c) => c.verb === 'apply')
+      .map((c) => c.key);
+    expect(applied).toEqual(['Deployment/default/ratings']);
+  });
+
+  it("GIVEN our own state write lands but its answer is lost THEN the run goes on (it is not mistaken for someone else's edit)", async () => {
+    const cluster = new MemoryCluster();
+    const ctx = context(cluster);
+    await up(ctx, bookinfo(), 'default');
+    const original = cluster.replace.bind(cluster);
+    let dropped = 0;
+    cluster.replace = async (obj, opts) => {
+      const written = await original(obj, opts);
+      // The first state write that suspends lands, then the connection drops before the answer.
+      if (
+        obj.kind === 'ConfigMap' &&
+        (obj.data as { phase?: string }).phase === 'suspended' &&
+        dropped++ === 0
+      ) {
+        throw new ClusterError('connection reset', 409, 'Conflict');
+      }
+      return written;
+    };
+    const res = await up(
+      ctx,
+      bookinfo({ reviewsImage: V3, batches: [1, 1], workflow: seedWorkflow }),
+      'default',
+    );
+    expect(dropped).toBe(1);
+    expect(res.kind).toBe('suspended');
+  });
+
+  it('GIVEN a run killed during the settle pause WHEN continued THEN it waits out only the remainder', async () => {
+    const cluster = new MemoryCluster();
+    const sleeps: number[] = [];
+    let time = Date.parse('2026-01-01T00:00:00Z');
+    const clock = {
+      now: () => new Date(time),
+      sleep: (ms: number) => {
+        sleeps.push(ms);
+        time += ms;
+        return Promise.resolve();
+      },
+    };
+    const ctx = { ...context(cluster), trafficSettleMs: 5000, clock };
+    await up(ctx, bookinfo(), 'default');
+    // The 90/10 route was written at `time`; the process died 2 s into the pause that follows.
+    const { loadState, saveState } = await import('../../src/engine/store.js');
+    await up(
+      { ...ctx, trafficSettleMs: 0 },
+      bookinfo({ reviewsImage: V3, batches: [1, 1], workflow: seedWorkflow }),
+      'default',
+    );
+    const stored = (await loadState(cluster, 'default', 'book-info'))!;
+    const running = {
+      ...stored.state,
+      trafficChangedAt: new Date(time - 2000).toISOString(),
+      workflow: { ...stored.state.workflow, phase: 'running' as const },
+    };
+    await saveState(cluster, running, stored);
+    sleeps.length = 0;
+    await up(ctx, bookinfo({ reviewsImage: V3, batches: [1, 1], workflow: seedWorkflow }), 'default');
+    expect(sleeps).toEqual([3000]);
   });
 });

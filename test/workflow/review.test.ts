@@ -1,0 +1,108 @@
+import type { Application } from '../../src/appfile/types.js';
+import {
+  begin,
+  next,
+  operate,
+  readinessGates,
+  settled,
+  startRollback,
+  type AppState,
+} from '../../src/workflow/index.js';
+import { bookinfo, seedWorkflow, V3 } from '../fixtures/apps.js';
+
+const NOW = '2026-01-01T00:00:00.000Z';
+
+function drive(state: AppState): AppState {
+  let s = state;
+  for (;;) {
+    const t = next(s, NOW);
+    s = t.state;
+    if (t.effect.kind !== 'realize') return s;
+  }
+}
+
+const withoutRollout = (app: Application): Application => ({
+  ...app,
+  components: app.components.map((c) =>
+    c.name === 'reviews' ? { ...c, traits: c.traits.filter((t) => t.type !== 'rollout') } : c,
+  ),
+});
+
+describe('edge cases found in review', () => {
+  const deployed = settled(bookinfo(), 'default', undefined, NOW);
+  const rollout = bookinfo({ reviewsImage: V3, batches: [1, 1], workflow: seedWorkflow });
+  const finished = drive(operate(drive(begin(rollout, 'default', deployed, NOW)), 'resume', NOW));
+
+  it('GIVEN weighted routes from a finished rollout WHEN the rollout trait is dropped THEN routing goes back to the Service and the subset is the current revision', () => {
+    const plain = withoutRollout(bookinfo({ reviewsImage: 'reviews:4' }));
+    const s = begin(plain, 'default', finished, NOW);
+    expect(s.placement.reviews).toEqual({ revision: 'reviews-v3', subsets: ['reviews-v3'] });
+  });
+
+  it('GIVEN a timed pause WHEN a person suspends THEN the timer is dropped and the pause waits for them', () => {
+    const app = bookinfo({ workflow: [{ name: 'soak', type: 'suspend', properties: { duration: '1m' } }] });
+    const paused = next(begin(app, 'default', undefined, NOW), NOW).state;
+    expect(paused.workflow.resumeAt).toBe('2026-01-01T00:01:00.000Z');
+    const held = operate(paused, 'suspend', NOW);
+    expect(held.workflow.resumeAt).toBeUndefined();
+    expect(next(held, '2026-01-01T00:05:00.000Z').effect).toEqual({ kind: 'suspend' });
+  });
+
+  it('GIVEN a targetRevision the component never had THEN the spec is refused before anything starts', () => {
+    const app = bookinfo();
+    const t = app.components[0]!.traits[1]!;
+    if (t.type === 'rollout') t.properties.targetRevision = 'reviews-v9';
+    expect(() => begin(app, 'default', deployed, NOW)).toThrow(
+      'the rollout trait of reviews names targetRevision reviews-v9, which reviews has never had (known: reviews-v1)',
+    );
+  });
+
+  it('GIVEN a second rollout component with a new revision that no step rolls THEN the spec is refused', () => {
+    const twin = (app: Application): Application => {
+      const reviews = app.components[0]!;
+      return { ...app, components: [...app.components, { ...reviews, name: 'reviews2' }] };
+    };
+    const before = settled(twin(bookinfo()), 'default', undefined, NOW);
+    expect(() => begin(twin(rollout), 'default', before, NOW)).toThrow(
+      'component reviews2 has a new revision (reviews2-v2) but no canary-rollout or canary-rollback step acts on it; add a step with "component: reviews2"',
+    );
+  });
+
+  it('GIVEN a first deploy THEN rollback is refused: there is nothing to go back to', () => {
+    expect(() => startRollback(deployed, NOW)).toThrow('reviews has no earlier revision to roll back to');
+  });
+
+  it('GIVEN a finished rollout WHEN rolled back THEN the previous revision comes back from its record', () => {
+    const back = drive(startRollback(finished, NOW));
+    expect(back.placement.reviews?.replicas).toEqual({ 'reviews-v1': 2 });
+    expect(back.placement.reviews?.traffic).toEqual([{ revision: 'reviews-v1', weight: 100 }]);
+    expect(() => startRollback(back, NOW)).toThrow(
+      'reviews already runs only reviews-v1; there is nothing to roll back',
+    );
+  });
+
+  it('GIVEN a rollback of a canary THEN only the revision rolled back to gates readiness, never the canary', () => {
+    const suspended = drive(begin(rollout, 'default', deployed, NOW));
+    expect(readinessGates(suspended)).toEqual(['reviews-v2', 'productpage', 'ratings', 'details']);
+    expect(readinessGates(startRollback(suspended, NOW))).toEqual([
+      'reviews-v1',
+      'productpage',
+      'ratings',
+      'details',
+    ]);
+  });
+
+  it('GIVEN a move that changes a route THEN the time of the change is recorded with it', () => {
+    let s = begin(rollout, 'default', deployed, NOW);
+    const changes: (string | undefined)[] = [];
+    for (;;) {
+      const t = next(s, NOW);
+      s = t.state;
+      if (t.effect.kind !== 'realize') break;
+      changes.push(
+        t.effect.note.startsWith('route') || t.effect.note.includes('subset') ? s.trafficChangedAt : 'n/a',
+      );
+    }
+    expect(changes).toEqual(['n/a', 'n/a', NOW]);
+  });
+});
