@@ -146,10 +146,21 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
         '--traffic-settle <duration>',
         'pause after each route or subset change (default 5s; 0 on the sandbox)',
       )
+      .option(
+        '--component <name>',
+        'rollback: the component to roll back (default: the one with a rollout trait)',
+      )
       .action(
         async (
           app: string | undefined,
-          o: { file?: string; yes: boolean; prompt: boolean; timeout: string; trafficSettle?: string },
+          o: {
+            file?: string;
+            yes: boolean;
+            prompt: boolean;
+            timeout: string;
+            trafficSettle?: string;
+            component?: string;
+          },
         ) =>
           run(async () =>
             (await import('./commands/workflow.js')).workflow(
@@ -161,6 +172,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
                 noPrompt: !o.prompt,
                 timeout: o.timeout,
                 settle: o.trafficSettle,
+                component: o.component,
                 globals: globals(),
               },
               io,

@@ -183,10 +183,19 @@ export async function restart(ctx: EngineContext, namespace: string, app: string
 }
 
 /** `rollback`: end the workflow and put the canary component back on its stable revision. */
-export async function rollback(ctx: EngineContext, namespace: string, app: string): Promise<Outcome> {
+export async function rollback(
+  ctx: EngineContext,
+  namespace: string,
+  app: string,
+  component?: string,
+): Promise<Outcome> {
   return driveWithTimers(ctx, namespace, app, async (locked) => {
     const stored = await mustLoad(ctx, namespace, app);
-    return saveAndDrive(locked, stored, startRollback(stored.state, ctx.clock.now().toISOString()));
+    return saveAndDrive(
+      locked,
+      stored,
+      startRollback(stored.state, ctx.clock.now().toISOString(), component),
+    );
   });
 }
 

@@ -301,11 +301,13 @@ export function operate(state: AppState, op: Operation, now: string): AppState {
  * stable before this rollout. Returns a state whose workflow is a single rollback step, so the same
  * runner drives it (and a killed rollback is continued like any step).
  */
-export function startRollback(state: AppState, now: string): AppState {
+export function startRollback(state: AppState, now: string, named?: string): AppState {
   // The caller holds the lock, so whatever step was running is ours to end.
-  const component = stepComponent(state.app, undefined);
-  if (!component || !trait(component, 'rollout'))
-    throw new OperationRefused(`${state.app.name} has no component with a rollout trait to roll back`);
+  const component = stepComponent(state.app, named);
+  if (!component || !trait(component, 'rollout')) {
+    const what = named ? `no component ${named} with a rollout trait` : 'no component with a rollout trait';
+    throw new OperationRefused(`${state.app.name} has ${what} to roll back`);
+  }
   const probe = rollbackMove(state, component, undefined);
   if (probe.kind === 'fail') throw new OperationRefused(probe.message);
   const to = rollbackTarget(state, component.name, undefined);

@@ -81,6 +81,15 @@ describe('edge cases found in review', () => {
     );
   });
 
+  it('GIVEN rollback --component naming no rollout component THEN it is refused', () => {
+    expect(() => startRollback(finished, NOW, 'ratings')).toThrow(
+      'book-info has no component ratings with a rollout trait to roll back',
+    );
+    expect(drive(startRollback(finished, NOW, 'reviews')).placement.reviews?.replicas).toEqual({
+      'reviews-v1': 2,
+    });
+  });
+
   it('GIVEN a rollback of a canary THEN only the revision rolled back to gates readiness, never the canary', () => {
     const suspended = drive(begin(rollout, 'default', deployed, NOW));
     expect(readinessGates(suspended)).toEqual(['reviews-v2', 'productpage', 'ratings', 'details']);

@@ -15,6 +15,8 @@ export interface WorkflowOptions {
   noPrompt: boolean;
   timeout?: string;
   settle?: string;
+  /** rollback: the component to roll back (default: the one with a rollout trait). */
+  component?: string;
   globals: GlobalOptions;
 }
 
@@ -39,7 +41,12 @@ export async function workflow(opts: WorkflowOptions, io: IO): Promise<number> {
       case 'restart':
         return await settleOutcome(await restart(session.ctx, ns, app), session, io, gate);
       case 'rollback':
-        return await settleOutcome(await runRollback(session.ctx, ns, app), session, io, gate);
+        return await settleOutcome(
+          await runRollback(session.ctx, ns, app, opts.component),
+          session,
+          io,
+          gate,
+        );
       case 'suspend':
       case 'terminate': {
         const state = await edit(session.ctx, ns, app, opts.verb);
