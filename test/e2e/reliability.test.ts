@@ -16,6 +16,22 @@ async function until(what: string, check: () => Promise<boolean> | boolean, ms =
   }
 }
 
+/**
+ * Starts `up FILE` and kills it with SIGKILL mid-step: once the new revision has been scaled up
+ * and before its pods are ready. The workflow is left `running` with no driver.
+ */
+async function killMidStep(c: SandboxCluster, file: string): Promise<void> {
+  const child = spawn(process.execPath, [binPath, '--kubeconfig', c.kubeconfig, 'up', file], {
+    cwd: c.dir,
+    stdio: 'ignore',
+  });
+  await until('reviews-v2 to be created', () =>
+    c.audit().some((r) => r.method === 'PATCH' && r.path.includes('/deployments/reviews-v2')),
+  );
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+}
+
 describe('one driver at a time, and a killed driver is continued', () => {
   // Pods take 2.5 s to become ready, so a driver is mid-step long enough to race or kill,
   // even on a loaded machine.
@@ -40,16 +56,7 @@ describe('one driver at a time, and a killed driver is continued', () => {
   });
 
   it('GIVEN an up killed with SIGKILL mid-step WHEN workflow resume runs THEN it continues to the gate, and a second resume finishes', async () => {
-    const child = spawn(process.execPath, [binPath, '--kubeconfig', c.kubeconfig, 'up', rollout], {
-      cwd: c.dir,
-      stdio: 'ignore',
-    });
-    // Mid-step: the new revision has been scaled up and its pods are not ready yet.
-    await until('reviews-v2 to be created', () =>
-      c.audit().some((r) => r.method === 'PATCH' && r.path.includes('/deployments/reviews-v2')),
-    );
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    await killMidStep(c, rollout);
     const state = await c.get('', 'configmaps', 'vela-ts-book-info');
     expect(state?.data?.phase).toBe('running');
 
@@ -66,15 +73,7 @@ describe('one driver at a time, and a killed driver is continued', () => {
   });
 
   it('GIVEN an up killed mid-step WHEN the same up is run again THEN it continues where it stopped (rerunning is safe)', async () => {
-    const child = spawn(process.execPath, [binPath, '--kubeconfig', c.kubeconfig, 'up', rollout], {
-      cwd: c.dir,
-      stdio: 'ignore',
-    });
-    await until('reviews-v2 to be created', () =>
-      c.audit().some((r) => r.method === 'PATCH' && r.path.includes('/deployments/reviews-v2')),
-    );
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    await killMidStep(c, rollout);
     const again = await c.vela(['up', rollout]);
     expect(again).toMatchObject({ code: 0 });
     expect(again.stdout).toContain('suspended at step manual-approval');
@@ -238,15 +237,7 @@ describe('status --watch', () => {
 
   it('GIVEN a workflow that is running THEN it follows each move and returns once the workflow is suspended', async () => {
     // A driver killed mid-step leaves the workflow `running`: a state that stays put until resumed.
-    const child = spawn(process.execPath, [binPath, '--kubeconfig', c.kubeconfig, 'up', rollout], {
-      cwd: c.dir,
-      stdio: 'ignore',
-    });
-    await until('reviews-v2 to be created', () =>
-      c.audit().some((r) => r.method === 'PATCH' && r.path.includes('/deployments/reviews-v2')),
-    );
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    await killMidStep(c, rollout);
 
     const watchesBefore = c.audit().filter((r) => r.path.includes('watch=')).length;
     const watching = c.vela(['status', '--watch', '-o', 'json'], { timeoutMs: 30_000 });

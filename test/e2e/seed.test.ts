@@ -18,6 +18,19 @@ async function phase(c: SandboxCluster): Promise<StatusJson> {
   return JSON.parse(res.stdout) as StatusJson;
 }
 
+/** What the reviews canary looks like in the cluster: readiness per revision, routes, subsets. */
+async function reviews(c: SandboxCluster) {
+  const d = await c.deployments();
+  return {
+    v1: d['reviews-v1'],
+    v2: d['reviews-v2'],
+    routes: await c.routes('reviews'),
+    subsets: await c.subsets('reviews'),
+  };
+}
+
+const rolledBack = { v1: '2/2', v2: undefined, routes: [['reviews-v1', 100]], subsets: ['reviews-v1'] };
+
 /** First deploy, then the rollout up to its approval gate: the state every scenario starts from. */
 async function toApprovalGate(c: SandboxCluster): Promise<void> {
   const a = await c.vela(['up', first]);
@@ -73,22 +86,19 @@ describe('the seed walkthrough against the sandbox, through the built binary and
     const res = await c.vela(['workflow', 'resume', 'book-info']);
     expect(res).toMatchObject({ code: 0 });
     expect((await phase(c)).workflow.phase).toBe('succeeded');
-    const d = await c.deployments();
-    expect(d['reviews-v2']).toBe('2/2');
-    expect(d['reviews-v1']).toBeUndefined();
-    expect(await c.routes('reviews')).toEqual([['reviews-v2', 100]]);
-    expect(await c.subsets('reviews')).toEqual(['reviews-v2']);
+    expect(await reviews(c)).toEqual({
+      v1: undefined,
+      v2: '2/2',
+      routes: [['reviews-v2', 100]],
+      subsets: ['reviews-v2'],
+    });
   });
 
   it('GIVEN the approval gate WHEN the rollback file is applied THEN reviews-v1 2/2, nothing on v2, 100% to v1, one subset', async () => {
     await toApprovalGate(c);
     const res = await c.vela(['up', rollbackFile]);
     expect(res).toMatchObject({ code: 0 });
-    const d = await c.deployments();
-    expect(d['reviews-v1']).toBe('2/2');
-    expect(d['reviews-v2']).toBeUndefined();
-    expect(await c.routes('reviews')).toEqual([['reviews-v1', 100]]);
-    expect(await c.subsets('reviews')).toEqual(['reviews-v1']);
+    expect(await reviews(c)).toEqual(rolledBack);
     expect((await phase(c)).workflow.steps.map((x) => [x.name, x.type, x.phase])).toEqual([
       ['rollback', 'canary-rollback', 'succeeded'],
     ]);
@@ -98,11 +108,7 @@ describe('the seed walkthrough against the sandbox, through the built binary and
     await toApprovalGate(c);
     const res = await c.vela(['rollback', 'book-info']);
     expect(res).toMatchObject({ code: 0 });
-    const d = await c.deployments();
-    expect(d['reviews-v1']).toBe('2/2');
-    expect(d['reviews-v2']).toBeUndefined();
-    expect(await c.routes('reviews')).toEqual([['reviews-v1', 100]]);
-    expect(await c.subsets('reviews')).toEqual(['reviews-v1']);
+    expect(await reviews(c)).toEqual(rolledBack);
   });
 
   it('GIVEN a suspended app WHEN the same file is applied again THEN not one write request reaches the server', async () => {
