@@ -74,6 +74,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .option('--no-prompt', 'never ask; leave a suspended workflow suspended and exit 0')
     .option('--timeout <duration>', 'how long a step may wait for readiness', '10m')
     .option('--force', 'take over objects vela-ts does not manage', false)
+    .option('--create-namespace', "create the app's namespace if it is missing", false)
     .option(
       '--traffic-settle <duration>',
       'pause after each route or subset change (default 5s; 0 on the sandbox)',
@@ -81,7 +82,14 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .action(
       async (
         file: string,
-        o: { yes: boolean; prompt: boolean; timeout: string; force: boolean; trafficSettle?: string },
+        o: {
+          yes: boolean;
+          prompt: boolean;
+          timeout: string;
+          force: boolean;
+          createNamespace: boolean;
+          trafficSettle?: string;
+        },
       ) =>
         run(async () =>
           (await import('./commands/up.js')).up(
@@ -91,6 +99,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
               noPrompt: !o.prompt,
               timeout: o.timeout,
               force: o.force,
+              createNamespace: o.createNamespace,
               settle: o.trafficSettle,
               globals: globals(),
             },

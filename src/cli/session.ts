@@ -73,7 +73,7 @@ async function reporter(io: IO, globals: GlobalOptions): Promise<Reporter> {
 export async function openSession(
   globals: GlobalOptions,
   io: IO,
-  opts: { timeout?: string; force?: boolean; settle?: string } = {},
+  opts: { timeout?: string; force?: boolean; settle?: string; createNamespace?: boolean } = {},
 ): Promise<Session> {
   const timeoutMs = parseTimeout(opts.timeout, 10 * 60_000);
   const settleText = opts.settle ?? io.env.VELA_TS_TRAFFIC_SETTLE;
@@ -106,6 +106,7 @@ export async function openSession(
     trafficSettleMs:
       settleText !== undefined ? parseTimeout(settleText, 0, true) : cluster.isSandbox ? 0 : 5000,
     force: opts.force ?? false,
+    createNamespace: opts.createNamespace ?? false,
     isAlive: (pid) => {
       try {
         process.kill(pid, 0);

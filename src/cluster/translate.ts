@@ -146,7 +146,9 @@ export function statusError(
         /^namespaces "[^"]*" not found$/.test(message ?? '');
       if (missingNamespace && op.info?.plural !== 'namespaces') {
         const ns = d?.name || op.namespace || '';
-        return make(`namespace "${ns}" does not exist`);
+        return make(
+          `namespace "${ns}" does not exist (create it, or let \`vela-ts up\` do it with --create-namespace)`,
+        );
       }
       if (!d?.name && (!message || /could not find the requested resource/.test(message))) {
         const hint = op.apiVersion.includes('istio.io') ? '; is Istio installed?' : '';

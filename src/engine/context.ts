@@ -45,6 +45,8 @@ export interface EngineContext {
   trafficSettleMs?: number;
   /** Take over objects vela-ts does not manage. */
   force: boolean;
+  /** `up --create-namespace`: create the app's namespace when it is missing (as helm does). */
+  createNamespace?: boolean;
   /** Set while a lock is held: throws once the lock has been lost, so the driver stops. */
   assertLocked?: () => void;
   /** Tells whether a process on this host is alive (for taking over a dead driver's lock). */

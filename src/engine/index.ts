@@ -102,6 +102,7 @@ async function driveWithTimers(
  * continued where it stopped; a changed spec ends an unfinished workflow and starts the new one.
  */
 export async function up(ctx: EngineContext, app: Application, namespace: string): Promise<UpResult> {
+  if (ctx.createNamespace) await ensureNamespace(ctx, namespace);
   const stored = await loadState(ctx.cluster, namespace, app.name);
   const hash = specHash(app);
   if (stored && stored.state.specHash === hash) {
@@ -129,6 +130,17 @@ export async function up(ctx: EngineContext, app: Application, namespace: string
     await recordRevisions(ctx.cluster, state, fresh?.state.revisions);
     return saveAndDrive(locked, fresh, state);
   });
+}
+
+async function ensureNamespace(ctx: EngineContext, namespace: string): Promise<void> {
+  const ref = { apiVersion: 'v1', kind: 'Namespace', namespace: '', name: namespace };
+  if (await ctx.cluster.get(ref)) return;
+  try {
+    await ctx.cluster.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    ctx.report.info(`created namespace ${namespace}`);
+  } catch (err) {
+    if (!(err instanceof ClusterError && err.reason === 'AlreadyExists')) throw err;
+  }
 }
 
 async function mustLoad(ctx: EngineContext, namespace: string, app: string): Promise<Stored> {

@@ -95,7 +95,15 @@ describe('workflow verbs and diff', () => {
   it('GIVEN a namespace that does not exist THEN up fails at once in plain words', async () => {
     const res = await c.vela(['up', path.join(repoRoot, 'examples/checkout/app.yaml')]);
     expect(res).toMatchObject({ code: 1 });
-    expect(res.stderr).toMatch(/namespace "?shop"? (does not exist|not found)/);
+    expect(res.stderr).toContain(
+      'namespace "shop" does not exist (create it, or let `vela-ts up` do it with --create-namespace)',
+    );
+  });
+
+  it('GIVEN --create-namespace THEN the namespace is made and the app deployed into it', async () => {
+    const res = await c.vela(['up', path.join(repoRoot, 'examples/checkout/app.yaml'), '--create-namespace']);
+    expect(res).toMatchObject({ code: 0 });
+    expect((await c.deployments('shop'))['checkout-v1']).toBe('8/8');
   });
 
   it('GIVEN a suspended workflow WHEN terminated THEN resume is refused with exit 2, and restart runs it again', async () => {

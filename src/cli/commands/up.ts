@@ -11,6 +11,7 @@ export interface UpOptions {
   noPrompt: boolean;
   timeout?: string;
   force: boolean;
+  createNamespace?: boolean;
   settle?: string;
   globals: GlobalOptions;
 }
@@ -22,6 +23,7 @@ export async function up(opts: UpOptions, io: IO): Promise<number> {
     ...(opts.timeout ? { timeout: opts.timeout } : {}),
     ...(opts.settle ? { settle: opts.settle } : {}),
     force: opts.force,
+    createNamespace: opts.createNamespace ?? false,
   });
   try {
     const namespace = resolveNamespace(parsed, opts.globals.namespace, session.cluster.defaultNamespace);
