@@ -114,10 +114,16 @@ export async function checkOwnership(
   app: string,
   desired: readonly KubeObject[],
   force: boolean,
+  moreDeployments: readonly string[] = [],
 ): Promise<void> {
   if (force) return;
   const live = await readLive(cluster, namespace, app);
-  for (const wanted of desired) {
+  const later = moreDeployments.map((name): KubeObject => ({
+    apiVersion: API.Deployment,
+    kind: 'Deployment',
+    metadata: { name, namespace },
+  }));
+  for (const wanted of [...desired, ...later]) {
     if (live.byKey.has(objectKey(wanted))) continue;
     const current = await cluster.get({
       apiVersion: wanted.apiVersion,

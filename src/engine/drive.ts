@@ -48,6 +48,7 @@ export async function drive(ctx: EngineContext, start: Stored): Promise<Outcome>
       throw err;
     }
     // What the app no longer renders goes only once what replaces it is ready.
+    ctx.assertLocked?.();
     const deleted = await prune(ctx.cluster, state.namespace, stale);
     if (deleted.length > 0) ctx.report.info(`removed ${deleted.join(', ')}`);
     await settleTraffic(ctx, state);
@@ -102,6 +103,7 @@ export async function persist(
   state: AppState,
 ): Promise<{ kind: 'saved'; stored: Stored } | { kind: 'stopped'; state: AppState }> {
   for (let attempt = 0; attempt < 8; attempt++) {
+    ctx.assertLocked?.();
     try {
       return { kind: 'saved', stored: await saveState(ctx.cluster, state, stored) };
     } catch (err) {
@@ -115,16 +117,13 @@ export async function persist(
           throw new WorkflowError(`the state of ${state.app.name} was deleted while vela-ts was driving it`);
         continue; // our create was refused without creating anything: try again
       }
-      // Nobody else wrote (the server refused us for its own reasons): write again.
-      if (stored && fresh.resourceVersion !== stored.resourceVersion) {
-        const phase = fresh.state.workflow.phase;
-        // Someone else's word stands: a newer spec, or a suspend/terminate from another terminal.
-        if (
-          fresh.state.specHash !== stored.state.specHash ||
-          (phase !== stored.state.workflow.phase && phase !== 'running')
-        ) {
-          return { kind: 'stopped', state: fresh.state };
-        }
+      // Someone else wrote the state while we drove this spec: a suspend or terminate from
+      // another terminal, or a newer spec. Their word stands. (When the server refused us for its
+      // own reasons the version is unchanged, and we simply write again; when we are the ones
+      // applying a new spec, we replace whatever the old one had become.)
+      const applyingNewSpec = stored !== undefined && stored.state.specHash !== state.specHash;
+      if (stored && fresh.resourceVersion !== stored.resourceVersion && !applyingNewSpec) {
+        return { kind: 'stopped', state: fresh.state };
       }
       stored = fresh;
     }
@@ -155,7 +154,8 @@ async function fail(ctx: EngineContext, stored: Stored, why: string): Promise<Ou
   };
   const saved = await persist(ctx, stored, failed);
   ctx.report.done();
-  return { kind: 'failed', state: saved.kind === 'saved' ? saved.stored.state : failed, message };
+  if (saved.kind === 'stopped') return saved;
+  return { kind: 'failed', state: saved.stored.state, message };
 }
 
 /**

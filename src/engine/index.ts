@@ -1,6 +1,6 @@
 import type { Application } from '../appfile/types.js';
 import { API, LABEL_APP, trait } from '../compile/index.js';
-import { ClusterError, LockedError, UsageError } from '../errors.js';
+import { ClusterError, LockedError, UsageError, WorkflowError } from '../errors.js';
 import { stableStringify } from '../compile/stable.js';
 import {
   begin,
@@ -48,7 +48,8 @@ async function withLock<T>(
     return await body({
       ...ctx,
       assertLocked: () => {
-        if (lock.lost) throw new LockedError(`lost the lock of ${app} (${lock.lost}); stopped driving it`);
+        // Not a LockedError: this run did drive, and its stopping midway is a failure (exit 1).
+        if (lock.lost) throw new WorkflowError(`lost the lock of ${app} (${lock.lost}); stopped driving it`);
       },
     });
   } finally {
@@ -85,6 +86,9 @@ async function driveWithTimers(
     try {
       outcome = await withLock(ctx, namespace, app, async (locked) => {
         const again = (await loadState(ctx.cluster, namespace, app)) ?? fresh;
+        // Looked at again under the lock: someone may have acted between our look and the lock.
+        if (stableStringify(again.state) !== stableStringify(fresh.state))
+          return { kind: 'stopped', state: again.state };
         return drive(locked, again);
       });
     } catch (err) {
@@ -114,9 +118,23 @@ export async function up(ctx: EngineContext, app: Application, namespace: string
     if (phase !== 'running') return { kind: 'unchanged', state: stored.state };
     return driveWithTimers(ctx, namespace, app.name, async (locked) => {
       const fresh = (await loadState(ctx.cluster, namespace, app.name)) ?? stored;
+      // Under the lock, the workflow may no longer be ours to continue (suspended meanwhile).
+      if (fresh.state.workflow.phase !== 'running' || fresh.state.specHash !== hash) {
+        return { kind: 'stopped', state: fresh.state };
+      }
       return drive(locked, fresh);
     });
   }
+  // Everything that can refuse the spec runs before the lock is taken: exit 2 writes nothing.
+  const planned = begin(app, namespace, stored?.state, ctx.clock.now().toISOString());
+  await checkOwnership(
+    ctx.cluster,
+    namespace,
+    app.name,
+    objectsOf(planned),
+    ctx.force,
+    revisionDeployments(planned),
+  );
   return driveWithTimers(ctx, namespace, app.name, async (locked) => {
     const fresh = await loadState(ctx.cluster, namespace, app.name);
     const state = begin(app, namespace, fresh?.state, ctx.clock.now().toISOString());
@@ -125,11 +143,17 @@ export async function up(ctx: EngineContext, app: Application, namespace: string
         `the unfinished workflow of ${app.name} (${fresh.state.workflow.phase}) is terminated; the new spec starts from its first step`,
       );
     }
-    // Nothing is written until we know every object is ours to write.
-    await checkOwnership(ctx.cluster, namespace, app.name, objectsOf(state), ctx.force);
     await recordRevisions(ctx.cluster, state, fresh?.state.revisions);
     return saveAndDrive(locked, fresh, state);
   });
+}
+
+/** The Deployments a run may create on its way: every revision its rollouts move between. */
+function revisionDeployments(state: AppState): string[] {
+  return Object.values(state.rollouts).flatMap((pair) => [
+    pair.target,
+    ...(pair.source ? [pair.source] : []),
+  ]);
 }
 
 async function ensureNamespace(ctx: EngineContext, namespace: string): Promise<void> {
@@ -151,6 +175,8 @@ async function mustLoad(ctx: EngineContext, namespace: string, app: string): Pro
 
 /** `workflow resume`: approve a suspended workflow (or continue one whose driver died) and drive it. */
 export async function resume(ctx: EngineContext, namespace: string, app: string): Promise<Outcome> {
+  // Refusals (a terminated or finished workflow) come before the lock: exit 2 writes nothing.
+  operate((await mustLoad(ctx, namespace, app)).state, 'resume', ctx.clock.now().toISOString());
   return driveWithTimers(ctx, namespace, app, async (locked) => {
     const stored = await mustLoad(ctx, namespace, app);
     const state = operate(stored.state, 'resume', ctx.clock.now().toISOString());
@@ -186,6 +212,7 @@ export async function edit(
 
 /** `workflow restart`: run the recorded spec's workflow again from its first step. */
 export async function restart(ctx: EngineContext, namespace: string, app: string): Promise<Outcome> {
+  operate((await mustLoad(ctx, namespace, app)).state, 'restart', ctx.clock.now().toISOString());
   return driveWithTimers(ctx, namespace, app, async (locked) => {
     const stored = await mustLoad(ctx, namespace, app);
     const state = operate(stored.state, 'restart', ctx.clock.now().toISOString());
@@ -201,6 +228,7 @@ export async function rollback(
   app: string,
   component?: string,
 ): Promise<Outcome> {
+  startRollback((await mustLoad(ctx, namespace, app)).state, ctx.clock.now().toISOString(), component);
   return driveWithTimers(ctx, namespace, app, async (locked) => {
     const stored = await mustLoad(ctx, namespace, app);
     return saveAndDrive(

@@ -85,10 +85,8 @@ export async function acquireLock(ctx: EngineContext, namespace: string, app: st
 
   let held = current;
   let lost: string | undefined;
-  let renewing = false;
+  let renewing: Promise<void> | undefined;
   const renew = async () => {
-    if (renewing || lost) return;
-    renewing = true;
     try {
       const spec = { ...((held.spec ?? {}) as LeaseSpec), renewTime: microTime(ctx.clock.now()) };
       held = await ctx.cluster.replace({ ...held, spec });
@@ -102,11 +100,12 @@ export async function acquireLock(ctx: EngineContext, namespace: string, app: st
         else lost = holder ? `now held by ${holder}` : 'it was released or deleted';
       }
       // Anything else is retried on the next tick: the lease lasts three of them.
-    } finally {
-      renewing = false;
     }
   };
-  const timer = setInterval(() => void renew(), RENEW_MS);
+  const timer = setInterval(() => {
+    if (renewing || lost) return;
+    renewing = renew().finally(() => (renewing = undefined));
+  }, RENEW_MS);
   timer.unref();
   return {
     get lost() {
@@ -114,18 +113,25 @@ export async function acquireLock(ctx: EngineContext, namespace: string, app: st
     },
     async release() {
       clearInterval(timer);
+      await renewing;
       if (lost) return;
-      try {
-        // Clear the holder rather than delete: the write carries our resourceVersion, so it can
-        // never remove a lease someone else has taken in the meantime.
-        const spec = {
-          ...((held.spec ?? {}) as LeaseSpec),
-          holderIdentity: '',
-          renewTime: microTime(ctx.clock.now()),
-        };
-        await ctx.cluster.replace({ ...held, spec });
-      } catch {
-        // Not ours any more, or unreachable: the lease expires by itself.
+      // Clear the holder rather than delete: the write carries our resourceVersion, so it can
+      // never remove a lease someone else has taken in the meantime.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        try {
+          const spec = {
+            ...((held.spec ?? {}) as LeaseSpec),
+            holderIdentity: '',
+            renewTime: microTime(ctx.clock.now()),
+          };
+          await ctx.cluster.replace({ ...held, spec });
+          return;
+        } catch (err) {
+          if (!(err instanceof ClusterError && err.status === 409)) return; // it expires by itself
+          const live = await ctx.cluster.get(ref).catch(() => undefined);
+          if (!live || (live.spec as LeaseSpec | undefined)?.holderIdentity !== ctx.identity) return;
+          held = live;
+        }
       }
     },
   };

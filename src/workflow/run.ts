@@ -139,6 +139,15 @@ export function next(state: AppState, now: string): Transition {
   let s = state;
   if (s.workflow.phase !== 'running' && s.workflow.phase !== 'suspended')
     return { state: s, effect: { kind: 'finish' }, step: -1 };
+  // Suspended by a person while a step was running (no suspend step is holding it): nothing moves
+  // until someone resumes it.
+  if (s.workflow.phase === 'suspended' && !s.workflow.steps.some((st) => st.phase === 'suspended')) {
+    return {
+      state: s,
+      effect: { kind: 'suspend' },
+      step: s.workflow.steps.findIndex((st) => st.phase === 'running'),
+    };
+  }
   for (let guard = 0; guard < 1000; guard++) {
     const index = s.workflow.steps.findIndex((st) => st.phase !== 'succeeded' && st.phase !== 'skipped');
     if (index === -1) return { state: finish(s, 'succeeded', now), effect: { kind: 'finish' }, step: -1 };

@@ -355,7 +355,9 @@ describe('error messages', () => {
       status(404, 'NotFound', 'namespaces "foo" not found', { name: 'foo', kind: 'namespaces' }),
     );
     const err = await caught(client.apply({ ...DEPLOY, metadata: { name: 'web', namespace: 'foo' } }));
-    expect(err.message).toBe('namespace "foo" does not exist');
+    expect(err.message).toBe(
+      'namespace "foo" does not exist (create it, or let `vela-ts up` do it with --create-namespace)',
+    );
   });
 
   it('422 quotes the Status message', async () => {

@@ -186,7 +186,9 @@ describe('against the sandbox', () => {
     const err = await caught(
       h.client.apply({ ...configMap('x', {}), metadata: { name: 'x', namespace: 'nope' } }),
     );
-    expect(err.message).toBe('namespace "nope" does not exist');
+    expect(err.message).toBe(
+      'namespace "nope" does not exist (create it, or let `vela-ts up` do it with --create-namespace)',
+    );
   });
 
   it('GIVEN a Deployment WHEN its pods become ready THEN waitFor resolves from watch events, without polling', async () => {
