@@ -276,3 +276,57 @@ describe('review fixes against the recording fake', () => {
     expect(sleeps).toEqual([3000]);
   });
 });
+
+describe('second review fixes', () => {
+  const rollout = () => bookinfo({ reviewsImage: V3, batches: [1, 1], workflow: seedWorkflow });
+
+  it('GIVEN a spec that is refused (exit 2) THEN not one write reaches the cluster, not even the lease', async () => {
+    const cluster = new MemoryCluster();
+    await up(context(cluster), bookinfo(), 'default');
+    const bad = rollout();
+    const t = bad.components[0]!.traits[1]!;
+    if (t.type === 'rollout') t.properties.targetRevision = 'reviews-v7';
+    const mark = cluster.calls.length;
+    await expect(up(context(cluster), bad, 'default')).rejects.toThrow('targetRevision reviews-v7');
+    expect(cluster.calls.slice(mark).filter((c) => !['get', 'list'].includes(c.verb))).toEqual([]);
+  });
+
+  it('GIVEN a Deployment the rollout will create already belongs to someone else THEN up refuses before writing anything', async () => {
+    const cluster = new MemoryCluster();
+    await up(context(cluster), bookinfo(), 'default');
+    cluster.put({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'reviews-v2', namespace: 'default' },
+      spec: {},
+    });
+    const mark = cluster.calls.length;
+    await expect(up(context(cluster), rollout(), 'default')).rejects.toThrow(
+      'Deployment default/reviews-v2 already exists and is not managed by vela-ts',
+    );
+    expect(cluster.calls.slice(mark).filter((c) => !['get', 'list'].includes(c.verb))).toEqual([]);
+  });
+
+  it('GIVEN a person suspends the workflow while a driver is mid-step THEN the driver stops at its next record and leaves the suspend in place', async () => {
+    const cluster = new MemoryCluster();
+    const ctx = context(cluster);
+    await up(ctx, bookinfo(), 'default');
+    const { edit } = await import('../../src/engine/index.js');
+    const original = cluster.apply.bind(cluster);
+    let suspended = false;
+    cluster.apply = async (obj, opts) => {
+      // While the driver applies the first batch, someone runs `workflow suspend` elsewhere.
+      if (!suspended && obj.metadata.name === 'reviews-v2') {
+        suspended = true;
+        await edit(ctx, 'default', 'book-info', 'suspend');
+      }
+      return original(obj, opts);
+    };
+    const res = await up(ctx, rollout(), 'default');
+    expect(res.kind).toBe('stopped');
+    const { loadState } = await import('../../src/engine/store.js');
+    const state = (await loadState(cluster, 'default', 'book-info'))!.state;
+    expect(state.workflow.phase).toBe('suspended');
+    expect(state.placement.reviews?.traffic).toBeUndefined();
+  });
+});

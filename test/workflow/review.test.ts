@@ -101,6 +101,15 @@ describe('edge cases found in review', () => {
     ]);
   });
 
+  it('GIVEN a person suspended the workflow mid-step THEN next moves nothing until it is resumed', () => {
+    const started = next(begin(rollout, 'default', deployed, NOW), NOW).state;
+    const held = operate(started, 'suspend', NOW);
+    const t = next(held, NOW);
+    expect(t.effect).toEqual({ kind: 'suspend' });
+    expect(t.state).toEqual(held);
+    expect(next(operate(held, 'resume', NOW), NOW).effect.kind).toBe('realize');
+  });
+
   it('GIVEN a move that changes a route THEN the time of the change is recorded with it', () => {
     let s = begin(rollout, 'default', deployed, NOW);
     const changes: (string | undefined)[] = [];
