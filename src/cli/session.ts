@@ -14,12 +14,17 @@ export interface Session {
 }
 
 /** `10m`, `90s`, `1h`; a bare number is seconds (as kubectl's --timeout). */
-export function parseTimeout(text: string | undefined, fallbackMs: number, zeroAllowed = false): number {
+export function parseTimeout(
+  text: string | undefined,
+  fallbackMs: number,
+  flag = '--timeout',
+  zeroAllowed = false,
+): number {
   if (text === undefined) return fallbackMs;
   if (/^\d+$/.test(text)) return Number(text) * 1000;
   const ms = parseDuration(text);
   if (!/^(\d+(\.\d+)?(ms|h|m|s))+$/.test(text) || (ms <= 0 && !zeroAllowed)) {
-    throw new UsageError(`"${text}" is not a duration such as 90s, 10m or 1h`);
+    throw new UsageError(`${flag} "${text}" is not a duration such as 90s, 10m or 1h`);
   }
   return ms;
 }
@@ -75,8 +80,13 @@ export async function openSession(
   io: IO,
   opts: { timeout?: string; force?: boolean; settle?: string; createNamespace?: boolean } = {},
 ): Promise<Session> {
+  // Every flag is checked before anything connects (or an in-process sandbox starts).
   const timeoutMs = parseTimeout(opts.timeout, 10 * 60_000);
   const settleText = opts.settle ?? io.env.VELA_TS_TRAFFIC_SETTLE;
+  const settleMs =
+    settleText !== undefined
+      ? parseTimeout(settleText, 0, opts.settle !== undefined ? '--traffic-settle' : 'VELA_TS_TRAFFIC_SETTLE', true)
+      : undefined;
   const { connect } = await import('../cluster/connect.js');
   const readyDelay = io.env.VELA_TS_SANDBOX_READY_DELAY_MS;
   const cluster = await connect({
@@ -103,8 +113,7 @@ export async function openSession(
     pid: process.pid,
     timeoutMs,
     // The sandbox has no proxies to wait for; a real mesh gets 5 s unless told otherwise.
-    trafficSettleMs:
-      settleText !== undefined ? parseTimeout(settleText, 0, true) : cluster.isSandbox ? 0 : 5000,
+    trafficSettleMs: settleMs ?? (cluster.isSandbox ? 0 : 5000),
     force: opts.force ?? false,
     createNamespace: opts.createNamespace ?? false,
     isAlive: (pid) => {
