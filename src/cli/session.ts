@@ -85,7 +85,12 @@ export async function openSession(
   const settleText = opts.settle ?? io.env.VELA_TS_TRAFFIC_SETTLE;
   const settleMs =
     settleText !== undefined
-      ? parseTimeout(settleText, 0, opts.settle !== undefined ? '--traffic-settle' : 'VELA_TS_TRAFFIC_SETTLE', true)
+      ? parseTimeout(
+          settleText,
+          0,
+          opts.settle !== undefined ? '--traffic-settle' : 'VELA_TS_TRAFFIC_SETTLE',
+          true,
+        )
       : undefined;
   const { connect } = await import('../cluster/connect.js');
   const readyDelay = io.env.VELA_TS_SANDBOX_READY_DELAY_MS;

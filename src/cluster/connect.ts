@@ -33,13 +33,49 @@ export type ConnectedClient = ClusterClient & { close(): Promise<void> };
 /** The name the sandbox gives its cluster and context in the kubeconfig it writes. */
 export const SANDBOX_CLUSTER_NAME = 'vela-ts-sandbox';
 
+/**
+ * One process at a time serves `.vela-ts/`: each in-process sandbox holds the whole state in
+ * memory and saves it, so two would overwrite each other. A lock file names the holder; one left
+ * by a dead process is taken over.
+ */
+function lockSandboxDir(dir: string): () => void {
+  const file = path.join(dir, 'sandbox.pid');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(fs.readFileSync(file, 'utf8'));
+      if (pid > 0 && pid !== process.pid && alive(pid)) {
+        throw new ClusterError(
+          `another vela-ts (pid ${pid}) is using the sandbox in ${dir}; wait for it, or run \`vela-ts sandbox serve --kubeconfig k.yaml --state ${path.join(dir, 'state.json')}\` once and point every command at it with --kubeconfig k.yaml`,
+        );
+      }
+      fs.rmSync(file, { force: true });
+    }
+  }
+  throw new ClusterError(`could not lock the sandbox in ${dir}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export async function connect(opts: ConnectOptions): Promise<ConnectedClient> {
   let sandbox: Sandbox | undefined;
+  let unlock: (() => void) | undefined;
   try {
     let kubeconfigText: string | undefined;
     if (opts.sandbox) {
       const dir = path.join(opts.cwd, '.vela-ts');
       fs.mkdirSync(dir, { recursive: true });
+      unlock = lockSandboxDir(dir);
       const { startSandbox } = await import('../sandbox/index.js');
       sandbox = await startSandbox({
         port: 0,
@@ -71,14 +107,17 @@ export async function connect(opts: ConnectOptions): Promise<ConnectedClient> {
       retry: opts.retry,
     });
     const started = sandbox;
+    const release = unlock;
     return Object.assign(client, {
       close: async () => {
         transport.close();
         await started?.close();
+        release?.();
       },
     });
   } catch (err) {
     await sandbox?.close().catch(() => undefined);
+    unlock?.();
     throw err;
   }
 }
