@@ -150,6 +150,12 @@ function syntaxIssues(docs: Document[], text: string, lc: LineCounter, file: str
         if (offset >= text.length) offset = e.pos[0];
       }
       const pos = posAt(lc, offset);
+      // A tab throws the indentation of what follows off: the lines after it are not separately wrong.
+      const afterTab =
+        e.code !== 'TAB_AS_INDENT' &&
+        INDENT_CODES.has(e.code) &&
+        issues.some((i) => i.message.includes('tabs are not allowed') && i.line < pos.line);
+      if (afterTab) continue;
       // One message per line: a single mis-indented line often trips several parser rules.
       if (seenLines.has(pos.line)) continue;
       seenLines.add(pos.line);

@@ -187,7 +187,8 @@ export function oneOf<const V extends string>(values: readonly V[], what = 'valu
       ctx.report(
         cur.pos,
         cur.path,
-        `unknown ${what} ${JSON.stringify(v)}: expected one of ${list}${didYouMean(v, values)}`,
+        // A close match says it all; otherwise the choices are listed.
+        `unknown ${what} ${JSON.stringify(v)}${didYouMean(v, values) || `: expected one of ${list}`}`,
       );
       return undefined;
     },

@@ -20,6 +20,11 @@ export function handleError(err: unknown, write: (line: string) => void, verbose
     write(`error: ${redact(err.message)}`);
     return EXIT_INPUT;
   }
+  // A kubeconfig or context that does not work is the user's input, not the cluster refusing.
+  if (err instanceof ClusterError && ['NoKubeconfig', 'NoContext', 'BadKubeconfig'].includes(err.reason)) {
+    write(`error: ${redact(err.message)}`);
+    return EXIT_INPUT;
+  }
   if (err instanceof ClusterError || err instanceof WorkflowError || err instanceof LockedError) {
     write(`error: ${redact(err.message)}`);
     return EXIT_FAILED;

@@ -55,9 +55,14 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .command('plan')
     .description('simulate the workflow offline and show the objects after each step')
     .argument('<file>', 'application file')
-    .option('--from <file>', 'the previously deployed file; the plan starts after it finished')
+    .option(
+      '--from <file>',
+      'a file deployed before (repeat for a history, oldest first); the plan starts after it finished',
+      (value: string, earlier: string[]) => [...earlier, value],
+      [] as string[],
+    )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (file: string, opts: { from?: string; output: 'text' | 'json' }) =>
+    .action(async (file: string, opts: { from: string[]; output: 'text' | 'json' }) =>
       run(async () =>
         (await import('./commands/plan.js')).plan(
           { file, from: opts.from, output: opts.output, globals: globals() },
@@ -142,52 +147,59 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     ['restart', 'run the workflow again from its first step'],
     ['rollback', 'end the workflow and put traffic and replicas back on the stable revision'],
   ] as const;
-  const addVerb = (parent: Command, verb: (typeof verbs)[number][0], description: string) =>
-    parent
+  const addVerb = (parent: Command, verb: (typeof verbs)[number][0], description: string) => {
+    const command = parent
       .command(verb)
       .description(description)
       .argument('[app]', 'app name (optional when the namespace has one vela-ts app)')
-      .option('-f, --file <file>', 'name the app by its file')
-      .option('--yes', 'continue through every suspend step', false)
-      .option('--no-prompt', 'never ask at a suspend step')
-      .option('--timeout <duration>', 'how long a step may wait for readiness', '10m')
-      .option(
-        '--traffic-settle <duration>',
-        'pause after each route or subset change (default 5s; 0 on the sandbox)',
-      )
-      .option(
+      .option('-f, --file <file>', 'name the app by its file');
+    // Only the verbs that drive the workflow on take the options of a run.
+    if (verb === 'resume' || verb === 'restart' || verb === 'rollback') {
+      command
+        .option('--yes', 'continue through every suspend step', false)
+        .option('--no-prompt', 'never ask at a suspend step')
+        .option('--timeout <duration>', 'how long a step may wait for readiness', '10m')
+        .option(
+          '--traffic-settle <duration>',
+          'pause after each route or subset change (default 5s; 0 on the sandbox)',
+        );
+    }
+    if (verb === 'rollback') {
+      command.option(
         '--component <name>',
-        'rollback: the component to roll back (default: the one with a rollout trait)',
-      )
-      .action(
-        async (
-          app: string | undefined,
-          o: {
-            file?: string;
-            yes: boolean;
-            prompt: boolean;
-            timeout: string;
-            trafficSettle?: string;
-            component?: string;
-          },
-        ) =>
-          run(async () =>
-            (await import('./commands/workflow.js')).workflow(
-              {
-                verb,
-                app,
-                file: o.file,
-                yes: o.yes,
-                noPrompt: !o.prompt,
-                timeout: o.timeout,
-                settle: o.trafficSettle,
-                component: o.component,
-                globals: globals(),
-              },
-              io,
-            ),
-          )(),
+        'the component to roll back (default: the one with a rollout trait)',
       );
+    }
+    return command.action(
+      async (
+        app: string | undefined,
+        o: {
+          file?: string;
+          yes?: boolean;
+          prompt?: boolean;
+          timeout?: string;
+          trafficSettle?: string;
+          component?: string;
+        },
+      ) =>
+        run(async () =>
+          (await import('./commands/workflow.js')).workflow(
+            {
+              verb,
+              app,
+              file: o.file,
+              yes: o.yes ?? false,
+              noPrompt: o.prompt === false,
+              timeout: o.timeout,
+              settle: o.trafficSettle,
+              component: o.component,
+              globals: globals(),
+            },
+            io,
+          ),
+        )(),
+    );
+  };
   for (const [verb, description] of verbs) addVerb(workflow, verb, description);
   addVerb(
     program,

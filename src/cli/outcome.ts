@@ -10,20 +10,53 @@ export interface GateOptions {
   yes: boolean;
   /** --no-prompt, or no terminal: leave the workflow suspended and exit 0. */
   prompt: boolean;
-  namespaceFlag: string;
+  /** How this command reached the cluster (`--sandbox`, `--kubeconfig F`, `--context C`), repeated in the hints. */
+  connection: string;
 }
+
+/** The connection flags a printed hint must repeat to reach the same cluster. */
+export function connectionFlags(globals: {
+  sandbox: boolean;
+  kubeconfig?: string;
+  context?: string;
+}): string {
+  const flags: string[] = [];
+  if (globals.sandbox) flags.push('--sandbox');
+  if (globals.kubeconfig) flags.push(`--kubeconfig ${globals.kubeconfig}`);
+  if (globals.context) flags.push(`--context ${globals.context}`);
+  return flags.map((f) => ` ${f}`).join('');
+}
+
+const PHASE_WORDS: Record<string, string> = {
+  running: 'is running',
+  suspended: 'is suspended',
+  succeeded: 'has succeeded',
+  failed: 'has failed',
+  terminated: 'was terminated',
+};
 
 export function canPrompt(io: IO, noPrompt: boolean): boolean {
   return !noPrompt && Boolean(io.stdin.isTTY) && Boolean(io.stdout.isTTY);
 }
 
-async function ask(io: IO, question: string): Promise<string> {
+type Answer = 'continue' | 'rollback' | 'quit' | 'interrupt';
+
+/** Asks until the answer is one it knows; Enter means quit, Ctrl-C interrupts. */
+async function ask(io: IO, question: string): Promise<Answer> {
   const rl = createInterface({ input: io.stdin, output: io.stdout, terminal: true });
   try {
-    return await new Promise<string>((resolve) => {
-      rl.question(question, (answer) => resolve(answer.trim().toLowerCase()));
-      rl.once('close', () => resolve('q'));
-    });
+    for (;;) {
+      const answer = await new Promise<string>((resolve) => {
+        rl.question(question, (a) => resolve(a.trim().toLowerCase()));
+        rl.once('SIGINT', () => resolve('\u0003'));
+        rl.once('close', () => resolve(''));
+      });
+      if (answer === '\u0003') return 'interrupt';
+      if (answer === 'c' || answer === 'continue') return 'continue';
+      if (answer === 'r' || answer === 'rollback') return 'rollback';
+      if (answer === '' || answer === 'q' || answer === 'quit') return 'quit';
+      io.stdout.write(`"${answer}" is not one of c, r or q.\n`);
+    }
   } finally {
     rl.close();
   }
@@ -45,56 +78,61 @@ export async function settleOutcome(
     const state = outcome.state;
     const app = state.app.name;
     const ns = state.namespace;
-    const resumeCmd = `vela-ts workflow resume ${app} -n ${ns}`;
+    const target = `${app} -n ${ns}${gate.connection}`;
+    const resumeCmd = `vela-ts workflow resume ${target}`;
+    const phase = PHASE_WORDS[state.workflow.phase] ?? state.workflow.phase;
     switch (outcome.kind) {
       case 'unchanged':
-        out(`${app} is unchanged; its workflow is ${state.workflow.phase}. Nothing was written.`);
+        if (outcome.repaired?.length)
+          out(`${app} is unchanged, but the cluster had drifted: re-applied ${outcome.repaired.join(', ')}.`);
+        else out(`${app} is unchanged and its workflow ${phase}. Nothing was written.`);
         if (state.workflow.phase === 'suspended') out(`Continue with: ${resumeCmd}`);
         if (state.override)
-          out(`It was rolled back; run its workflow again with: vela-ts workflow restart ${app} -n ${ns}`);
+          out(`It was rolled back; run its workflow again with: vela-ts workflow restart ${target}`);
         return state.workflow.phase === 'failed' ? 1 : 0;
       case 'succeeded':
         out(`${app}: workflow succeeded.`);
         return 0;
       case 'failed':
-        throw new WorkflowError(`${app}: ${outcome.message}`);
+        throw new WorkflowError(
+          `${app}: ${outcome.message}\nRoll back with: vela-ts rollback ${target}\nor fix the file and run up again (or: vela-ts workflow restart ${target})`,
+        );
       case 'terminated':
         out(`${app}: workflow terminated.`);
         return 0;
       case 'stopped':
-        out(
-          `${app}: another command changed the workflow while this one drove it; it is now ${state.workflow.phase}.`,
-        );
+        out(`${app}: another command changed the workflow while this one drove it; it ${phase} now.`);
         return state.workflow.phase === 'failed' ? 1 : 0;
       case 'suspended': {
         const step = state.workflow.steps.find((s) => s.phase === 'suspended');
+        const where = step
+          ? `at step ${step.name}`
+          : `by request during step ${state.workflow.steps.find((s) => s.phase === 'running')?.name ?? '?'}`;
         const why = outcome.message ? `: ${outcome.message}` : '';
         if (gate.yes) {
-          out(`${app}: suspended at ${step?.name ?? 'a suspend step'}${why}; continuing (--yes).`);
+          out(`${app}: suspended ${where}${why}; continuing (--yes).`);
           outcome = await resume(session.ctx, ns, app);
           continue;
         }
-        const report = await status(session.ctx, ns, app);
+        out(statusTable(await status(session.ctx, ns, app)));
         if (!gate.prompt) {
-          out(statusTable(report));
-          out(`${app}: suspended at step ${step?.name ?? '?'}${why}, waiting for approval.`);
+          out(`${app}: suspended ${where}${why}, waiting for approval.`);
           out(`Continue with: ${resumeCmd}`);
-          out(`Roll back with: vela-ts rollback ${app} -n ${ns}`);
+          out(`Roll back with: vela-ts rollback ${target}`);
           return 0;
         }
-        out(statusTable(report));
-        out(`${app} is suspended at step ${step?.name ?? '?'}${why}.`);
+        out(`${app} is suspended ${where}${why}.`);
         const answer = await ask(io, 'Continue (c), roll back (r), or leave it suspended and quit (q) [q]: ');
-        if (answer === 'c' || answer === 'continue') {
+        if (answer === 'continue') {
           outcome = await resume(session.ctx, ns, app);
           continue;
         }
-        if (answer === 'r' || answer === 'rollback') {
+        if (answer === 'rollback') {
           outcome = await rollback(session.ctx, ns, app);
           continue;
         }
-        out(`Left suspended. Continue with: ${resumeCmd}`);
-        return 0;
+        out(`${answer === 'interrupt' ? '\nInterrupted. ' : ''}Left suspended. Continue with: ${resumeCmd}`);
+        return answer === 'interrupt' ? 130 : 0;
       }
     }
   }

@@ -8,12 +8,14 @@ export function statusTable(r: StatusReport): string {
     `App:       ${r.name} (namespace ${r.namespace})${r.sandbox ? '  [sandbox: simulated cluster]' : ''}`,
   );
   out.push(
-    `Workflow:  ${r.workflow.phase}${r.workflow.resumeAt ? ` (resumes by itself at ${r.workflow.resumeAt})` : ''}`,
+    `Workflow:  ${r.workflow.phase}${r.workflow.resumeAt ? ` (timed pause until ${r.workflow.resumeAt}; a running up, or workflow resume, goes on then)` : ''}`,
   );
   if (r.workflow.message) out.push(`           ${r.workflow.message.split('\n').join('\n           ')}`);
   out.push('');
   out.push(row(['STEP', 'TYPE', 'PHASE', 'MESSAGE']));
-  for (const s of r.workflow.steps) out.push(row([s.name, s.type, s.phase, s.message ?? '']));
+  // One line per step: a long message (a failure report) is shown in full under Workflow above.
+  for (const s of r.workflow.steps)
+    out.push(row([s.name, s.type, s.phase, (s.message ?? '').split('\n')[0] ?? '']));
   out.push('');
   out.push(row(['COMPONENT', 'REVISION', 'READY', 'TRAFFIC']));
   for (const c of r.components) {

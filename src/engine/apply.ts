@@ -38,6 +38,20 @@ export function contains(live: unknown, wanted: unknown): boolean {
 }
 
 /**
+ * The paths of the fields in `wanted` that the live object does not hold (a list that differs is
+ * named as a whole). Empty when only fields we stopped setting changed.
+ */
+export function differences(live: unknown, wanted: unknown, prefix = ''): string[] {
+  if (contains(live, wanted)) return [];
+  if (wanted === null || typeof wanted !== 'object' || Array.isArray(wanted))
+    return [prefix || '(whole object)'];
+  if (live === null || typeof live !== 'object' || Array.isArray(live)) return [prefix || '(whole object)'];
+  return Object.entries(wanted).flatMap(([k, v]) =>
+    differences((live as Record<string, unknown>)[k], v, prefix ? `${prefix}.${k}` : k),
+  );
+}
+
+/**
  * Runs an idempotent write again when the server answers 409 Conflict (a busy or flaky API server
  * says so; the object itself is re-decided by the write, which states the whole intent).
  */
@@ -93,8 +107,17 @@ function foreign(o: KubeObject, namespace: string): string {
   return `${o.kind} ${namespace}/${o.metadata.name} already exists and ${whose}; rename the component, remove the object, or pass --force to take it over`;
 }
 
+export interface Change {
+  /** `Kind/name` */
+  object: string;
+  action: 'create' | 'update';
+  /** Fields that differ from the live object (updates only), e.g. `spec.replicas`. */
+  fields: string[];
+}
+
 export interface ApplyResult {
   written: string[];
+  changes: Change[];
   /** Objects of this app that it no longer renders: removed by `prune`, once the rest is ready. */
   stale: KubeObject[];
 }
@@ -140,10 +163,11 @@ export async function applyObjects(
   namespace: string,
   app: string,
   desired: readonly KubeObject[],
-  opts: { force: boolean; dryRun?: boolean },
+  opts: { force: boolean; dryRun?: boolean; checkOnly?: boolean },
 ): Promise<ApplyResult> {
   const live = await readLive(cluster, namespace, app);
   const written: string[] = [];
+  const changes: Change[] = [];
   for (const wanted of desired) {
     const key = objectKey(wanted);
     let current = live.byKey.get(key);
@@ -167,14 +191,28 @@ export async function applyObjects(
     };
     if (current && current.metadata.annotations?.[ANNOTATION_APPLIED] === hash && contains(current, wanted))
       continue;
-    await retryOnConflict(() =>
-      cluster.apply(obj, { force: opts.force || Boolean(current), ...(opts.dryRun ? { dryRun: true } : {}) }),
-    );
+    if (!opts.checkOnly) {
+      await retryOnConflict(() =>
+        cluster.apply(obj, {
+          force: opts.force || Boolean(current),
+          ...(opts.dryRun ? { dryRun: true } : {}),
+        }),
+      );
+    }
     written.push(`${obj.kind}/${obj.metadata.name}`);
+    changes.push(
+      current
+        ? {
+            object: `${obj.kind}/${obj.metadata.name}`,
+            action: 'update',
+            fields: differences(current, wanted),
+          }
+        : { object: `${obj.kind}/${obj.metadata.name}`, action: 'create', fields: [] },
+    );
   }
   const keep = new Set(desired.map(objectKey));
   const stale = [...live.byKey.values()].filter((o) => ownedBy(o, app) && !keep.has(objectKey(o)));
-  return { written, stale };
+  return { written, changes, stale };
 }
 
 /** Removes what the app no longer renders, routes before the subsets and workloads they point at. */

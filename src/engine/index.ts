@@ -7,12 +7,14 @@ import {
   isFinished,
   operate,
   specHash,
+  settled,
   startRollback,
   liveRevisions,
+  readinessGates,
   type AppState,
   type Operation,
 } from '../workflow/index.js';
-import { applyObjects, checkOwnership, prune } from './apply.js';
+import { applyObjects, checkOwnership, prune, waitReady, type Change } from './apply.js';
 import type { EngineContext } from './context.js';
 import { drive, objectsOf, persist, type Outcome } from './drive.js';
 import { acquireLock } from './lock.js';
@@ -35,7 +37,7 @@ export { silentReporter, systemClock } from './context.js';
 export type { Outcome } from './drive.js';
 
 /** What `up` found and did. `unchanged` means the same spec was already applied: nothing was written. */
-export type UpResult = Outcome | { kind: 'unchanged'; state: AppState };
+export type UpResult = Outcome | { kind: 'unchanged'; state: AppState; repaired?: string[] };
 
 async function withLock<T>(
   ctx: EngineContext,
@@ -115,7 +117,7 @@ export async function up(ctx: EngineContext, app: Application, namespace: string
     if (phase === 'suspended' && resumeAt) {
       return driveWithTimers(ctx, namespace, app.name, { kind: 'suspended', state: stored.state, resumeAt });
     }
-    if (phase !== 'running') return { kind: 'unchanged', state: stored.state };
+    if (phase !== 'running') return repairDrift(ctx, stored);
     return driveWithTimers(ctx, namespace, app.name, async (locked) => {
       const fresh = (await loadState(ctx.cluster, namespace, app.name)) ?? stored;
       // Under the lock, the workflow may no longer be ours to continue (suspended meanwhile).
@@ -148,6 +150,37 @@ export async function up(ctx: EngineContext, app: Application, namespace: string
   });
 }
 
+/**
+ * The same spec, a workflow that is not moving: make sure the cluster still holds what it says
+ * (someone may have deleted or edited an object). Reads only when nothing drifted; otherwise, under
+ * the lock, writes back exactly what drifted and waits until it is ready. The state is not touched.
+ */
+async function repairDrift(ctx: EngineContext, stored: Stored): Promise<UpResult> {
+  const { namespace, app } = { namespace: stored.state.namespace, app: stored.state.app.name };
+  const objects = objectsOf(stored.state);
+  const drift = await applyObjects(ctx.cluster, namespace, app, objects, {
+    force: ctx.force,
+    checkOnly: true,
+  });
+  if (drift.changes.length === 0) return { kind: 'unchanged', state: stored.state };
+  return withLock(ctx, namespace, app, async () => {
+    const fresh = await loadState(ctx.cluster, namespace, app);
+    // Someone moved the workflow meanwhile: their run owns the cluster now.
+    if (!fresh || stableStringify(fresh.state) !== stableStringify(stored.state)) {
+      return { kind: 'stopped', state: fresh?.state ?? stored.state };
+    }
+    const { written } = await applyObjects(ctx.cluster, namespace, app, objects, { force: ctx.force });
+    if (written.length > 0) ctx.report.info(`repaired drift: applied ${written.join(', ')}`);
+    try {
+      await waitReady(ctx.cluster, namespace, app, readinessGates(stored.state), ctx.timeoutMs);
+    } catch (err) {
+      if (err instanceof ClusterError && err.reason === 'Timeout') throw new WorkflowError(err.message);
+      throw err;
+    }
+    return { kind: 'unchanged', state: stored.state, repaired: written };
+  });
+}
+
 /** The Deployments a run may create on its way: every revision its rollouts move between. */
 function revisionDeployments(state: AppState): string[] {
   return Object.values(state.rollouts).flatMap((pair) => [
@@ -168,7 +201,15 @@ async function ensureNamespace(ctx: EngineContext, namespace: string): Promise<v
 }
 
 async function mustLoad(ctx: EngineContext, namespace: string, app: string): Promise<Stored> {
-  const stored = await loadState(ctx.cluster, namespace, app);
+  let stored: Stored | undefined;
+  try {
+    stored = await loadState(ctx.cluster, namespace, app);
+  } catch (err) {
+    if (err instanceof ClusterError && err.status === 404) {
+      throw new UsageError(`no vela-ts app "${app}" in namespace ${namespace}: the namespace does not exist`);
+    }
+    throw err;
+  }
   if (!stored) throw new UsageError(`no vela-ts app "${app}" in namespace ${namespace}`);
   return stored;
 }
@@ -194,15 +235,18 @@ export async function edit(
   namespace: string,
   app: string,
   op: Extract<Operation, 'suspend' | 'terminate'>,
-): Promise<AppState> {
+): Promise<{ state: AppState; changed: boolean }> {
   let intended: AppState | undefined;
   for (let attempt = 0; attempt < 8; attempt++) {
     const stored = await mustLoad(ctx, namespace, app);
     // Our own write may have landed with its answer lost: then it is done, not refused.
-    if (intended && stableStringify(stored.state) === stableStringify(intended)) return stored.state;
+    if (intended && stableStringify(stored.state) === stableStringify(intended))
+      return { state: stored.state, changed: true };
     intended = operate(stored.state, op, ctx.clock.now().toISOString());
+    if (stableStringify(intended) === stableStringify(stored.state))
+      return { state: stored.state, changed: false };
     try {
-      return (await saveState(ctx.cluster, intended, stored)).state;
+      return { state: (await saveState(ctx.cluster, intended, stored)).state, changed: true };
     } catch (err) {
       if (!(err instanceof ClusterError && err.status === 409)) throw err;
     }
@@ -246,10 +290,20 @@ export async function pickApp(
   named: string | undefined,
 ): Promise<string> {
   if (named) return named;
-  const apps = await listApps(ctx.cluster, namespace);
+  let apps: string[];
+  try {
+    apps = await listApps(ctx.cluster, namespace);
+  } catch (err) {
+    if (err instanceof ClusterError && err.status === 404) {
+      throw new UsageError(`no vela-ts app in namespace ${namespace}: the namespace does not exist`);
+    }
+    throw err;
+  }
   if (apps.length === 1) return apps[0] as string;
   if (apps.length === 0)
-    throw new UsageError(`no vela-ts app in namespace ${namespace}; name one, or use -n`);
+    throw new UsageError(
+      `no vela-ts app in namespace ${namespace}; deploy one with \`vela-ts up FILE\`, or look in another namespace with -n`,
+    );
   throw new UsageError(`namespace ${namespace} has several vela-ts apps (${apps.join(', ')}); name one`);
 }
 
@@ -392,20 +446,30 @@ export async function nextChange(
   }
 }
 
-/** `diff`: what `up` would write, checked by the server with dryRun=All. */
-export async function diff(
-  ctx: EngineContext,
-  app: Application,
-  namespace: string,
-): Promise<{ written: string[]; deleted: string[] }> {
+export interface DiffReport {
+  /** True when the file differs from the spec last applied: `up` would run its workflow. */
+  specChanged: boolean;
+  /** The steps `up` would run (empty when the spec is unchanged). */
+  steps: string[];
+  changes: Change[];
+  deleted: string[];
+}
+
+/**
+ * `diff`: how the cluster would differ once `up` FILE has run its whole workflow (every approval
+ * given), or, for an unchanged spec, where the cluster has drifted from it. Every write is checked
+ * by the server with dryRun=All; nothing is stored.
+ */
+export async function diff(ctx: EngineContext, app: Application, namespace: string): Promise<DiffReport> {
   const stored = await loadState(ctx.cluster, namespace, app.name);
-  const state =
-    stored && stored.state.specHash === specHash(app)
-      ? stored.state
-      : begin(app, namespace, stored?.state, ctx.clock.now().toISOString());
-  const { written, stale } = await applyObjects(ctx.cluster, namespace, app.name, objectsOf(state), {
+  const specChanged = !stored || stored.state.specHash !== specHash(app);
+  const now = ctx.clock.now().toISOString();
+  const target = specChanged ? settled(app, namespace, stored?.state, now) : stored.state;
+  const { changes, stale } = await applyObjects(ctx.cluster, namespace, app.name, objectsOf(target), {
     force: ctx.force,
     dryRun: true,
   });
-  return { written, deleted: await prune(ctx.cluster, namespace, stale, { dryRun: true }) };
+  const deleted = await prune(ctx.cluster, namespace, stale, { dryRun: true });
+  const steps = specChanged ? target.workflow.steps.map((st) => `${st.name} (${st.type})`) : [];
+  return { specChanged, steps, changes, deleted };
 }

@@ -54,6 +54,20 @@ export async function loadState(
   }
 }
 
+/** The spec last applied, as an Application file again: it renders and plans like the original. */
+function manifest(state: AppState): Record<string, unknown> {
+  const { app } = state;
+  const metadata: Record<string, unknown> = { name: app.name, namespace: state.namespace };
+  if (Object.keys(app.labels).length > 0) metadata.labels = app.labels;
+  if (Object.keys(app.annotations).length > 0) metadata.annotations = app.annotations;
+  return {
+    apiVersion: 'core.oam.dev/v1beta1',
+    kind: 'Application',
+    metadata,
+    spec: { components: app.components, ...(app.workflow ? { workflow: { steps: app.workflow } } : {}) },
+  };
+}
+
 function stateObject(state: AppState, resourceVersion?: string): KubeObject {
   return {
     apiVersion: API.ConfigMap,
@@ -65,7 +79,7 @@ function stateObject(state: AppState, resourceVersion?: string): KubeObject {
       ...(resourceVersion ? { resourceVersion } : {}),
     },
     data: {
-      'application.yaml': jsYaml.dump(state.app, { noRefs: true, lineWidth: -1 }),
+      'application.yaml': jsYaml.dump(manifest(state), { noRefs: true, lineWidth: -1 }),
       phase: state.workflow.phase,
       'state.json': stableStringify(state),
     },

@@ -100,11 +100,13 @@ function refuseUnworkable(
     const allowed = [pair.source, pair.target].filter((r): r is string => r !== undefined);
     for (const t of step.properties.traffic?.weightedTargets ?? []) {
       if (allowed.includes(t.revision)) continue;
-      const between = pair.source
-        ? `this rollout of ${component.name} goes from ${pair.source} to ${pair.target}`
-        : `${component.name} has only ${pair.target} (nothing to roll out from)`;
+      if (!pair.source) {
+        throw new OperationRefused(
+          `step ${step.name} routes ${t.weight}% to ${t.revision}, but ${component.name} has only ${pair.target} so far: this file rolls out from an earlier version; deploy that one first (plan: --from EARLIER_FILE)`,
+        );
+      }
       throw new OperationRefused(
-        `step ${step.name} routes ${t.weight}% to ${t.revision}, but ${between}; name ${allowed.join(' or ')}`,
+        `step ${step.name} routes ${t.weight}% to ${t.revision}, but this rollout of ${component.name} goes from ${pair.source} to ${pair.target}; name ${allowed.join(' or ')}`,
       );
     }
   }
@@ -332,7 +334,7 @@ export function startRollback(state: AppState, now: string, named?: string): App
       phase: 'running',
       steps: [{ name: 'rollback', type: 'canary-rollback', phase: 'pending' }],
       startedAt: now,
-      message: `rolling ${component.name} back`,
+      message: `rollback of ${component.name} to ${to ?? 'its earlier revision'}`,
     },
   };
 }

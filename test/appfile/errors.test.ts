@@ -126,8 +126,7 @@ describe('components', () => {
       line: 8,
       column: 13,
       path: 'spec.components[0].type',
-      message:
-        'unknown component type "webservise": expected one of "webservice"; did you mean "webservice"?',
+      message: 'unknown component type "webservise"; did you mean "webservice"?',
     });
   });
 
@@ -160,7 +159,7 @@ describe('components', () => {
 
   test('GIVEN an enum value in the wrong case WHEN parsed THEN the right spelling is suggested', () => {
     expect(onlyIssue(edit(11, '        port: 8080', '        imagePullPolicy: ifnotpresent')).message).toBe(
-      'unknown imagePullPolicy "ifnotpresent": expected one of "Always", "Never", "IfNotPresent"; did you mean "IfNotPresent"?',
+      'unknown imagePullPolicy "ifnotpresent"; did you mean "IfNotPresent"?',
     );
   });
 
@@ -306,8 +305,7 @@ describe('traits', () => {
       line: 13,
       column: 17,
       path: 'spec.components[0].traits[0].type',
-      message:
-        'unknown trait type "canary-trafic": expected one of "expose", "scaler", "istio-gateway", "canary-traffic", "rollout"; did you mean "canary-traffic"?',
+      message: 'unknown trait type "canary-trafic"; did you mean "canary-traffic"?',
     });
   });
 
@@ -447,8 +445,7 @@ describe('workflow steps', () => {
       line: 35,
       column: 15,
       path: 'spec.workflow.steps[1].type',
-      message:
-        'unknown step type "suspnd": expected one of "canary-rollout", "suspend", "canary-rollback"; did you mean "suspend"?',
+      message: 'unknown step type "suspnd"; did you mean "suspend"?',
     });
   });
 

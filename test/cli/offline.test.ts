@@ -142,7 +142,7 @@ describe('plan', () => {
     expect(res.code).toBe(2);
     expect(res.stdout).toBe('');
     expect(res.stderr).toContain(
-      'step rollout-1st-batch routes 10% to reviews-v2, but reviews has only reviews-v1 (nothing to roll out from); name reviews-v1',
+      'step rollout-1st-batch routes 10% to reviews-v2, but reviews has only reviews-v1 so far: this file rolls out from an earlier version; deploy that one first (plan: --from EARLIER_FILE)',
     );
   });
 });

@@ -131,15 +131,36 @@ describe('workflow verbs and diff', () => {
     expect(r.stderr).toContain('already succeeded');
   });
 
-  it('GIVEN diff THEN exit 1 with the objects before up, exit 0 after, and the dry run stores nothing', async () => {
+  it('GIVEN diff THEN it shows the cluster after the whole workflow (a rollout included), drift for an unchanged spec, and stores nothing', async () => {
     const before = await c.vela(['diff', first]);
     expect(before).toMatchObject({ code: 1 });
-    expect(before.stdout).toContain('~ Deployment/reviews-v1');
+    expect(before.stdout).toContain('+ Deployment/reviews-v1');
     expect(await c.deployments()).toEqual({});
     expect(await c.vela(['up', first])).toMatchObject({ code: 0 });
-    const after = await c.vela(['diff', first]);
-    expect(after).toMatchObject({ code: 0 });
-    expect(after.stdout).toContain('no changes');
+    expect(await c.vela(['diff', first])).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('no changes') as string,
+    });
+
+    const rolling = await c.vela(['diff', rollout]);
+    expect(rolling).toMatchObject({ code: 1 });
+    expect(rolling.stdout.split('\n').slice(1)).toEqual([
+      '+ Deployment/reviews-v2',
+      '~ DestinationRule/reviews  (spec.subsets)',
+      '~ VirtualService/reviews  (spec.http)',
+      '- Deployment/reviews-v1',
+      '',
+    ]);
+
+    // Drift: someone deleted a Deployment; diff says so, and `up` of the same file puts it back.
+    expect((await c.request('DELETE', '/apis/apps/v1/namespaces/default/deployments/details')).code).toBe(
+      200,
+    );
+    expect((await c.vela(['diff', first])).stdout).toContain('+ Deployment/details');
+    const repaired = await c.vela(['up', first]);
+    expect(repaired).toMatchObject({ code: 0 });
+    expect(repaired.stdout).toContain('the cluster had drifted: re-applied Deployment/details');
+    expect((await c.deployments()).details).toBe('1/1');
   });
 
   it('GIVEN an object of the same name not managed by vela-ts THEN up refuses to touch it, and --force takes it over', async () => {

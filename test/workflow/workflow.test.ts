@@ -208,7 +208,7 @@ describe('workflow: other shapes', () => {
   it('GIVEN a rollout file applied as a first deploy THEN its weights name a revision that will not exist, and it is refused before anything moves', () => {
     const app = bookinfo({ reviewsImage: V3, batches: [1, 1], workflow: seedWorkflow });
     expect(() => begin(app, 'default', undefined, NOW)).toThrow(
-      'step rollout-1st-batch routes 10% to reviews-v2, but reviews has only reviews-v1 (nothing to roll out from); name reviews-v1',
+      'step rollout-1st-batch routes 10% to reviews-v2, but reviews has only reviews-v1 so far: this file rolls out from an earlier version; deploy that one first (plan: --from EARLIER_FILE)',
     );
   });
 

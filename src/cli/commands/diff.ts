@@ -4,17 +4,31 @@ import { loadAppFile, resolveNamespace } from '../load.js';
 import type { GlobalOptions } from '../main.js';
 import { openSession } from '../session.js';
 
-/** What `up` would write first, checked by the server with dryRun=All. Exit 0: none, 1: some. */
+/**
+ * How the cluster would change once `up` FILE has run its whole workflow, checked by the server
+ * with dryRun=All. Exit 0: none, 1: some (as `kubectl diff`).
+ */
 export async function diff(opts: { file: string; globals: GlobalOptions }, io: IO): Promise<number> {
   const parsed = await loadAppFile(opts.file);
   const session = await openSession(opts.globals, io);
   try {
     const ns = resolveNamespace(parsed, opts.globals.namespace, session.cluster.defaultNamespace);
-    const { written, deleted } = await runDiff(session.ctx, parsed.app, ns);
-    for (const w of written) io.stdout.write(`~ ${w}\n`);
-    for (const d of deleted) io.stdout.write(`- ${d}\n`);
-    if (written.length + deleted.length === 0) io.stdout.write(`${parsed.app.name}: no changes\n`);
-    return written.length + deleted.length > 0 ? 1 : 0;
+    const report = await runDiff(session.ctx, parsed.app, ns);
+    const out = (line: string) => io.stdout.write(`${line}\n`);
+    if (report.specChanged)
+      out(`${parsed.app.name}: the spec changed; up would run ${report.steps.join(', ')}. After it:`);
+    else out(`${parsed.app.name}: the spec is unchanged; where the cluster differs from it:`);
+    for (const c of report.changes) {
+      const fields =
+        c.fields.length > 0
+          ? `  (${c.fields.slice(0, 6).join(', ')}${c.fields.length > 6 ? ', ...' : ''})`
+          : '';
+      out(`${c.action === 'create' ? '+' : '~'} ${c.object}${fields}`);
+    }
+    for (const d of report.deleted) out(`- ${d}`);
+    const some = report.changes.length + report.deleted.length > 0;
+    if (!some) out('  no changes');
+    return some ? 1 : 0;
   } finally {
     await session.close();
   }

@@ -3,12 +3,14 @@ import { begin, settled, simulate, type AppState, type SimulatedStep } from '../
 import { toJson } from '../format.js';
 import type { IO } from '../io.js';
 import { loadAppFile, resolveNamespace } from '../load.js';
+import { UsageError } from '../../errors.js';
 import type { GlobalOptions } from '../main.js';
 import { describePlacement } from '../describe.js';
 
 export interface PlanOptions {
   file: string;
-  from?: string;
+  /** Files deployed before, oldest first; the plan starts after the last finished. */
+  from: string[];
   output: 'text' | 'json';
   globals: GlobalOptions;
 }
@@ -29,16 +31,22 @@ function gate(s: SimulatedStep): string {
 
 export async function plan(opts: PlanOptions, io: IO): Promise<number> {
   const parsed = await loadAppFile(opts.file);
-  const previousFile = opts.from ? await loadAppFile(opts.from) : undefined;
   const namespace = resolveNamespace(parsed, opts.globals.namespace);
   let previous: AppState | undefined;
-  if (previousFile) {
-    if (previousFile.app.name !== parsed.app.name) {
+  for (const from of opts.from) {
+    const earlier = await loadAppFile(from);
+    if (earlier.app.name !== parsed.app.name) {
       io.stderr.write(
-        `note: ${opts.from} is app "${previousFile.app.name}", ${opts.file} is app "${parsed.app.name}"\n`,
+        `note: ${from} is app "${earlier.app.name}", ${opts.file} is app "${parsed.app.name}"\n`,
       );
     }
-    previous = settled(previousFile.app, namespace, undefined, EPOCH);
+    try {
+      previous = settled(earlier.app, namespace, previous, EPOCH);
+    } catch (err) {
+      // Say which file: a refusal here is about the earlier file, not the one being planned.
+      if (err instanceof UsageError) throw new UsageError(`${from} (--from): ${err.message}`);
+      throw err;
+    }
   }
   const { steps } = simulate(begin(parsed.app, namespace, previous, EPOCH), EPOCH);
   const manifests = (s: SimulatedStep): KubeObject[] =>
@@ -59,7 +67,7 @@ export async function plan(opts: PlanOptions, io: IO): Promise<number> {
     );
   } else {
     io.stdout.write(
-      `Plan for ${parsed.app.name} in namespace ${namespace}${opts.from ? `, after ${opts.from}` : ', as a first deploy'}\n`,
+      `Plan for ${parsed.app.name} in namespace ${namespace}${opts.from.length ? `, after ${opts.from.join(', then ')}` : ', as a first deploy'}\n`,
     );
     steps.forEach((s, i) => {
       const verdict =

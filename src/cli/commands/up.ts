@@ -2,7 +2,7 @@ import { up as runUp } from '../../engine/index.js';
 import type { IO } from '../io.js';
 import { loadAppFile, resolveNamespace } from '../load.js';
 import type { GlobalOptions } from '../main.js';
-import { canPrompt, settleOutcome } from '../outcome.js';
+import { canPrompt, connectionFlags, settleOutcome } from '../outcome.js';
 import { openSession } from '../session.js';
 
 export interface UpOptions {
@@ -31,7 +31,7 @@ export async function up(opts: UpOptions, io: IO): Promise<number> {
     return await settleOutcome(outcome, session, io, {
       yes: opts.yes,
       prompt: canPrompt(io, opts.noPrompt),
-      namespaceFlag: namespace,
+      connection: connectionFlags(opts.globals),
     });
   } finally {
     await session.close();

@@ -1,7 +1,7 @@
 import { edit, pickApp, restart, resume, rollback as runRollback } from '../../engine/index.js';
 import type { IO } from '../io.js';
 import type { GlobalOptions } from '../main.js';
-import { canPrompt, settleOutcome } from '../outcome.js';
+import { canPrompt, connectionFlags, settleOutcome } from '../outcome.js';
 import { openSession } from '../session.js';
 import { loadAppFile, resolveNamespace } from '../load.js';
 
@@ -34,7 +34,11 @@ export async function workflow(opts: WorkflowOptions, io: IO): Promise<number> {
       ? resolveNamespace(parsed, opts.globals.namespace, session.cluster.defaultNamespace)
       : (opts.globals.namespace ?? session.cluster.defaultNamespace);
     const app = await pickApp(session.ctx, ns, named);
-    const gate = { yes: opts.yes, prompt: canPrompt(io, opts.noPrompt), namespaceFlag: ns };
+    const gate = {
+      yes: opts.yes,
+      prompt: canPrompt(io, opts.noPrompt),
+      connection: connectionFlags(opts.globals),
+    };
     switch (opts.verb) {
       case 'resume':
         return await settleOutcome(await resume(session.ctx, ns, app), session, io, gate);
@@ -49,9 +53,10 @@ export async function workflow(opts: WorkflowOptions, io: IO): Promise<number> {
         );
       case 'suspend':
       case 'terminate': {
-        const state = await edit(session.ctx, ns, app, opts.verb);
+        const { changed } = await edit(session.ctx, ns, app, opts.verb);
+        const done = opts.verb === 'suspend' ? 'suspended' : 'terminated';
         io.stdout.write(
-          `${app}: workflow ${opts.verb === 'suspend' ? 'suspended' : 'terminated'} (${state.workflow.phase}).\n`,
+          changed ? `${app}: workflow ${done}.\n` : `${app}: the workflow was already ${done}.\n`,
         );
         return 0;
       }
