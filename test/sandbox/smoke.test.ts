@@ -27,8 +27,18 @@ test('GIVEN a fresh sandbox WHEN a Deployment is server-side applied THEN its po
       .makeApiClient(CoreV1Api)
       .listNamespacedPod({ namespace: 'default', labelSelector: 'app=web' });
     expect(pods.items).toHaveLength(2);
+    expect(
+      pods.items.every((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')),
+    ).toBe(true);
     const apps = kc.makeApiClient(AppsV1Api);
-    await apps.readNamespacedDeployment({ name: 'web', namespace: 'default' });
+    const web = await apps.readNamespacedDeployment({ name: 'web', namespace: 'default' });
+    // Defaults a real API server fills in.
+    expect(web.spec?.strategy?.type).toBe('RollingUpdate');
+    expect(web.spec?.revisionHistoryLimit).toBe(10);
+    expect(web.spec?.progressDeadlineSeconds).toBe(600);
+    expect(web.spec?.template.spec?.containers[0]?.imagePullPolicy).toBeDefined();
+    expect(web.spec?.template.spec?.containers[0]?.terminationMessagePath).toBe('/dev/termination-log');
+    expect(web.status?.observedGeneration).toBe(web.metadata?.generation);
   } finally {
     await sb.close();
   }
