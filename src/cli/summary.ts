@@ -10,6 +10,13 @@ export function statusTable(r: StatusReport): string {
   out.push(
     `Workflow:  ${r.workflow.phase}${r.workflow.resumeAt ? ` (timed pause until ${r.workflow.resumeAt}; a running up, or workflow resume, goes on then)` : ''}`,
   );
+  if (r.driver !== undefined) {
+    out.push(
+      r.driver
+        ? `Driver:    ${r.driver}`
+        : `Driver:    nobody (interrupted): continue with \`vela-ts workflow resume ${r.name} -n ${r.namespace}\``,
+    );
+  }
   if (r.workflow.message) out.push(`           ${r.workflow.message.split('\n').join('\n           ')}`);
   out.push('');
   out.push(row(['STEP', 'TYPE', 'PHASE', 'MESSAGE']));

@@ -17,7 +17,7 @@ import {
 import { applyObjects, checkOwnership, prune, waitReady, type Change } from './apply.js';
 import type { EngineContext } from './context.js';
 import { drive, objectsOf, persist, type Outcome } from './drive.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, currentDriver } from './lock.js';
 import { listApps, loadState, recordRevisions, saveState, stateName, type Stored } from './store.js';
 import type { KindRef, KubeObject } from '../cluster/types.js';
 
@@ -311,6 +311,8 @@ export interface StatusReport {
   name: string;
   namespace: string;
   sandbox: boolean;
+  /** While running: who drives it (`user@host/pid`), or null when nobody does (interrupted). */
+  driver?: string | null;
   workflow: {
     phase: string;
     message?: string;
@@ -350,8 +352,11 @@ export async function observe(ctx: EngineContext, namespace: string, app: string
   const live = await ctx.cluster.list({ apiVersion: API.Deployment, kind: 'Deployment' }, namespace, {
     labelSelector: `${LABEL_APP}=${app}`,
   });
+  const report = buildReport(ctx, namespace, app, s, live.items);
+  // A running workflow nobody drives was interrupted: say so, and how to go on.
+  if (s.workflow.phase === 'running') report.driver = (await currentDriver(ctx, namespace, app)) ?? null;
   return {
-    report: buildReport(ctx, namespace, app, s, live.items),
+    report,
     state: `${stateName(app)}@${stored.resourceVersion}`,
     deployments: versions(live.items),
   };

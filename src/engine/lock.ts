@@ -137,6 +137,23 @@ export async function acquireLock(ctx: EngineContext, namespace: string, app: st
   };
 }
 
+/** Who drives the app right now: the holder of a live lease, or undefined when nobody does. */
+export async function currentDriver(
+  ctx: EngineContext,
+  namespace: string,
+  app: string,
+): Promise<string | undefined> {
+  const lease = await ctx.cluster.get({
+    apiVersion: API.Lease,
+    kind: 'Lease',
+    namespace,
+    name: `vela-ts-${app}`,
+  });
+  const spec = (lease?.spec ?? {}) as LeaseSpec;
+  if (!spec.holderIdentity || takeable(ctx, spec)) return undefined;
+  return spec.holderIdentity;
+}
+
 function takeable(ctx: EngineContext, spec: LeaseSpec): boolean {
   const holder = parseHolder(spec.holderIdentity ?? '');
   if (holder && holder.host === ctx.hostname && !ctx.isAlive(holder.pid)) return true;

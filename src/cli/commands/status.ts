@@ -33,12 +33,19 @@ export async function status(opts: StatusOptions, io: IO): Promise<number> {
     io.stdout.write(render(report));
     // --watch follows the workflow until it stops moving (suspended for approval, or over), so a
     // CI job can wait on it; on a terminal the table is redrawn in place.
-    while (opts.watch && report.workflow.phase === 'running') {
+    // A running workflow with nobody driving it will not move: waiting on it would never end.
+    while (opts.watch && report.workflow.phase === 'running' && report.driver !== null) {
       await nextChange(session.ctx, ns, app, seen, 10 * 60_000);
       seen = await observe(session.ctx, ns, app);
       report = seen.report;
       const redraw = io.stdout.isTTY && opts.output === 'table';
       io.stdout.write(redraw ? `\x1b[H\x1b[2J${render(report)}` : `---\n${render(report)}`);
+    }
+    if (opts.watch && report.workflow.phase === 'running' && report.driver === null) {
+      io.stderr.write(
+        `${app}: the workflow is running but nobody drives it (the run was interrupted); continue it with \`vela-ts workflow resume ${app} -n ${ns}\`\n`,
+      );
+      return 1;
     }
     return exitCode(report);
   } finally {
