@@ -1,7 +1,7 @@
 import { KubeClusterClient, WaitTimeoutError } from '../../src/cluster/client.js';
 import type { KubeObject } from '../../src/cluster/types.js';
 import { TransportError } from '../../src/cluster/transport.js';
-import { ClusterError } from '../../src/errors.js';
+import { caught } from '../helpers/caught.js';
 import { registerSecret } from '../../src/redact.js';
 import { FakeClock, FakeTransport, deployment, status } from './fakes.js';
 
@@ -12,16 +12,6 @@ function setup(randomValue = 0.5) {
   const clock = new FakeClock(randomValue);
   const client = new KubeClusterClient({ transport, clock, defaultNamespace: 'default', context: 'prod' });
   return { transport, clock, client };
-}
-
-async function caught(p: Promise<unknown>): Promise<ClusterError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ClusterError);
-    return err as ClusterError;
-  }
-  throw new Error('expected a ClusterError');
 }
 
 const allReady = (objs: ReadonlyMap<string, KubeObject>) =>

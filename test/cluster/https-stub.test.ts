@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { connect, type ConnectedClient } from '../../src/cluster/connect.js';
 import type { KubeObject } from '../../src/cluster/types.js';
-import { ClusterError } from '../../src/errors.js';
+import { caught } from '../helpers/caught.js';
 import { redact } from '../../src/redact.js';
 import { generateTls, type TlsMaterial } from '../../src/sandbox/tls.js';
 
@@ -90,16 +90,6 @@ afterEach(async () => {
 });
 
 const cm: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: '1' } };
-
-async function caught(p: Promise<unknown>): Promise<ClusterError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ClusterError);
-    return err as ClusterError;
-  }
-  throw new Error('expected a ClusterError');
-}
 
 it('sends the token, a vela-ts User-Agent, and the apply-patch content type with field manager vela-ts', async () => {
   handlers.push((_q, res, body) => json(res, 201, JSON.parse(body)));

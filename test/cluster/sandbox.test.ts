@@ -8,6 +8,7 @@ import { WaitTimeoutError } from '../../src/cluster/client.js';
 import { connect } from '../../src/cluster/connect.js';
 import type { KubeObject } from '../../src/cluster/types.js';
 import { ClusterError } from '../../src/errors.js';
+import { caught } from '../helpers/caught.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { startSandboxClient, type SandboxClient } from '../helpers/sandbox.js';
 
@@ -53,16 +54,6 @@ function rolledOut(d: KubeObject | undefined): boolean {
     (s.replicas ?? 0) <= (s.updatedReplicas ?? 0) &&
     (s.availableReplicas ?? 0) >= (s.updatedReplicas ?? 0)
   );
-}
-
-async function caught(p: Promise<unknown>): Promise<ClusterError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ClusterError);
-    return err as ClusterError;
-  }
-  throw new Error('expected a ClusterError');
 }
 
 describe('against the sandbox', () => {
