@@ -2,6 +2,7 @@ import os from 'node:os';
 import type { ClusterClient } from '../cluster/types.js';
 import { systemClock, type EngineContext, type Reporter } from '../engine/index.js';
 import { UsageError } from '../errors.js';
+import { processAlive } from '../process-alive.js';
 import { parseDuration } from '../workflow/index.js';
 import type { IO } from './io.js';
 import { useColor } from './io.js';
@@ -121,14 +122,7 @@ export async function openSession(
     trafficSettleMs: settleMs ?? (cluster.isSandbox ? 0 : 5000),
     force: opts.force ?? false,
     createNamespace: opts.createNamespace ?? false,
-    isAlive: (pid) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch (err) {
-        return (err as NodeJS.ErrnoException).code === 'EPERM';
-      }
-    },
+    isAlive: processAlive,
   };
   // Interrupted mid-rollout: every move was recorded before it was made, so nothing is lost.
   // The lease is left to expire (at once for a rerun on this machine, 15 s from another); an

@@ -7,6 +7,7 @@ import type http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { ClusterError } from '../errors.js';
+import { processAlive } from '../process-alive.js';
 import { redact, registerSecret } from '../redact.js';
 import { KubeClusterClient, USER_AGENT } from './client.js';
 import { loadKubeconfig, registerAuthHeader, type LoadedKubeconfig } from './kubeconfig.js';
@@ -47,7 +48,7 @@ function lockSandboxDir(dir: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number(fs.readFileSync(file, 'utf8'));
-      if (pid > 0 && pid !== process.pid && alive(pid)) {
+      if (pid > 0 && pid !== process.pid && processAlive(pid)) {
         throw new ClusterError(
           `another vela-ts (pid ${pid}) is using the sandbox in ${dir}; wait for it, or run \`vela-ts sandbox serve --kubeconfig k.yaml --state ${path.join(dir, 'state.json')}\` once and point every command at it with --kubeconfig k.yaml`,
         );
@@ -56,15 +57,6 @@ function lockSandboxDir(dir: string): () => void {
     }
   }
   throw new ClusterError(`could not lock the sandbox in ${dir}`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export async function connect(opts: ConnectOptions): Promise<ConnectedClient> {
