@@ -234,6 +234,18 @@ export interface ApplyInput {
   hasStatusSubresource: boolean;
 }
 
+/** The managedFields entry of one manager's writes, with no fields yet. */
+function managerEntry(
+  manager: string,
+  operation: 'Apply' | 'Update',
+  apiVersion: string,
+  subresource: string | undefined,
+): ManagedFieldsEntry {
+  const entry: ManagedFieldsEntry = { manager, operation, apiVersion, fieldsType: 'FieldsV1', fieldsV1: {} };
+  if (subresource) entry.subresource = subresource;
+  return entry;
+}
+
 /**
  * Server-side apply: returns the merged object with updated managedFields, or throws the 409
  * conflict Status that names each other manager and field, exactly as conflict.go words it.
@@ -241,14 +253,7 @@ export interface ApplyInput {
 export function serverSideApply(inp: ApplyInput): KObject {
   const live = inp.live ? clone(inp.live) : ({ metadata: {} } as KObject);
   const entries: ManagedFieldsEntry[] = clone(live.metadata.managedFields ?? []);
-  const me: ManagedFieldsEntry = {
-    manager: inp.manager,
-    operation: 'Apply',
-    apiVersion: inp.apiVersion,
-    fieldsType: 'FieldsV1',
-    fieldsV1: {},
-  };
-  if (inp.subresource) me.subresource = inp.subresource;
+  const me = managerEntry(inp.manager, 'Apply', inp.apiVersion, inp.subresource);
   const myId = entryId(me);
   const prevMine = entries.find((e) => entryId(e) === myId);
   const prevSet = prevMine ? fromFieldsV1(prevMine.fieldsV1) : new Set<string>();
@@ -383,14 +388,7 @@ export function recordUpdate(inp: UpdateInput): ManagedFieldsEntry[] {
     if (!oldSet.has(p)) changed.add(p);
     else if (!deepEqual(lookup(inp.old, dec(p)).value, lookup(inp.next, dec(p)).value)) changed.add(p);
   }
-  const me: ManagedFieldsEntry = {
-    manager: inp.manager,
-    operation: 'Update',
-    apiVersion: inp.apiVersion,
-    fieldsType: 'FieldsV1',
-    fieldsV1: {},
-  };
-  if (inp.subresource) me.subresource = inp.subresource;
+  const me = managerEntry(inp.manager, 'Update', inp.apiVersion, inp.subresource);
   const myId = entryId(me);
   const out: ManagedFieldsEntry[] = [];
   let mine: FieldSet | undefined;
