@@ -347,14 +347,25 @@ const versions = (objs: Iterable<KubeObject>) =>
     .join(',');
 
 export async function observe(ctx: EngineContext, namespace: string, app: string): Promise<Observed> {
-  const stored = await mustLoad(ctx, namespace, app);
+  let stored = await mustLoad(ctx, namespace, app);
+  let driver: string | null | undefined;
+  // A running workflow nobody drives was interrupted: say so, and how to go on. A driver records
+  // its last move before it lets go of the lease, so an empty lease next to a `running` state may
+  // only mean the state we read is already stale: read it again, and trust it once it holds still.
+  while (stored.state.workflow.phase === 'running') {
+    driver = (await currentDriver(ctx, namespace, app)) ?? null;
+    if (driver !== null) break;
+    const again = await mustLoad(ctx, namespace, app);
+    if (again.resourceVersion === stored.resourceVersion) break;
+    stored = again;
+    driver = undefined;
+  }
   const s = stored.state;
   const live = await ctx.cluster.list({ apiVersion: API.Deployment, kind: 'Deployment' }, namespace, {
     labelSelector: `${LABEL_APP}=${app}`,
   });
   const report = buildReport(ctx, namespace, app, s, live.items);
-  // A running workflow nobody drives was interrupted: say so, and how to go on.
-  if (s.workflow.phase === 'running') report.driver = (await currentDriver(ctx, namespace, app)) ?? null;
+  if (driver !== undefined) report.driver = driver;
   return {
     report,
     state: `${stateName(app)}@${stored.resourceVersion}`,

@@ -330,3 +330,59 @@ describe('second review fixes', () => {
     expect(state.placement.reviews?.traffic).toBeUndefined();
   });
 });
+
+describe('status', () => {
+  const rollout = () => bookinfo({ reviewsImage: V3, batches: [1, 1], workflow: seedWorkflow });
+
+  it('GIVEN the driver records its last move and lets go between our two reads THEN it reports where the driver stopped, not an interrupted run', async () => {
+    const { observe } = await import('../../src/engine/index.js');
+    const { loadState, saveState } = await import('../../src/engine/store.js');
+    const cluster = new MemoryCluster();
+    const driver = context(cluster, { pid: 1 });
+    await up(driver, bookinfo(), 'default');
+    await up(driver, rollout(), 'default');
+    const suspended = (await loadState(cluster, 'default', 'book-info'))!;
+    // Put the workflow back mid-move, driven by a live process.
+    const running = await saveState(
+      cluster,
+      { ...suspended.state, workflow: { ...suspended.state.workflow, phase: 'running' } },
+      suspended,
+    );
+    const lock = await acquireLock(driver, 'default', 'book-info');
+    const original = cluster.get.bind(cluster);
+    let finished = false;
+    cluster.get = async (ref) => {
+      // status has read `running`; now, before it looks at the lease, the driver finishes its step.
+      if (ref.kind === 'Lease' && !finished) {
+        finished = true;
+        await saveState(cluster, suspended.state, running);
+        await lock.release();
+      }
+      return original(ref);
+    };
+    const { report } = await observe(context(cluster, { pid: 2 }), 'default', 'book-info');
+    expect(finished).toBe(true);
+    expect(report.workflow.phase).toBe('suspended');
+    expect(report.driver).toBeUndefined();
+  });
+
+  it('GIVEN a running workflow whose driver died THEN it reports nobody drives it', async () => {
+    const { observe } = await import('../../src/engine/index.js');
+    const { loadState, saveState } = await import('../../src/engine/store.js');
+    const cluster = new MemoryCluster();
+    const driver = context(cluster, { pid: 1 });
+    await up(driver, bookinfo(), 'default');
+    await up(driver, rollout(), 'default');
+    const suspended = (await loadState(cluster, 'default', 'book-info'))!;
+    await saveState(
+      cluster,
+      { ...suspended.state, workflow: { ...suspended.state.workflow, phase: 'running' } },
+      suspended,
+    );
+    await acquireLock(driver, 'default', 'book-info');
+    const watcher = context(cluster, { pid: 2, alive: (p) => p !== 1 });
+    const { report } = await observe(watcher, 'default', 'book-info');
+    expect(report.workflow.phase).toBe('running');
+    expect(report.driver).toBeNull();
+  });
+});
