@@ -32,6 +32,8 @@ export class Controller {
   private unsubscribe?: () => void;
   private stopped = false;
   private podIp = 0;
+  /** Pods whose ready delay has passed while readiness was held (a test hook). */
+  private held: Set<string> | undefined;
 
   constructor(
     private readonly api: Api,
@@ -48,6 +50,23 @@ export class Controller {
     for (const p of this.api.store.list(this.pods)) this.schedulePod(p, true);
     for (const d of this.api.store.list(this.deployments))
       this.enqueue(d.metadata.namespace!, d.metadata.name!);
+  }
+
+  /**
+   * Test hook: while held, no Pod becomes ready; on release the ones whose delay has passed do.
+   * Lets a test stop a driver mid-step for exactly as long as it needs, without timing guesses.
+   */
+  holdReadiness(held: boolean): void {
+    if (held) {
+      this.held ??= new Set();
+      return;
+    }
+    const due = this.held ?? new Set<string>();
+    this.held = undefined;
+    for (const key of due) {
+      const [ns, name] = key.split('/') as [string, string];
+      if (!this.stopped) this.startPod(ns, name);
+    }
   }
 
   stop(): void {
@@ -110,7 +129,8 @@ export class Controller {
       key,
       this.clock.setTimeout(() => {
         this.podTimers.delete(key);
-        if (!this.stopped) this.startPod(pod.metadata.namespace!, pod.metadata.name!);
+        if (this.held) this.held.add(key);
+        else if (!this.stopped) this.startPod(pod.metadata.namespace!, pod.metadata.name!);
       }, delay),
     );
   }

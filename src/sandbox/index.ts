@@ -44,6 +44,8 @@ export interface Sandbox {
   close(): Promise<void>;
   /** Test hook: forget the watch history, so watching from any earlier resourceVersion gets 410 Expired. */
   expireWatchHistory(): void;
+  /** Test hook: while held, no Pod becomes ready; released, the ones that are due become ready. */
+  holdReadiness(held: boolean): void;
 }
 
 export const SANDBOX_BANNER =
@@ -168,6 +170,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     token,
     kubeconfig,
     expireWatchHistory: () => store.compact(),
+    holdReadiness: (held) => controller.holdReadiness(held),
     close: () =>
       (closed ??= (async () => {
         srv.closeWatches();

@@ -17,10 +17,12 @@ async function until(what: string, check: () => Promise<boolean> | boolean, ms =
 }
 
 /**
- * Starts `up FILE` and kills it with SIGKILL mid-step: once the new revision has been scaled up
- * and before its pods are ready. The workflow is left `running` with no driver.
+ * Starts `up FILE` and kills it with SIGKILL mid-step: once the new revision has been scaled up,
+ * while the sandbox holds its pods unready. The workflow is left `running` with no driver; pods
+ * stay held until the caller lets them go (`holdReadiness(false)`).
  */
 async function killMidStep(c: SandboxCluster, file: string): Promise<void> {
+  c.sandbox.holdReadiness(true);
   const child = spawn(process.execPath, [binPath, '--kubeconfig', c.kubeconfig, 'up', file], {
     cwd: c.dir,
     stdio: 'ignore',
@@ -33,24 +35,25 @@ async function killMidStep(c: SandboxCluster, file: string): Promise<void> {
 }
 
 describe('one driver at a time, and a killed driver is continued', () => {
-  // Pods take 2.5 s to become ready, so a driver is mid-step long enough to race or kill,
-  // even on a loaded machine.
   let c: SandboxCluster;
   beforeEach(async () => {
-    c = await new SandboxCluster(2500).start();
+    c = await new SandboxCluster().start();
     expect(await c.vela(['up', first])).toMatchObject({ code: 0 });
   });
   afterEach(() => c.stop());
 
   it('GIVEN two simultaneous ups THEN one refuses, naming the holder, while the other is still driving; the other reaches the gate', async () => {
-    const order: string[] = [];
-    const run = (tag: string) => c.vela(['up', rollout]).then((r) => (order.push(tag), r));
-    const [a, b] = await Promise.all([run('a'), run('b')]);
-    const [loser, winner] = a.code === 1 ? [a, b] : [b, a];
+    // Pods are held unready: the driver that wins stays mid-step until the loser has answered.
+    c.sandbox.holdReadiness(true);
+    const a = c.vela(['up', rollout]);
+    const b = c.vela(['up', rollout]);
+    const loser = await Promise.race([a, b]);
     expect(loser).toMatchObject({ code: 1 });
     expect(loser.stderr).toMatch(/book-info is being driven by \S+@\S+\/\d+/);
+    c.sandbox.holdReadiness(false);
+    const [ra, rb] = await Promise.all([a, b]);
+    const winner = ra === loser ? rb : ra;
     expect(winner).toMatchObject({ code: 0 });
-    expect(order[0]).toBe(a === loser ? 'a' : 'b');
     const s = JSON.parse((await c.vela(['status', '-o', 'json'])).stdout) as { workflow: { phase: string } };
     expect(s.workflow.phase).toBe('suspended');
   });
@@ -59,6 +62,7 @@ describe('one driver at a time, and a killed driver is continued', () => {
     await killMidStep(c, rollout);
     const state = await c.get('', 'configmaps', 'vela-ts-book-info');
     expect(state?.data?.phase).toBe('running');
+    c.sandbox.holdReadiness(false);
 
     const resumed = await c.vela(['workflow', 'resume', 'book-info']);
     expect(resumed).toMatchObject({ code: 0 });
@@ -74,6 +78,7 @@ describe('one driver at a time, and a killed driver is continued', () => {
 
   it('GIVEN an up killed mid-step WHEN the same up is run again THEN it continues where it stopped (rerunning is safe)', async () => {
     await killMidStep(c, rollout);
+    c.sandbox.holdReadiness(false);
     const again = await c.vela(['up', rollout]);
     expect(again).toMatchObject({ code: 0 });
     expect(again.stdout).toContain('suspended at step manual-approval');
@@ -230,8 +235,7 @@ describe('plain words for cluster problems', () => {
 describe('status --watch', () => {
   let c: SandboxCluster;
   beforeEach(async () => {
-    // Slow pods: a resumed run stays mid-step for seconds, long enough to be watched.
-    c = await new SandboxCluster(5000).start();
+    c = await new SandboxCluster().start();
     expect(await c.vela(['up', first])).toMatchObject({ code: 0 });
     // A driver killed mid-step leaves the workflow `running` with nobody driving it.
     await killMidStep(c, rollout);
@@ -251,13 +255,24 @@ describe('status --watch', () => {
       return (lease?.spec as { holderIdentity?: string } | undefined)?.holderIdentity;
     };
     const killed = await holder();
+    // The resumed run stays mid-step (pods still held unready) until the watcher has seen it running.
     const driving = c.vela(['workflow', 'resume', 'book-info']);
     // The killed run's name stays on the lease until the resumed run takes it over.
     await until('the resumed run to hold the lease', async () => {
       const now = await holder();
       return Boolean(now) && now !== killed;
     });
-    const watched = await c.vela(['status', '--watch', '-o', 'json'], { timeoutMs: 60_000 });
+    let seenFirst!: () => void;
+    const firstReport = new Promise<void>((r) => (seenFirst = r));
+    const watching = c.vela(['status', '--watch', '-o', 'json'], {
+      timeoutMs: 60_000,
+      onStdout: (soFar) => {
+        if (soFar.trimEnd().endsWith('}')) seenFirst();
+      },
+    });
+    await Promise.race([firstReport, watching]);
+    c.sandbox.holdReadiness(false);
+    const watched = await watching;
     expect(watched).toEqual({ code: 0, stdout: expect.any(String) as string, stderr: '' });
     const reports = watched.stdout
       .split('---\n')

@@ -61,10 +61,7 @@ export class SandboxCluster {
     return this.sandbox.close();
   }
 
-  vela(
-    args: string[],
-    opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
-  ): Promise<CliResult> {
+  vela(args: string[], opts: Parameters<typeof runCli>[1] = {}): Promise<CliResult> {
     return runCli(['--kubeconfig', this.kubeconfig, ...args], { cwd: this.dir, ...opts });
   }
 
