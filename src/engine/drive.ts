@@ -67,6 +67,8 @@ export async function drive(ctx: EngineContext, start: Stored): Promise<Outcome>
       case 'realize':
         ctx.report.move(t.effect.note);
         continue;
+      case 'step-ended': // only produced when asked for (plan); nothing to act on
+        continue;
       case 'suspend': {
         ctx.report.done();
         const { resumeAt, message } = t.effect;

@@ -135,9 +135,10 @@ export function parseDuration(text: string): number {
 /**
  * One move of the workflow from where the state stands. The shell persists the new state, then
  * acts on the effect; calling `next` again on the same state gives the same answer, which is what
- * makes a killed process safe to continue.
+ * makes a killed process safe to continue. A finished step flows straight into the next one's
+ * first move, unless `stepwise` asks to stop in between (as `plan` does, to show each step's end).
  */
-export function next(state: AppState, now: string): Transition {
+export function next(state: AppState, now: string, opts: { stepwise?: boolean } = {}): Transition {
   let s = state;
   if (s.workflow.phase !== 'running' && s.workflow.phase !== 'suspended')
     return { state: s, effect: { kind: 'finish' }, step: -1 };
@@ -234,6 +235,8 @@ export function next(state: AppState, now: string): Transition {
             ),
           },
         };
+        // `plan` shows every step as it stands when it ends, before the next one moves anything.
+        if (opts.stepwise) return { state: s, effect: { kind: 'step-ended' }, step: index };
         continue;
       }
     }

@@ -24,7 +24,7 @@ export function simulate(start: AppState, now: string): { steps: SimulatedStep[]
   const moves = new Map<number, string[]>();
   for (let guard = 0; guard < 10_000; guard++) {
     const before = s.workflow.steps;
-    const t = next(s, now);
+    const t = next(s, now, { stepwise: true });
     s = t.state;
     if (t.effect.kind === 'realize') {
       moves.set(t.step, [...(moves.get(t.step) ?? []), t.effect.note]);

@@ -161,6 +161,12 @@ export function rolloutMove(
   if (!S) {
     if (reps[T] !== total) return setReplicas(name, cur, T, total, `scale ${T} to ${total}`);
   } else {
+    // Routed through the whole Service, a new revision's pods would take a share of traffic as
+    // soon as they exist. Pin all of it to the source subset first; the step's weights move it.
+    if (canary && !cur.traffic && (reps[S] ?? 0) > 0) {
+      const move = trafficMove(name, cur, [{ revision: S, weight: 100 }]);
+      if (move) return move;
+    }
     const targets = cumulativeTargets(rollout.properties);
     const last = lastBatch(targets.length, partition);
     for (let i = 0; i <= last; i++) {

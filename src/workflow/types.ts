@@ -66,7 +66,9 @@ export type Effect =
   /** Persist and stop: the workflow waits for approval (or until `resumeAt`). */
   | { kind: 'suspend'; message?: string; resumeAt?: string }
   /** Persist and stop: the workflow is over (succeeded, failed or terminated). */
-  | { kind: 'finish' };
+  | { kind: 'finish' }
+  /** A step has just succeeded; call `next` again. Only when asked for (`stepwise`). */
+  | { kind: 'step-ended' };
 
 export interface Transition {
   state: AppState;

@@ -116,12 +116,14 @@ describe('up against a recording fake', () => {
       .slice(mark)
       .filter((c) => (c.verb === 'apply' || c.verb === 'delete') && !c.key.startsWith('Lease/'))
       .map((c) => `${c.verb} ${c.key}`);
-    // The new revision's subset is added with its first pods (no route uses it yet); the route
-    // changes last, after both batches' Deployments settled.
+    // All traffic is pinned to the old subset before the new revision has a pod (routed through
+    // the whole Service, the new pods would take a share); the new subset is added before the
+    // route that uses it, and the weights change last, once the batch has settled.
     expect(writes).toEqual([
+      'apply VirtualService/default/reviews',
       'apply Deployment/default/reviews-v2',
-      'apply DestinationRule/default/reviews',
       'apply Deployment/default/reviews-v1',
+      'apply DestinationRule/default/reviews',
       'apply VirtualService/default/reviews',
     ]);
   });
@@ -327,7 +329,9 @@ describe('second review fixes', () => {
     const { loadState } = await import('../../src/engine/store.js');
     const state = (await loadState(cluster, 'default', 'book-info'))!.state;
     expect(state.workflow.phase).toBe('suspended');
-    expect(state.placement.reviews?.traffic).toBeUndefined();
+    // Stopped mid-batch: the canary has its pod, but the old revision still has all the traffic.
+    expect(state.placement.reviews?.replicas).toEqual({ 'reviews-v1': 2, 'reviews-v2': 1 });
+    expect(state.placement.reviews?.traffic).toEqual([{ revision: 'reviews-v1', weight: 100 }]);
   });
 });
 

@@ -121,6 +121,6 @@ describe('edge cases found in review', () => {
         t.effect.note.startsWith('route') || t.effect.note.includes('subset') ? s.trafficChangedAt : 'n/a',
       );
     }
-    expect(changes).toEqual(['n/a', 'n/a', NOW]);
+    expect(changes).toEqual([NOW, 'n/a', 'n/a', NOW, NOW]);
   });
 });

@@ -52,10 +52,13 @@ describe('workflow: the seed walkthrough', () => {
       { revision: 'reviews-v2', weight: 10 },
     ]);
     expect(reviews(state).subsets).toEqual(['reviews-v1', 'reviews-v2']);
-    // scale up the new revision first, then scale the old one down, then route.
+    // Pin all traffic to the old subset, scale up the new revision, scale the old one down, add
+    // the new subset, then route.
     expect(notes).toEqual([
+      'route 100% to reviews-v1',
       'batch 1 of 2: scale reviews-v2 to 1',
       'batch 1 of 2: scale reviews-v1 down to 1',
+      'add subsets reviews-v2 to DestinationRule reviews',
       'route 90% to reviews-v1, 10% to reviews-v2',
     ]);
   });
@@ -228,5 +231,45 @@ describe('workflow: other shapes', () => {
     expect(ended.workflow.phase).toBe('terminated');
     expect(ended.workflow.steps.map((s) => s.phase)).toEqual(['succeeded', 'failed', 'skipped']);
     expect(() => operate(ended, 'resume', NOW)).toThrow('cannot resume a terminated workflow');
+  });
+});
+
+describe('plan: each step as it stands when it ends', () => {
+  it('GIVEN two canary steps with no gate between them THEN the first shows only its own batch, not the next step’s first move', () => {
+    const deployed = settled(bookinfo(), 'default', undefined, NOW);
+    const app = bookinfo({ reviewsImage: V3, batches: [1, 1] });
+    const steps: WorkflowStep[] = [
+      {
+        name: 'canary',
+        type: 'canary-rollout',
+        properties: {
+          batchPartition: 0,
+          traffic: {
+            weightedTargets: [
+              { revision: 'reviews-v1', weight: 80 },
+              { revision: 'reviews-v2', weight: 20 },
+            ],
+          },
+        },
+      },
+      {
+        name: 'all',
+        type: 'canary-rollout',
+        properties: { traffic: { weightedTargets: [{ revision: 'reviews-v2', weight: 100 }] } },
+      },
+    ];
+    const { steps: ran } = simulate(begin({ ...app, workflow: steps }, 'default', deployed, NOW), NOW);
+    expect(ran.map((s) => [s.name, s.phase])).toEqual([
+      ['canary', 'succeeded'],
+      ['all', 'succeeded'],
+    ]);
+    const canary = ran[0]!.state.placement.reviews!;
+    expect(canary.replicas).toEqual({ 'reviews-v1': 1, 'reviews-v2': 1 });
+    expect(canary.traffic).toEqual([
+      { revision: 'reviews-v1', weight: 80 },
+      { revision: 'reviews-v2', weight: 20 },
+    ]);
+    expect(ran[0]!.state.workflow.steps.map((s) => s.phase)).toEqual(['succeeded', 'pending']);
+    expect(ran[1]!.state.placement.reviews!.replicas).toEqual({ 'reviews-v2': 2 });
   });
 });
