@@ -86,6 +86,11 @@ export async function settleOutcome(
         if (outcome.repaired?.length)
           out(`${app} is unchanged, but the cluster had drifted: re-applied ${outcome.repaired.join(', ')}.`);
         else out(`${app} is unchanged and its workflow ${phase}. Nothing was written.`);
+        // Waiting for approval: `--yes` gives it, and a terminal asks for it, as on the first run.
+        if (state.workflow.phase === 'suspended' && (gate.yes || gate.prompt)) {
+          outcome = { kind: 'suspended', state };
+          continue;
+        }
         if (state.workflow.phase === 'suspended') out(`Continue with: ${resumeCmd}`);
         if (state.override)
           out(`It was rolled back; run its workflow again with: vela-ts workflow restart ${target}`);

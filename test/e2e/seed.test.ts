@@ -122,6 +122,16 @@ describe('the seed walkthrough against the sandbox, through the built binary and
     expect(requests.filter((r) => !['GET', 'HEAD'].includes(r.method))).toEqual([]);
   });
 
+  it('GIVEN a suspended app WHEN the same file is applied again with --yes THEN the approval is given and the release finishes', async () => {
+    await toApprovalGate(c);
+    const res = await c.vela(['up', rollout, '--yes']);
+    expect(res).toMatchObject({ code: 0 });
+    expect(res.stdout).toContain('continuing (--yes)');
+    expect(res.stdout).toContain('book-info: workflow succeeded.');
+    expect(await c.routes('reviews')).toEqual([['reviews-v2', 100]]);
+    expect((await c.deployments())['reviews-v2']).toBe('2/2');
+  });
+
   it('GIVEN a finished first deploy WHEN applied again THEN it is unchanged and writes nothing', async () => {
     expect(await c.vela(['up', first])).toMatchObject({ code: 0 });
     const before = c.audit().length;
