@@ -137,8 +137,15 @@ export async function up(ctx: EngineContext, app: Application, namespace: string
     ctx.force,
     revisionDeployments(planned),
   );
-  return driveWithTimers(ctx, namespace, app.name, async (locked) => {
+  const theirs: { stored?: Stored } = {};
+  const outcome = await driveWithTimers(ctx, namespace, app.name, async (locked) => {
     const fresh = await loadState(ctx.cluster, namespace, app.name);
+    if (fresh && fresh.state.specHash === hash) {
+      // Someone applied this very spec between our look and the lock: it is not new any more.
+      if (fresh.state.workflow.phase === 'running') return drive(locked, fresh);
+      theirs.stored = fresh;
+      return { kind: 'stopped', state: fresh.state };
+    }
     const state = begin(app, namespace, fresh?.state, ctx.clock.now().toISOString());
     if (fresh && !isFinished(fresh.state.workflow.phase)) {
       ctx.report.info(
@@ -148,6 +155,7 @@ export async function up(ctx: EngineContext, app: Application, namespace: string
     await recordRevisions(ctx.cluster, state, fresh?.state.revisions);
     return saveAndDrive(locked, fresh, state);
   });
+  return theirs.stored ? { kind: 'unchanged', state: theirs.stored.state } : outcome;
 }
 
 /**

@@ -390,3 +390,31 @@ describe('status', () => {
     expect(report.driver).toBeNull();
   });
 });
+
+describe('two runs of the same spec', () => {
+  it('GIVEN another run applies the same spec between our first look and our lock THEN ours finds it unchanged and moves nothing', async () => {
+    const cluster = new MemoryCluster();
+    const original = cluster.get.bind(cluster);
+    let otherRan = false;
+    let mark = 0;
+    cluster.get = async (ref) => {
+      if (ref.kind === 'Lease' && !otherRan) {
+        otherRan = true;
+        // The other run gets the lock first and deploys the whole spec.
+        const theirs = await up(context(cluster, { pid: 2 }), bookinfo(), 'default');
+        expect(theirs.kind).toBe('succeeded');
+        mark = cluster.calls.length;
+      }
+      return original(ref);
+    };
+    const ours = await up(context(cluster, { pid: 1 }), bookinfo(), 'default');
+    expect(otherRan).toBe(true);
+    expect(ours.kind).toBe('unchanged');
+    const writes = cluster.calls
+      .slice(mark)
+      .filter(
+        (c) => ['apply', 'create', 'replace', 'delete'].includes(c.verb) && !c.key.startsWith('Lease/'),
+      );
+    expect(writes).toEqual([]);
+  });
+});
