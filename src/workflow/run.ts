@@ -1,4 +1,4 @@
-import type { Application } from '../appfile/types.js';
+import type { Application, Component } from '../appfile/types.js';
 import { resolveRevisions, settle, trait, type Placement } from '../compile/index.js';
 import { stableStringify } from '../compile/stable.js';
 import { createHash } from 'node:crypto';
@@ -311,33 +311,61 @@ export function operate(state: AppState, op: Operation, now: string): AppState {
 }
 
 /**
- * `vela-ts rollback`: end the workflow and put the canary component back on the revision that was
- * stable before this rollout. Returns a state whose workflow is a single rollback step, so the same
- * runner drives it (and a killed rollback is continued like any step).
+ * `vela-ts rollback`: end the workflow and put back the revisions that were stable before this
+ * rollout. Without a named component, every component this spec rolls out is put back (each its
+ * own step, traffic first); named, only that one. Returns a state whose workflow is those
+ * rollback steps, so the same runner drives them (and a killed rollback is continued like any step).
  */
 export function startRollback(state: AppState, now: string, named?: string): AppState {
   // The caller holds the lock, so whatever step was running is ours to end.
-  const component = stepComponent(state.app, named);
-  if (!component || !trait(component, 'rollout')) {
-    const what = named ? `no component ${named} with a rollout trait` : 'no component with a rollout trait';
-    throw new OperationRefused(`${state.app.name} has ${what} to roll back`);
+  const plan = (component: Component) => {
+    const probe = rollbackMove(state, component, undefined);
+    const to = rollbackTarget(state, component.name, undefined);
+    const live = Object.keys(state.placement[component.name]?.replicas ?? {});
+    const settled = probe.kind === 'done' && live.length === 1 && live[0] === to;
+    return { component, probe, to, settled };
+  };
+  let chosen: ReturnType<typeof plan>[];
+  const rolledOut = named
+    ? []
+    : state.app.components.filter((c) => {
+        const pair = state.rollouts[c.name];
+        return trait(c, 'rollout') && pair?.source !== undefined && pair.source !== pair.target;
+      });
+  const moving = rolledOut.map(plan).filter((p) => p.probe.kind !== 'fail' && !p.settled);
+  if (moving.length > 0) {
+    chosen = moving;
+  } else {
+    const component = stepComponent(state.app, named);
+    if (!component || !trait(component, 'rollout')) {
+      const what = named ? `no component ${named} with a rollout trait` : 'no component with a rollout trait';
+      throw new OperationRefused(`${state.app.name} has ${what} to roll back`);
+    }
+    const one = plan(component);
+    if (one.probe.kind === 'fail') throw new OperationRefused(one.probe.message);
+    if (one.settled)
+      throw new OperationRefused(
+        `${component.name} already runs only ${one.to}; there is nothing to roll back`,
+      );
+    chosen = [one];
   }
-  const probe = rollbackMove(state, component, undefined);
-  if (probe.kind === 'fail') throw new OperationRefused(probe.message);
-  const to = rollbackTarget(state, component.name, undefined);
-  const at = state.placement[component.name];
-  const live = Object.keys(at?.replicas ?? {});
-  if (probe.kind === 'done' && live.length === 1 && live[0] === to) {
-    throw new OperationRefused(`${component.name} already runs only ${to}; there is nothing to roll back`);
-  }
+  const stepName = (c: Component) => (chosen.length === 1 ? 'rollback' : `rollback-${c.name}`);
   return {
     ...state,
-    override: [{ name: 'rollback', type: 'canary-rollback', properties: { component: component.name } }],
+    override: chosen.map(({ component }) => ({
+      name: stepName(component),
+      type: 'canary-rollback' as const,
+      properties: { component: component.name },
+    })),
     workflow: {
       phase: 'running',
-      steps: [{ name: 'rollback', type: 'canary-rollback', phase: 'pending' }],
+      steps: chosen.map(({ component }) => ({
+        name: stepName(component),
+        type: 'canary-rollback' as const,
+        phase: 'pending' as const,
+      })),
       startedAt: now,
-      message: `rollback of ${component.name} to ${to ?? 'its earlier revision'}`,
+      message: `rollback of ${chosen.map((p) => `${p.component.name} to ${p.to ?? 'its earlier revision'}`).join(', ')}`,
     },
   };
 }

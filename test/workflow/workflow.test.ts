@@ -273,3 +273,71 @@ describe('plan: each step as it stands when it ends', () => {
     expect(ran[1]!.state.placement.reviews!.replicas).toEqual({ 'reviews-v2': 2 });
   });
 });
+
+describe('rollback with two rollout components', () => {
+  /** bookinfo with ratings rolled out too: canary-traffic and a rollout of 2 in batches of 1. */
+  const twoCanaries = (image: string, ratingsImage: string, workflow?: WorkflowStep[]) => {
+    const app = bookinfo({ reviewsImage: image, batches: [1, 1], ...(workflow ? { workflow } : {}) });
+    const ratings = app.components.find((c) => c.name === 'ratings')!;
+    ratings.properties.image = ratingsImage;
+    ratings.traits = [
+      { type: 'canary-traffic', properties: { port: [9080] } },
+      { type: 'rollout', properties: { targetSize: 2, rolloutBatches: [{ replicas: 1 }, { replicas: 1 }] } },
+    ];
+    return app;
+  };
+  const half = (component: string): WorkflowStep => ({
+    name: `canary-${component}`,
+    type: 'canary-rollout',
+    properties: {
+      component,
+      batchPartition: 0,
+      traffic: {
+        weightedTargets: [
+          { revision: `${component}-v1`, weight: 50 },
+          { revision: `${component}-v2`, weight: 50 },
+        ],
+      },
+    },
+  });
+  const gate: WorkflowStep = { name: 'gate', type: 'suspend', properties: {} };
+  const deployed = settled(twoCanaries('reviews:1', 'ratings:1'), 'default', undefined, NOW);
+  const rollBackAll = (s: AppState, named?: string) => {
+    let state = startRollback(s, NOW, named);
+    for (let guard = 0; guard < 100; guard++) {
+      const t = next(state, NOW);
+      state = t.state;
+      if (t.effect.kind === 'finish') return state;
+    }
+    throw new Error('rollback did not finish');
+  };
+  const at = (s: AppState, c: string) => [s.placement[c]!.replicas, s.placement[c]!.traffic];
+
+  it('GIVEN both components mid-canary WHEN rolled back without a name THEN both are put back, each traffic first', () => {
+    const app = twoCanaries('reviews:2', 'ratings:2', [half('reviews'), half('ratings'), gate]);
+    const { state } = drive(begin(app, 'default', deployed, NOW));
+    expect(state.workflow.phase).toBe('suspended');
+    const back = rollBackAll(state);
+    expect(back.workflow.phase).toBe('succeeded');
+    expect(back.workflow.steps.map((s) => s.name)).toEqual(['rollback-reviews', 'rollback-ratings']);
+    expect(at(back, 'reviews')).toEqual([{ 'reviews-v1': 2 }, [{ revision: 'reviews-v1', weight: 100 }]]);
+    expect(at(back, 'ratings')).toEqual([{ 'ratings-v1': 2 }, [{ revision: 'ratings-v1', weight: 100 }]]);
+  });
+
+  it('GIVEN only the second component changed WHEN rolled back without a name THEN that one is put back, not the first', () => {
+    const app = twoCanaries('reviews:1', 'ratings:2', [half('ratings'), gate]);
+    const { state } = drive(begin(app, 'default', deployed, NOW));
+    const back = rollBackAll(state);
+    expect(back.workflow.steps.map((s) => s.name)).toEqual(['rollback']);
+    expect(at(back, 'ratings')).toEqual([{ 'ratings-v1': 2 }, [{ revision: 'ratings-v1', weight: 100 }]]);
+    expect(back.placement.reviews!.replicas).toEqual({ 'reviews-v1': 2 });
+  });
+
+  it('GIVEN both mid-canary WHEN one is named THEN only it is put back', () => {
+    const app = twoCanaries('reviews:2', 'ratings:2', [half('reviews'), half('ratings'), gate]);
+    const { state } = drive(begin(app, 'default', deployed, NOW));
+    const back = rollBackAll(state, 'ratings');
+    expect(at(back, 'ratings')).toEqual([{ 'ratings-v1': 2 }, [{ revision: 'ratings-v1', weight: 100 }]]);
+    expect(back.placement.reviews!.replicas).toEqual({ 'reviews-v1': 1, 'reviews-v2': 1 });
+  });
+});
