@@ -1,8 +1,11 @@
 import jsYaml from 'js-yaml';
 import type { StatusReport } from '../engine/index.js';
 
-/** The table `status` prints, and `up` shows at an approval gate. */
-export function statusTable(r: StatusReport): string {
+/**
+ * The table `status` prints, and `up` shows at an approval gate. `connection` is the command's
+ * connection flags (`connectionFlags`), repeated in the hint so it reaches the same cluster.
+ */
+export function statusTable(r: StatusReport, connection = ''): string {
   const out: string[] = [];
   out.push(
     `App:       ${r.name} (namespace ${r.namespace})${r.sandbox ? '  [sandbox: simulated cluster]' : ''}`,
@@ -14,7 +17,7 @@ export function statusTable(r: StatusReport): string {
     out.push(
       r.driver
         ? `Driver:    ${r.driver}`
-        : `Driver:    nobody (interrupted): continue with \`vela-ts workflow resume ${r.name} -n ${r.namespace}\``,
+        : `Driver:    nobody (interrupted): continue with \`vela-ts workflow resume ${r.name} -n ${r.namespace}${connection}\``,
     );
   }
   if (r.workflow.message) out.push(`           ${r.workflow.message.split('\n').join('\n           ')}`);

@@ -245,8 +245,26 @@ describe('status --watch', () => {
   it('GIVEN a running workflow nobody drives THEN it says so and how to continue, instead of waiting forever', async () => {
     const watched = await c.vela(['status', '--watch'], { timeoutMs: 30_000 });
     expect(watched).toMatchObject({ code: 1 });
-    expect(watched.stdout).toMatch(/Driver:\s+nobody \(interrupted\)/);
-    expect(watched.stderr).toContain('the workflow is running but nobody drives it');
+    // Both hints repeat the --kubeconfig of the command, so they reach the same cluster when pasted.
+    const resume = `vela-ts workflow resume book-info -n default --kubeconfig ${c.kubeconfig}`;
+    expect(watched.stdout).toContain(`Driver:    nobody (interrupted): continue with \`${resume}\``);
+    expect(watched.stderr).toContain(
+      `book-info: the workflow is running but nobody drives it (the run was interrupted); continue it with \`${resume}\``,
+    );
+  });
+
+  it('GIVEN the hint of status --watch WHEN it is run as printed THEN it continues the workflow to the gate', async () => {
+    const watched = await c.vela(['status', '--watch'], { timeoutMs: 30_000 });
+    const hint = /continue it with `vela-ts ([^`]+)`/.exec(watched.stderr)?.[1];
+    expect(hint).toBeDefined();
+    c.sandbox.holdReadiness(false);
+    // runCli, not c.vela: the cluster must be reached through the flags of the hint alone.
+    const resumed = await runCli(hint!.split(' '), { cwd: c.dir });
+    expect(resumed).toMatchObject({ code: 0 });
+    expect(await c.routes('reviews')).toEqual([
+      ['reviews-v1', 90],
+      ['reviews-v2', 10],
+    ]);
   });
 
   it('GIVEN a driven workflow THEN it follows each move and returns once the workflow is suspended', async () => {

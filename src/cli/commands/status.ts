@@ -3,6 +3,7 @@ import { toJson } from '../format.js';
 import type { IO } from '../io.js';
 import { loadAppFile, resolveNamespace } from '../load.js';
 import type { GlobalOptions } from '../main.js';
+import { connectionFlags } from '../outcome.js';
 import { openSession } from '../session.js';
 import { statusTable, statusYaml } from '../summary.js';
 
@@ -26,8 +27,13 @@ export async function status(opts: StatusOptions, io: IO): Promise<number> {
       ? resolveNamespace(parsed, opts.globals.namespace, session.cluster.defaultNamespace)
       : (opts.globals.namespace ?? session.cluster.defaultNamespace);
     const app = await pickApp(session.ctx, ns, named);
+    const connection = connectionFlags(opts.globals);
     const render = (r: StatusReport) =>
-      opts.output === 'json' ? toJson(r) : opts.output === 'yaml' ? statusYaml(r) : statusTable(r);
+      opts.output === 'json'
+        ? toJson(r)
+        : opts.output === 'yaml'
+          ? statusYaml(r)
+          : statusTable(r, connection);
     let seen = await observe(session.ctx, ns, app);
     let report = seen.report;
     io.stdout.write(render(report));
@@ -43,7 +49,7 @@ export async function status(opts: StatusOptions, io: IO): Promise<number> {
     }
     if (opts.watch && report.workflow.phase === 'running' && report.driver === null) {
       io.stderr.write(
-        `${app}: the workflow is running but nobody drives it (the run was interrupted); continue it with \`vela-ts workflow resume ${app} -n ${ns}\`\n`,
+        `${app}: the workflow is running but nobody drives it (the run was interrupted); continue it with \`vela-ts workflow resume ${app} -n ${ns}${connection}\`\n`,
       );
       return 1;
     }
