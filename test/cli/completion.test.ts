@@ -2,23 +2,101 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Command } from 'commander';
+import { buildProgram } from '../../src/cli/main.js';
+import { processIO } from '../../src/cli/io.js';
 import { runCli } from '../helpers/cli.js';
 
+/** The program `vela-ts` parses its arguments with: the truth the completion scripts must follow. */
+const program = buildProgram(processIO(), () => undefined);
+const help = program.createHelp();
+const flagsOf = (cmd: Command): string[] =>
+  help.visibleOptions(cmd).flatMap((o) => [o.long, o.short].filter((f): f is string => Boolean(f)));
+/** What the program accepts after a command; --version only makes sense before one. */
+const globalFlags = flagsOf(program).filter((f) => f !== '--version' && f !== '-V');
+/** Every flag a command accepts: its own, those of each of its verbs, and the global ones. */
+const expectedFlags = (cmd: Command): string[] =>
+  [...new Set([...flagsOf(cmd), ...cmd.commands.flatMap(flagsOf), ...globalFlags])].sort();
+const commandNames = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
+
+let bashFile: string;
+beforeAll(async () => {
+  const res = await runCli(['completion', 'bash']);
+  expect(res.code).toBe(0);
+  bashFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'vela-ts-comp-')), 'c.bash');
+  writeFileSync(bashFile, res.stdout);
+});
+
+/** What bash offers for the last word of `words` (the words after `vela-ts`). */
+function bashComplete(...words: string[]): string[] {
+  const quoted = ['vela-ts', ...words].map((w) => `'${w}'`).join(' ');
+  const probe = spawnSync(
+    'bash',
+    [
+      '-c',
+      `source ${bashFile}; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length}; _vela_ts; printf '%s\\n' "\${COMPREPLY[@]}"`,
+    ],
+    { encoding: 'utf8' },
+  );
+  expect(probe.status).toBe(0);
+  return probe.stdout.split('\n').filter(Boolean);
+}
+
 describe('completion', () => {
-  it('GIVEN bash THEN the script loads and completes commands and workflow verbs', async () => {
-    const res = await runCli(['completion', 'bash']);
+  it('GIVEN bash THEN the script loads and completes commands and workflow verbs', () => {
+    expect(bashComplete('wor')).toEqual(['workflow']);
+    expect(bashComplete('workflow', 're')).toEqual(['resume', 'restart']);
+  });
+
+  it('GIVEN bash and no command yet THEN every command, alias and program flag is offered', () => {
+    expect(bashComplete('')).toEqual(expect.arrayContaining(commandNames));
+    expect(bashComplete('-').sort()).toEqual(flagsOf(program).sort());
+  });
+
+  it.each(commandNames)('GIVEN bash and `%s -` THEN exactly the flags the program accepts there', (name) => {
+    const cmd = program.commands.find((c) => c.name() === name || c.aliases().includes(name))!;
+    expect(bashComplete(name, '-').sort()).toEqual(expectedFlags(cmd));
+  });
+
+  it('GIVEN bash and a command with verbs THEN its verbs are offered', () => {
+    for (const cmd of program.commands.filter((c) => c.commands.length > 0)) {
+      expect(bashComplete(cmd.name(), '').filter((w) => !w.startsWith('-'))).toEqual(
+        cmd.commands.map((v) => v.name()),
+      );
+    }
+  });
+
+  it('GIVEN zsh THEN it runs the bash completion through bashcompinit', async () => {
+    const [zsh, bash] = await Promise.all([runCli(['completion', 'zsh']), runCli(['completion', 'bash'])]);
+    expect(zsh.code).toBe(0);
+    expect(zsh.stdout).toMatch(/^#compdef vela-ts\n/);
+    expect(zsh.stdout).toContain('bashcompinit');
+    expect(zsh.stdout.endsWith(bash.stdout)).toBe(true);
+  });
+
+  it('GIVEN fish THEN each command offers exactly the flags the program accepts there', async () => {
+    const res = await runCli(['completion', 'fish']);
     expect(res.code).toBe(0);
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'vela-ts-comp-')), 'c.bash');
-    writeFileSync(file, res.stdout);
-    const probe = spawnSync(
-      'bash',
+    // `complete -c vela-ts [-n "CONDITION"] -l LONG | -s SHORT | -a WORD`
+    const entries = res.stdout
+      .split('\n')
+      .map((l) => /^complete -c vela-ts (?:-n "([^"]+)" )?(-l|-s) (\S+)$/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map(([, condition, kind, name]) => ({ condition, flag: `${kind === '-l' ? '--' : '-'}${name}` }));
+    const offered = (condition: string | undefined) =>
       [
-        '-c',
-        `source ${file}; COMP_WORDS=(vela-ts wor); COMP_CWORD=1; _vela_ts; echo "\${COMPREPLY[@]}"; COMP_WORDS=(vela-ts workflow re); COMP_CWORD=2; _vela_ts; echo "\${COMPREPLY[@]}"`,
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(probe.stdout.split('\n')).toEqual(['workflow', 'resume restart', '']);
+        ...new Set(
+          entries.filter((e) => e.condition === undefined || e.condition === condition).map((e) => e.flag),
+        ),
+      ].sort();
+    expect(offered('__fish_use_subcommand')).toEqual(flagsOf(program).sort());
+    for (const cmd of program.commands) {
+      for (const name of [cmd.name(), ...cmd.aliases()])
+        expect({ name, flags: offered(`__fish_seen_subcommand_from ${name}`) }).toEqual({
+          name,
+          flags: expectedFlags(cmd),
+        });
+    }
   });
 
   it('GIVEN an unknown shell THEN exit 2', async () => {

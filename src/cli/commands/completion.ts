@@ -1,6 +1,9 @@
 import { UsageError } from '../../errors.js';
 import type { IO } from '../io.js';
 
+// These lists mirror the commander program in main.ts; test/cli/completion.test.ts derives the
+// expected flags from that program, so a flag added there and forgotten here fails a test.
+
 const COMMANDS = [
   'up',
   'status',
@@ -14,7 +17,7 @@ const COMMANDS = [
   'sandbox',
   'help',
 ];
-const WORKFLOW = ['resume', 'suspend', 'terminate', 'restart', 'rollback'];
+/** Flags every command accepts (the program's own options). */
 const GLOBAL = [
   '--kubeconfig',
   '--context',
@@ -24,41 +27,55 @@ const GLOBAL = [
   '--no-color',
   '--verbose',
   '--help',
+  '-h',
 ];
+/** Flags that only make sense before a command. */
+const TOP = ['--version', '-V'];
+/** The options of a run that drives the workflow on (up, and the verbs that resume it). */
+const RUN = ['--yes', '--no-prompt', '--timeout', '--traffic-settle'];
+/** Per command, its own flags; a command with verbs (workflow, sandbox) lists those of every verb. */
 const FLAGS: Record<string, string[]> = {
-  up: ['--yes', '--no-prompt', '--timeout', '--force'],
+  up: [...RUN, '--force', '--create-namespace'],
   status: ['--file', '-f', '--output', '-o', '--watch', '-w'],
-  workflow: ['--file', '-f', '--yes', '--no-prompt', '--timeout'],
-  rollback: ['--file', '-f', '--yes', '--no-prompt', '--timeout'],
+  workflow: ['--file', '-f', ...RUN, '--component'],
+  rollback: ['--file', '-f', ...RUN, '--component'],
   render: ['--output', '-o'],
   'dry-run': ['--output', '-o'],
   plan: ['--from', '--output', '-o'],
   diff: [],
   completion: [],
-  sandbox: ['serve', '--port', '--state', '--ready-delay', '--audit-log', '--fail-rate'],
+  sandbox: ['--port', '--state', '--ready-delay', '--audit-log', '--fail-rate'],
 };
+/** Words that follow a command: its verbs or its argument's choices. */
+const WORDS: Record<string, string[]> = {
+  workflow: ['resume', 'suspend', 'terminate', 'restart', 'rollback'],
+  sandbox: ['serve'],
+  completion: ['bash', 'zsh', 'fish'],
+};
+/** Commands whose argument is a file. */
+const FILE_ARG = ['up', 'render', 'dry-run', 'plan', 'diff'];
 
 function bash(): string {
   const cases = Object.entries(FLAGS)
-    .map(
-      ([cmd, flags]) =>
-        `    ${cmd}) opts="${[...flags, ...GLOBAL].join(' ')}${cmd === 'workflow' ? ` ${WORKFLOW.join(' ')}` : ''}${cmd === 'completion' ? ' bash zsh fish' : ''}" ;;`,
-    )
+    .map(([cmd, flags]) => `    ${cmd}) opts="${[...flags, ...GLOBAL, ...(WORDS[cmd] ?? [])].join(' ')}" ;;`)
     .join('\n');
+  const wordy = Object.keys(WORDS)
+    .map((cmd) => `[ "$cmd" = ${cmd} ]`)
+    .join(' || ');
   return `# vela-ts bash completion: eval "$(vela-ts completion bash)"
 _vela_ts() {
   local cur cmd opts
   cur="\${COMP_WORDS[COMP_CWORD]}"
   cmd="\${COMP_WORDS[1]}"
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=( $(compgen -W "${COMMANDS.join(' ')} ${GLOBAL.join(' ')}" -- "$cur") )
+    COMPREPLY=( $(compgen -W "${[...COMMANDS, ...GLOBAL, ...TOP].join(' ')}" -- "$cur") )
     return
   fi
   case "$cmd" in
 ${cases}
     *) opts="${GLOBAL.join(' ')}" ;;
   esac
-  if [[ "$cur" == -* ]] || [ "$cmd" = workflow ] || [ "$cmd" = completion ]; then
+  if [[ "$cur" == -* ]] || ${wordy}; then
     COMPREPLY=( $(compgen -W "$opts" -- "$cur") )
   else
     COMPREPLY=( $(compgen -f -- "$cur") )
@@ -75,24 +92,24 @@ autoload -U +X bashcompinit && bashcompinit
 ${bash()}`;
 }
 
+/** `-l long` or `-s x`, as fish's `complete` wants a flag. */
+const fishFlag = (f: string) => (f.startsWith('--') ? `-l ${f.slice(2)}` : `-s ${f.slice(1)}`);
+
 function fish(): string {
+  const seen = (cmd: string) => `-n "__fish_seen_subcommand_from ${cmd}"`;
   const lines = [
     '# vela-ts fish completion: vela-ts completion fish | source',
     'complete -c vela-ts -f',
     ...COMMANDS.map((c) => `complete -c vela-ts -n "__fish_use_subcommand" -a ${c}`),
-    ...WORKFLOW.map((v) => `complete -c vela-ts -n "__fish_seen_subcommand_from workflow" -a ${v}`),
-    ...['bash', 'zsh', 'fish'].map(
-      (s) => `complete -c vela-ts -n "__fish_seen_subcommand_from completion" -a ${s}`,
+    ...TOP.map((f) => `complete -c vela-ts -n "__fish_use_subcommand" ${fishFlag(f)}`),
+    ...GLOBAL.map((f) => `complete -c vela-ts ${fishFlag(f)}`),
+    ...Object.entries(WORDS).flatMap(([cmd, words]) =>
+      words.map((w) => `complete -c vela-ts ${seen(cmd)} -a ${w}`),
     ),
-    ...GLOBAL.filter((f) => f.startsWith('--')).map((f) => `complete -c vela-ts -l ${f.slice(2)}`),
     ...Object.entries(FLAGS).flatMap(([cmd, flags]) =>
-      flags
-        .filter((f) => f.startsWith('--'))
-        .map((f) => `complete -c vela-ts -n "__fish_seen_subcommand_from ${cmd}" -l ${f.slice(2)}`),
+      flags.map((f) => `complete -c vela-ts ${seen(cmd)} ${fishFlag(f)}`),
     ),
-    ...['up', 'render', 'dry-run', 'plan', 'diff'].map(
-      (c) => `complete -c vela-ts -n "__fish_seen_subcommand_from ${c}" -F`,
-    ),
+    ...FILE_ARG.map((c) => `complete -c vela-ts ${seen(c)} -F`),
   ];
   return `${lines.join('\n')}\n`;
 }
