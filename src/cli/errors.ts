@@ -4,12 +4,29 @@ import { redact } from '../redact.js';
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_INPUT = 2;
+/** `diff` only: 1 there means "something would change", so its other failures exit 3 (as `kubectl diff`). */
+export const EXIT_DIFF_ERROR = 3;
+
+/**
+ * A failure of `diff`, so a CI script can tell it from "changes". It is reported as the error it
+ * wraps; only the exit code differs: 3 where another command would exit 1, bad input still 2.
+ */
+export class DiffFailed extends Error {
+  override name = 'DiffFailed';
+  constructor(readonly failure: unknown) {
+    super(failure instanceof Error ? failure.message : String(failure));
+  }
+}
 
 /**
  * The only place that turns an error into words and an exit code. Unknown errors are bugs: they
  * print one line (the stack only with --verbose), never a raw client exception with headers.
  */
 export function handleError(err: unknown, write: (line: string) => void, verbose: boolean): number {
+  if (err instanceof DiffFailed) {
+    const code = handleError(err.failure, write, verbose);
+    return code === EXIT_FAILED ? EXIT_DIFF_ERROR : code;
+  }
   if (err instanceof InputError) {
     for (const issue of err.issues) write(redact(formatIssue(issue)));
     const n = err.issues.length;

@@ -1,14 +1,29 @@
 import { diff as runDiff } from '../../engine/index.js';
+import { DiffFailed } from '../errors.js';
 import type { IO } from '../io.js';
 import { loadAppFile, resolveNamespace } from '../load.js';
 import type { GlobalOptions } from '../main.js';
 import { openSession } from '../session.js';
 
+export interface DiffOptions {
+  file: string;
+  globals: GlobalOptions;
+}
+
 /**
  * How the cluster would change once `up` FILE has run its whole workflow, checked by the server
- * with dryRun=All. Exit 0: none, 1: some (as `kubectl diff`).
+ * with dryRun=All. Exit 0: none, 1: some, as `kubectl diff`; and as there, 1 is kept for changes:
+ * bad input exits 2 and any other failure 3 (`DiffFailed`).
  */
-export async function diff(opts: { file: string; globals: GlobalOptions }, io: IO): Promise<number> {
+export async function diff(opts: DiffOptions, io: IO): Promise<number> {
+  try {
+    return await report(opts, io);
+  } catch (err) {
+    throw new DiffFailed(err);
+  }
+}
+
+async function report(opts: DiffOptions, io: IO): Promise<number> {
   const parsed = await loadAppFile(opts.file);
   const session = await openSession(opts.globals, io);
   try {
