@@ -15,7 +15,8 @@ export interface Issue {
 }
 
 export function formatIssue(issue: Issue): string {
-  const where = issue.line > 0 ? `${issue.file}:${issue.line}:${issue.column}` : issue.file;
+  const where =
+    issue.line > 0 ? `${issue.file}:${issue.line}${issue.column > 0 ? `:${issue.column}` : ''}` : issue.file;
   return issue.path ? `${where}: ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`;
 }
 

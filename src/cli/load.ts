@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseApplication } from '../appfile/parse.js';
 import type { ParsedFile } from '../appfile/types.js';
 import { InputError, UsageError } from '../errors.js';
+import { OperationRefused } from '../workflow/index.js';
 
 /** Reads and validates an application file; a missing file is a located input problem (exit 2). */
 export async function loadAppFile(file: string): Promise<ParsedFile> {
@@ -37,4 +38,29 @@ export function resolveNamespace(
     );
   }
   return own ?? flag ?? contextNamespace ?? 'default';
+}
+
+/**
+ * A spec the workflow refused before anything moved, pointed at its lines in the file (exit 2,
+ * like every other problem with the file). Anything else passes through unchanged.
+ */
+export function locateRefusal(parsed: ParsedFile, err: unknown): unknown {
+  if (!(err instanceof OperationRefused) || err.problems.length === 0) return err;
+  const lineOf = (path: string): number => {
+    // The nearest enclosing node the file has a line for.
+    for (let p = path; ; p = p.replace(/(\.[^.[\]]+|\[\d+\])$/, '')) {
+      const line = parsed.lines.get(p);
+      if (line !== undefined) return line;
+      if (p === '') return 0;
+    }
+  };
+  return new InputError(
+    err.problems.map((p) => ({
+      file: parsed.file,
+      line: lineOf(p.path),
+      column: 0,
+      path: p.path,
+      message: p.message,
+    })),
+  );
 }

@@ -9,7 +9,7 @@ export {
   parseDuration,
   OperationRefused,
 } from './run.js';
-export type { Operation } from './run.js';
+export type { Operation, Refusal } from './run.js';
 export { simulate, settled } from './simulate.js';
 export type { SimulatedStep } from './simulate.js';
 export { liveRevisions, plannedSteps, readinessGates, rollbackTarget, stepComponent } from './steps.js';

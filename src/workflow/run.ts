@@ -1,5 +1,12 @@
 import type { Application, Component } from '../appfile/types.js';
-import { resolveRevisions, settle, trait, type Placement } from '../compile/index.js';
+import {
+  cumulativeTargets,
+  lastBatch,
+  resolveRevisions,
+  settle,
+  trait,
+  type Placement,
+} from '../compile/index.js';
 import { stableStringify } from '../compile/stable.js';
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
@@ -28,14 +35,17 @@ export function begin(
   const placement: Placement = {};
   const rollouts: AppState['rollouts'] = {};
   const stable = { ...(previous?.stable ?? {}) };
-  for (const component of app.components) {
+  const problems: Refusal[] = [];
+  const knownOf = (c: string) => (resolved.history[c] ?? []).map((r) => r.name);
+  app.components.forEach((component, ci) => {
     const rollout = trait(component, 'rollout');
     const pinned = rollout?.properties.targetRevision;
-    if (pinned && !(resolved.history[component.name] ?? []).some((r) => r.name === pinned)) {
-      const known = (resolved.history[component.name] ?? []).map((r) => r.name).join(', ') || 'none';
-      throw new OperationRefused(
-        `the rollout trait of ${component.name} names targetRevision ${pinned}, which ${component.name} has never had (known: ${known})`,
-      );
+    if (pinned && !knownOf(component.name).includes(pinned)) {
+      problems.push({
+        path: `spec.components[${ci}].traits[${component.traits.findIndex((t) => t.type === 'rollout')}].properties.targetRevision`,
+        message: `the rollout trait of ${component.name} names targetRevision ${pinned}, which ${component.name} has never had (known: ${knownOf(component.name).join(', ') || 'none'})`,
+      });
+      return;
     }
     const target = pinned ?? resolved.current[component.name] ?? component.name;
     placement[component.name] = settle(
@@ -47,8 +57,9 @@ export function begin(
       const source = stable[component.name];
       rollouts[component.name] = source && source !== target ? { source, target } : { target };
     }
-  }
-  refuseUnworkable(app, resolved.current, rollouts);
+  });
+  problems.push(...unworkable(app, resolved.current, rollouts, knownOf));
+  if (problems.length > 0) throw new OperationRefused(problems.map((p) => p.message).join('\n'), problems);
   return {
     app,
     namespace,
@@ -67,19 +78,28 @@ export function begin(
   };
 }
 
+/** A spec refused before anything moves, with the YAML path of what is wrong. */
+export interface Refusal {
+  path: string;
+  message: string;
+}
+
 /**
- * Checks what can be checked before anything moves. With a workflow, a rollout component gets a
- * new revision only through a step that acts on it (one no step names would silently stay where
- * it is while `status` shows the new revision), and a step's weights may only name the two
- * revisions its rollout moves between (revision names are predicted by hand, and a wrong guess
- * would otherwise fail only after replicas had moved).
+ * Checks what can be checked before anything moves, all at once. With a workflow, a rollout
+ * component gets a new revision only through a step that acts on it (one no step names would
+ * silently stay where it is while `status` shows the new revision); a step's weights may only name
+ * the two revisions its rollout moves between (revision names are predicted by hand, and a wrong
+ * guess would otherwise fail only after replicas had moved); a step that runs the last batch, which
+ * removes the old revision, may not route to it; and a rollback goes to a revision that exists.
  */
-function refuseUnworkable(
+function unworkable(
   app: Application,
   current: Record<string, string>,
   rollouts: AppState['rollouts'],
-): void {
-  if (!app.workflow) return;
+  knownOf: (component: string) => string[],
+): Refusal[] {
+  if (!app.workflow) return [];
+  const problems: Refusal[] = [];
   const acted = new Set(
     app.workflow.map((st) =>
       st.type === 'suspend' ? undefined : stepComponent(app, st.properties.component)?.name,
@@ -87,29 +107,54 @@ function refuseUnworkable(
   );
   for (const [name, pair] of Object.entries(rollouts)) {
     if (pair.source && !acted.has(name)) {
-      throw new OperationRefused(
-        `component ${name} has a new revision (${current[name] ?? pair.target}) but no canary-rollout or canary-rollback step acts on it; add a step with "component: ${name}"`,
-      );
+      problems.push({
+        path: 'spec.workflow.steps',
+        message: `component ${name} has a new revision (${current[name] ?? pair.target}) but no canary-rollout or canary-rollback step acts on it; add a step with "component: ${name}"`,
+      });
     }
   }
-  for (const step of app.workflow) {
-    if (step.type !== 'canary-rollout') continue;
+  app.workflow.forEach((step, si) => {
+    const at = `spec.workflow.steps[${si}].properties`;
+    if (step.type === 'suspend') return;
     const component = stepComponent(app, step.properties.component);
     const pair = component ? rollouts[component.name] : undefined;
-    if (!component || !pair) continue;
-    const allowed = [pair.source, pair.target].filter((r): r is string => r !== undefined);
-    for (const t of step.properties.traffic?.weightedTargets ?? []) {
-      if (allowed.includes(t.revision)) continue;
-      if (!pair.source) {
-        throw new OperationRefused(
-          `step ${step.name} routes ${t.weight}% to ${t.revision}, but ${component.name} has only ${pair.target} so far: this file rolls out from an earlier version; deploy that one first (plan: --from EARLIER_FILE)`,
-        );
+    if (!component || !pair) return;
+    if (step.type === 'canary-rollback') {
+      const version = step.properties.rollbackVersion;
+      if (version && !knownOf(component.name).includes(version)) {
+        problems.push({
+          path: `${at}.rollbackVersion`,
+          message: `step ${step.name} rolls back to ${version}, which ${component.name} has never had (known: ${knownOf(component.name).join(', ') || 'none'})`,
+        });
       }
-      throw new OperationRefused(
-        `step ${step.name} routes ${t.weight}% to ${t.revision}, but this rollout of ${component.name} goes from ${pair.source} to ${pair.target}; name ${allowed.join(' or ')}`,
-      );
+      return;
     }
-  }
+    const allowed = [pair.source, pair.target].filter((r): r is string => r !== undefined);
+    const targets = step.properties.traffic?.weightedTargets ?? [];
+    targets.forEach((t, ti) => {
+      const path = `${at}.traffic.weightedTargets[${ti}].revision`;
+      if (allowed.includes(t.revision)) return;
+      problems.push({
+        path,
+        message: pair.source
+          ? `step ${step.name} routes ${t.weight}% to ${t.revision}, but this rollout of ${component.name} goes from ${pair.source} to ${pair.target}; name ${allowed.join(' or ')}`
+          : `step ${step.name} routes ${t.weight}% to ${t.revision}, but ${component.name} has only ${pair.target} so far: this file rolls out from an earlier version; deploy that one first (plan: --from EARLIER_FILE)`,
+      });
+    });
+    const rollout = trait(component, 'rollout');
+    if (!pair.source || !rollout) return;
+    const batches = cumulativeTargets(rollout.properties).length;
+    const partition = step.properties.batchPartition ?? rollout.properties.batchPartition;
+    if (lastBatch(batches, partition) < batches - 1) return;
+    targets.forEach((t, ti) => {
+      if (t.revision !== pair.source || t.weight === 0) return;
+      problems.push({
+        path: `${at}.traffic.weightedTargets[${ti}].weight`,
+        message: `step ${step.name} runs the last batch of ${component.name}, which removes ${pair.source}, but routes ${t.weight}% to it; route it to ${pair.target}, or hold the last batch back with a lower batchPartition`,
+      });
+    });
+  });
+  return problems;
 }
 
 function withStep(state: AppState, index: number, patch: Partial<StepStatus>): AppState {
@@ -265,6 +310,12 @@ export type Operation = 'resume' | 'suspend' | 'terminate' | 'restart';
 /** A workflow edit whose precondition does not hold, or a spec that cannot start: exit 2. */
 export class OperationRefused extends UsageError {
   override name = 'OperationRefused';
+  /** When the spec itself is at fault: where in the file, so the command line can point at the line. */
+  readonly problems: readonly Refusal[];
+  constructor(message: string, problems: readonly Refusal[] = []) {
+    super(message);
+    this.problems = problems;
+  }
 }
 
 export function operate(state: AppState, op: Operation, now: string): AppState {

@@ -2,7 +2,7 @@ import { compile, type KubeObject } from '../../compile/index.js';
 import { begin, settled, simulate, type AppState, type SimulatedStep } from '../../workflow/index.js';
 import { toJson } from '../format.js';
 import type { IO } from '../io.js';
-import { loadAppFile, resolveNamespace } from '../load.js';
+import { loadAppFile, locateRefusal, resolveNamespace } from '../load.js';
 import { UsageError } from '../../errors.js';
 import type { GlobalOptions } from '../main.js';
 import { describePlacement } from '../describe.js';
@@ -44,11 +44,19 @@ export async function plan(opts: PlanOptions, io: IO): Promise<number> {
       previous = settled(earlier.app, namespace, previous, EPOCH);
     } catch (err) {
       // Say which file: a refusal here is about the earlier file, not the one being planned.
+      const located = locateRefusal(earlier, err);
+      if (located !== err) throw located;
       if (err instanceof UsageError) throw new UsageError(`${from} (--from): ${err.message}`);
       throw err;
     }
   }
-  const { steps } = simulate(begin(parsed.app, namespace, previous, EPOCH), EPOCH);
+  let started: AppState;
+  try {
+    started = begin(parsed.app, namespace, previous, EPOCH);
+  } catch (err) {
+    throw locateRefusal(parsed, err);
+  }
+  const { steps } = simulate(started, EPOCH);
   const manifests = (s: SimulatedStep): KubeObject[] =>
     compile(s.state.app, namespace, s.state.placement, s.state.revisions);
 

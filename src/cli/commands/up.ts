@@ -1,6 +1,6 @@
 import { up as runUp } from '../../engine/index.js';
 import type { IO } from '../io.js';
-import { loadAppFile, resolveNamespace } from '../load.js';
+import { loadAppFile, locateRefusal, resolveNamespace } from '../load.js';
 import type { GlobalOptions } from '../main.js';
 import { canPrompt, connectionFlags, settleOutcome } from '../outcome.js';
 import { openSession } from '../session.js';
@@ -27,7 +27,9 @@ export async function up(opts: UpOptions, io: IO): Promise<number> {
   });
   try {
     const namespace = resolveNamespace(parsed, opts.globals.namespace, session.cluster.defaultNamespace);
-    const outcome = await runUp(session.ctx, parsed.app, namespace);
+    const outcome = await runUp(session.ctx, parsed.app, namespace).catch((err: unknown) => {
+      throw locateRefusal(parsed, err);
+    });
     return await settleOutcome(outcome, session, io, {
       yes: opts.yes,
       prompt: canPrompt(io, opts.noPrompt),
