@@ -125,25 +125,27 @@ export function rolloutMove(
       ? pair.source
       : undefined;
 
-  // Revisions left over from an interrupted rollout: traffic off them first, then remove them.
+  // Revisions left over from an interrupted rollout: their heir grows to full size first (their
+  // share of the load must land somewhere ready), then traffic leaves them, then they go.
   for (const orphan of liveRevisions(cur).filter((r) => r !== T && r !== S)) {
+    const heir = S ?? T;
+    const serving = cur.traffic ? routesTo(cur, orphan) : (reps[orphan] ?? 0) > 0;
+    if (serving && (reps[heir] ?? 0) < total) {
+      return setReplicas(
+        name,
+        cur,
+        heir,
+        total,
+        `scale ${heir} to ${total} before taking traffic from ${orphan}`,
+      );
+    }
     if (routesTo(cur, orphan)) {
-      const heir = S ?? T;
       const moved = new Map<string, number>();
       for (const t of cur.traffic ?? []) {
         const to = t.revision === orphan ? heir : t.revision;
         moved.set(to, (moved.get(to) ?? 0) + t.weight);
       }
       const targets = [...moved].map(([revision, weight]) => ({ revision, weight }));
-      if (heir === T && (reps[T] ?? 0) === 0) {
-        return setReplicas(
-          name,
-          cur,
-          T,
-          total,
-          `scale ${T} to ${total} before taking traffic from ${orphan}`,
-        );
-      }
       const move = trafficMove(name, cur, targets);
       if (move) return move;
     }
@@ -239,8 +241,9 @@ export function rollbackTarget(
 
 /**
  * The Deployments whose readiness gates the next move: every plain component, and for each
- * rollout component only the revision it is moving to. A revision being drained or removed never
- * gates anything, so a canary that will never be ready can still be rolled back or replaced.
+ * rollout component the revisions it moves between. A revision being drained or removed (a
+ * left-over one, or the canary a rollback leaves) never gates anything, so a canary that will
+ * never be ready can still be rolled back or replaced.
  */
 export function readinessGates(state: AppState): string[] {
   const index = state.workflow.steps.findIndex((st) => st.phase !== 'succeeded' && st.phase !== 'skipped');
@@ -254,11 +257,14 @@ export function readinessGates(state: AppState): string[] {
       gates.push(component.name);
       continue;
     }
-    const goal =
-      component.name === rollingBack && spec?.type === 'canary-rollback'
-        ? rollbackTarget(state, component.name, spec.properties.rollbackVersion)
-        : (state.rollouts[component.name]?.target ?? at?.revision);
+    const rollingThis = component.name === rollingBack && spec?.type === 'canary-rollback';
+    const goal = rollingThis
+      ? rollbackTarget(state, component.name, spec.properties.rollbackVersion)
+      : (state.rollouts[component.name]?.target ?? at?.revision);
     if (goal && (at?.replicas?.[goal] ?? 0) > 0) gates.push(goal);
+    // The source takes over what a left-over revision served, so it too must be whole first.
+    const source = rollingThis ? undefined : state.rollouts[component.name]?.source;
+    if (source && source !== goal && (at?.replicas?.[source] ?? 0) > 0) gates.push(source);
   }
   return gates;
 }

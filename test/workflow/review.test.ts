@@ -92,7 +92,14 @@ describe('edge cases found in review', () => {
 
   it('GIVEN a rollback of a canary THEN only the revision rolled back to gates readiness, never the canary', () => {
     const suspended = drive(begin(rollout, 'default', deployed, NOW));
-    expect(readinessGates(suspended)).toEqual(['reviews-v2', 'productpage', 'ratings', 'details']);
+    // Rolling out, both revisions gate (the source may have to take over a left-over's load).
+    expect(readinessGates(suspended)).toEqual([
+      'reviews-v2',
+      'reviews-v1',
+      'productpage',
+      'ratings',
+      'details',
+    ]);
     expect(readinessGates(startRollback(suspended, NOW))).toEqual([
       'reviews-v1',
       'productpage',
@@ -122,5 +129,53 @@ describe('edge cases found in review', () => {
       );
     }
     expect(changes).toEqual([NOW, 'n/a', 'n/a', NOW, NOW]);
+  });
+});
+
+describe('a left-over revision from an interrupted rollout', () => {
+  it('GIVEN a canary left at 75/25 WHEN a newer spec rolls out THEN the source grows back to full size before the left-over loses its traffic or its pods', () => {
+    const deployed = settled(bookinfo({ batches: [1, 1] }), 'default', undefined, NOW);
+    const canary = bookinfo({
+      reviewsImage: V3,
+      batches: [1, 1],
+      workflow: [
+        {
+          name: 'canary',
+          type: 'canary-rollout',
+          properties: {
+            batchPartition: 0,
+            traffic: {
+              weightedTargets: [
+                { revision: 'reviews-v1', weight: 75 },
+                { revision: 'reviews-v2', weight: 25 },
+              ],
+            },
+          },
+        },
+        { name: 'gate', type: 'suspend', properties: {} },
+      ],
+    });
+    let s = begin(canary, 'default', deployed, NOW);
+    for (let t = next(s, NOW); ; t = next(s, NOW)) {
+      s = t.state;
+      if (t.effect.kind !== 'realize') break;
+    }
+    expect(s.placement.reviews!.replicas).toEqual({ 'reviews-v1': 1, 'reviews-v2': 1 });
+    // A third image: reviews-v2 is left over, reviews-v1 (stable) is the source again.
+    const newer = bookinfo({ reviewsImage: 'reviews:4', batches: [1, 1] });
+    s = begin(newer, 'default', s, NOW);
+    const notes: string[] = [];
+    for (let t = next(s, NOW); ; t = next(s, NOW)) {
+      s = t.state;
+      if (t.effect.kind !== 'realize') break;
+      notes.push(t.effect.note);
+    }
+    expect(notes.slice(0, 4)).toEqual([
+      'scale reviews-v1 to 2 before taking traffic from reviews-v2',
+      'route 100% to reviews-v1',
+      'remove subset reviews-v2',
+      'remove reviews-v2, left over from an earlier rollout',
+    ]);
+    expect(s.placement.reviews!.replicas).toEqual({ 'reviews-v3': 2 });
   });
 });
