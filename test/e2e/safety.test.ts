@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { kubevelaExamples, runCli } from '../helpers/cli.js';
+import { kubevelaExamples, repoRoot, runCli } from '../helpers/cli.js';
 import { SandboxCluster } from '../helpers/sandbox-cluster.js';
 
 const first = path.join(kubevelaExamples, 'first-deploy.yaml');
@@ -34,10 +34,11 @@ describe('nothing reaches the cluster until the whole file is valid; no credenti
 });
 
 describe('--sandbox on a fresh machine', () => {
-  it('GIVEN an empty folder WHEN up and status run with --sandbox THEN the state lives in .vela-ts/ and carries over', async () => {
+  it('GIVEN an empty folder WHEN up examples/bookinfo/app.yaml and status run with --sandbox THEN the state lives in .vela-ts/ and carries over', async () => {
     const cwd = mkdtempSync(path.join(os.tmpdir(), 'vela-ts-fresh-'));
     const env = { VELA_TS_SANDBOX_READY_DELAY_MS: '20' };
-    const up = await runCli(['up', first, '--sandbox'], { cwd, env });
+    const app = path.join(repoRoot, 'examples/bookinfo/app.yaml');
+    const up = await runCli(['up', app, '--sandbox'], { cwd, env });
     expect(up).toMatchObject({ code: 0 });
     expect(up.stderr).toContain('a simulated cluster');
     expect(existsSync(path.join(cwd, '.vela-ts/state.json'))).toBe(true);

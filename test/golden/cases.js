@@ -7,6 +7,8 @@ export function goldenCases(root) {
   const ex = 'examples';
   return [
     { output: 'bookinfo/render.yaml', args: ['render', `${ex}/bookinfo/first-deploy.yaml`] },
+    // The quick start's app.yaml is the seed's first deploy under another name: the same objects.
+    { output: 'bookinfo/render.yaml', args: ['render', `${ex}/bookinfo/app.yaml`] },
     { output: 'bookinfo/render.json', args: ['render', `${ex}/bookinfo/first-deploy.yaml`, '-o', 'json'] },
     { output: 'bookinfo/plan-rollout.json', args: ['plan', `${ex}/bookinfo/rollout-v2.yaml`, '--from', `${ex}/bookinfo/first-deploy.yaml`, '-o', 'json'] },
     { output: 'bookinfo/plan-rollout.txt', args: ['plan', `${ex}/bookinfo/rollout-v2.yaml`, '--from', `${ex}/bookinfo/first-deploy.yaml`] },
