@@ -146,14 +146,24 @@ export async function up(ctx: EngineContext, app: Application, namespace: string
       theirs.stored = fresh;
       return { kind: 'stopped', state: fresh.state };
     }
-    const state = begin(app, namespace, fresh?.state, ctx.clock.now().toISOString());
+    const now = ctx.clock.now().toISOString();
+    const state = begin(app, namespace, fresh?.state, now);
+    let previous = fresh;
     if (fresh && !isFinished(fresh.state.workflow.phase)) {
       ctx.report.info(
         `the unfinished workflow of ${app.name} (${fresh.state.workflow.phase}) is terminated; the new spec starts from its first step`,
       );
+      // Recorded as ended before the new one starts: whoever watches sees it terminated.
+      const ended = operate(fresh.state, 'terminate', now);
+      const saved = await persist(locked, fresh, {
+        ...ended,
+        workflow: { ...ended.workflow, message: 'terminated: a new spec was applied' },
+      });
+      if (saved.kind === 'stopped') return { kind: 'stopped', state: saved.state };
+      previous = saved.stored;
     }
-    await recordRevisions(ctx.cluster, state, fresh?.state.revisions);
-    return saveAndDrive(locked, fresh, state);
+    await recordRevisions(ctx.cluster, state, previous?.state.revisions);
+    return saveAndDrive(locked, previous, state);
   });
   return theirs.stored ? { kind: 'unchanged', state: theirs.stored.state } : outcome;
 }

@@ -418,3 +418,31 @@ describe('two runs of the same spec', () => {
     expect(writes).toEqual([]);
   });
 });
+
+describe('a new spec over an unfinished workflow', () => {
+  it('GIVEN a workflow waiting at its gate WHEN a changed spec is applied THEN the old one is recorded as terminated before the new one starts', async () => {
+    const cluster = new MemoryCluster();
+    const ctx = context(cluster);
+    await up(ctx, bookinfo(), 'default');
+    const rollout = bookinfo({ reviewsImage: V3, batches: [1, 1], workflow: seedWorkflow });
+    expect((await up(ctx, rollout, 'default')).kind).toBe('suspended');
+    const phases: string[] = [];
+    const original = cluster.replace.bind(cluster);
+    cluster.replace = (obj, opts) => {
+      if (obj.kind === 'ConfigMap') {
+        const state = JSON.parse((obj.data as Record<string, string>)['state.json']!) as {
+          specHash: string;
+          workflow: { phase: string; message?: string };
+        };
+        phases.push(`${state.specHash.slice(0, 6)} ${state.workflow.phase} ${state.workflow.message ?? ''}`);
+      }
+      return original(obj, opts);
+    };
+    const { loadState } = await import('../../src/engine/store.js');
+    const oldHash = (await loadState(cluster, 'default', 'book-info'))!.state.specHash.slice(0, 6);
+    const newer = bookinfo({ reviewsImage: 'reviews:4', batches: [1, 1] });
+    expect((await up(ctx, newer, 'default')).kind).toBe('succeeded');
+    expect(phases[0]).toBe(`${oldHash} terminated terminated: a new spec was applied`);
+    expect(phases[1]).not.toContain(oldHash);
+  });
+});
