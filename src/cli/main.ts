@@ -209,7 +209,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
 
   program
     .command('diff')
-    .description('what `up` would change (server dry-run); exit 0 none, 1 some')
+    .description('what `up` would change (server dry-run); exit 0 none, 1 some, 3 it could not tell')
     .argument('<file>', 'application file')
     .action(async (file: string) =>
       run(async () => (await import('./commands/diff.js')).diff({ file, globals: globals() }, io))(),

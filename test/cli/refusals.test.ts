@@ -57,6 +57,12 @@ describe('a workflow that cannot work is refused at its line before anything mov
     expect(res.stderr).toContain('nothing was sent to the cluster');
   });
 
+  it.each(cases)('GIVEN $what THEN diff exits 2 pointing at the line', async ({ text, at }) => {
+    const res = await c.vela(['diff', c.file('diff.yaml', text)]);
+    expect(res).toMatchObject({ code: 2, stdout: '' });
+    expect(res.stderr).toMatch(at);
+  });
+
   it.each(cases)('GIVEN $what THEN up exits 2 and sends no write', async ({ text, at }) => {
     const before = c.audit().length;
     const res = await c.vela(['up', c.file('up.yaml', text)]);

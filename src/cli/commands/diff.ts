@@ -1,7 +1,7 @@
 import { diff as runDiff } from '../../engine/index.js';
 import { DiffFailed } from '../errors.js';
 import type { IO } from '../io.js';
-import { loadAppFile, resolveNamespace } from '../load.js';
+import { loadAppFile, locateRefusal, resolveNamespace } from '../load.js';
 import type { GlobalOptions } from '../main.js';
 import { openSession } from '../session.js';
 
@@ -28,7 +28,9 @@ async function report(opts: DiffOptions, io: IO): Promise<number> {
   const session = await openSession(opts.globals, io);
   try {
     const ns = resolveNamespace(parsed, opts.globals.namespace, session.cluster.defaultNamespace);
-    const report = await runDiff(session.ctx, parsed.app, ns);
+    const report = await runDiff(session.ctx, parsed.app, ns).catch((err: unknown) => {
+      throw locateRefusal(parsed, err);
+    });
     const out = (line: string) => io.stdout.write(`${line}\n`);
     if (report.specChanged)
       out(`${parsed.app.name}: the spec changed; up would run ${report.steps.join(', ')}. After it:`);
