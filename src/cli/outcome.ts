@@ -22,9 +22,14 @@ export function connectionFlags(globals: {
 }): string {
   const flags: string[] = [];
   if (globals.sandbox) flags.push('--sandbox');
-  if (globals.kubeconfig) flags.push(`--kubeconfig ${globals.kubeconfig}`);
-  if (globals.context) flags.push(`--context ${globals.context}`);
+  if (globals.kubeconfig) flags.push(`--kubeconfig ${shellQuote(globals.kubeconfig)}`);
+  if (globals.context) flags.push(`--context ${shellQuote(globals.context)}`);
   return flags.map((f) => ` ${f}`).join('');
+}
+
+/** A word as a POSIX shell reads it back: quoted only when it needs to be. */
+function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }
 
 const PHASE_WORDS: Record<string, string> = {

@@ -22,6 +22,12 @@ describe('hints repeat the connection flags', () => {
     );
   });
 
+  it('GIVEN a kubeconfig path with a space or a quote THEN it is quoted so that pasting it works', () => {
+    expect(connectionFlags({ sandbox: false, kubeconfig: "/home/a b/it's.yaml" })).toBe(
+      ` --kubeconfig '/home/a b/it'\\''s.yaml'`,
+    );
+  });
+
   it('GIVEN --sandbox THEN it is repeated', () => {
     expect(connectionFlags({ sandbox: true })).toBe(' --sandbox');
   });
