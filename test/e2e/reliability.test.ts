@@ -140,6 +140,16 @@ describe('the approval prompt on a terminal', () => {
     expect((await c.get('', 'configmaps', 'vela-ts-book-info'))?.data?.phase).toBe('suspended');
   });
 
+  it('GIVEN a release left at its gate by CI WHEN the same up is run on a terminal THEN it asks again, and `c` finishes it', async () => {
+    expect(await c.vela(['up', rollout])).toMatchObject({ code: 0 });
+    const res = await drive('c');
+    expect(res.status).toBe(0);
+    expect(res.stdout).toContain('book-info is unchanged and its workflow is suspended');
+    expect(res.stdout).toMatch(/reviews\s+reviews-v2\s+1\/1\s+10%/);
+    expect(res.stdout).toContain('book-info: workflow succeeded.');
+    expect(await c.routes('reviews')).toEqual([['reviews-v2', 100]]);
+  });
+
   it('GIVEN a terminal WHEN the answer is r THEN everything goes back to reviews-v1', async () => {
     const res = await drive('r');
     expect(res.status).toBe(0);
@@ -169,7 +179,8 @@ describe('a step that cannot finish', () => {
     expect(res.stderr).toMatch(/Deployment reviews-v2: 0\/1 ready/);
     expect(res.stderr).toMatch(/pod reviews-v2-\S+/);
     expect(res.stderr).not.toMatch(/\n\s+at /);
-    expect(await c.routes('reviews')).toEqual([[undefined, undefined]]);
+    // All traffic was pinned to the ready revision before the canary got its first pod.
+    expect(await c.routes('reviews')).toEqual([['reviews-v1', 100]]);
     const s = JSON.parse((await c.vela(['status', '-o', 'json'])).stdout) as {
       workflow: { phase: string; steps: { phase: string }[] };
     };
