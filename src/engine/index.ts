@@ -73,33 +73,74 @@ async function driveWithTimers(
   let outcome = typeof first === 'function' ? await withLock(ctx, namespace, app, first) : first;
   while (outcome.kind === 'suspended' && outcome.resumeAt) {
     const resumeAt = outcome.resumeAt;
-    const ms = Date.parse(resumeAt) - ctx.clock.now().getTime();
-    if (ms > 0) {
-      ctx.report.waiting(`paused until ${resumeAt}`);
-      await ctx.clock.sleep(ms);
+    const paused = outcome.state;
+    const stillPaused = (s: Stored | undefined): boolean =>
+      s !== undefined &&
+      s.state.specHash === paused.specHash &&
+      s.state.workflow.phase === 'suspended' &&
+      s.state.workflow.resumeAt === resumeAt;
+    let fresh = await loadState(ctx.cluster, namespace, app);
+    let told = false;
+    for (;;) {
+      if (!fresh || !stillPaused(fresh)) return { kind: 'stopped', state: fresh?.state ?? paused };
+      const ms = Date.parse(resumeAt) - ctx.clock.now().getTime();
+      if (ms <= 0) break;
+      if (!told) ctx.report.waiting(`paused until ${resumeAt}`);
+      told = true;
+      // A `workflow suspend`, `resume`, `rollback` or a new spec from elsewhere ends the wait at once.
+      const woke = await pauseUnlessWritten(ctx, namespace, app, fresh.resourceVersion, ms);
+      fresh = await loadState(ctx.cluster, namespace, app);
+      if (woke === 'elapsed') break;
     }
-    const fresh = await loadState(ctx.cluster, namespace, app);
-    const unchanged =
-      fresh !== undefined &&
-      fresh.state.specHash === outcome.state.specHash &&
-      fresh.state.workflow.phase === 'suspended' &&
-      fresh.state.workflow.resumeAt === resumeAt;
-    if (!fresh || !unchanged) return { kind: 'stopped', state: fresh?.state ?? outcome.state };
+    if (!fresh || !stillPaused(fresh)) return { kind: 'stopped', state: fresh?.state ?? paused };
+    const due = fresh;
     try {
       outcome = await withLock(ctx, namespace, app, async (locked) => {
-        const again = (await loadState(ctx.cluster, namespace, app)) ?? fresh;
+        const again = (await loadState(ctx.cluster, namespace, app)) ?? due;
         // Looked at again under the lock: someone may have acted between our look and the lock.
-        if (stableStringify(again.state) !== stableStringify(fresh.state))
+        if (stableStringify(again.state) !== stableStringify(due.state))
           return { kind: 'stopped', state: again.state };
         return drive(locked, again);
       });
     } catch (err) {
       // Someone resumed it by hand during the pause and is driving it now.
-      if (err instanceof LockedError) return { kind: 'stopped', state: fresh.state };
+      if (err instanceof LockedError) return { kind: 'stopped', state: due.state };
       throw err;
     }
   }
   return outcome;
+}
+
+/**
+ * Waits `ms`, or less when the app's state is written meanwhile (watched, not polled). Should the
+ * watch fail, the timer alone decides.
+ */
+async function pauseUnlessWritten(
+  ctx: EngineContext,
+  namespace: string,
+  app: string,
+  resourceVersion: string,
+  ms: number,
+): Promise<'elapsed' | 'written'> {
+  const stop = new AbortController();
+  const written = new Promise<'written'>((resolve) => {
+    ctx.cluster
+      .waitFor(
+        { apiVersion: API.ConfigMap, kind: 'ConfigMap' },
+        namespace,
+        (objs) => objs.get(stateName(app))?.metadata.resourceVersion !== resourceVersion,
+        { fieldSelector: `metadata.name=${stateName(app)}`, timeoutMs: ms, signal: stop.signal },
+      )
+      .then(
+        () => resolve('written'),
+        () => undefined,
+      );
+  });
+  try {
+    return await Promise.race([ctx.clock.sleep(ms, stop.signal).then(() => 'elapsed' as const), written]);
+  } finally {
+    stop.abort();
+  }
 }
 
 /**

@@ -230,6 +230,40 @@ describe('a canary that will never be ready', () => {
   });
 });
 
+describe('a timed pause', () => {
+  let c: SandboxCluster;
+  beforeEach(async () => {
+    c = await new SandboxCluster().start();
+    expect(await c.vela(['up', first])).toMatchObject({ code: 0 });
+  });
+  afterEach(() => c.stop());
+
+  it('GIVEN up waiting out a 10m soak WHEN someone runs workflow suspend THEN the waiting up stops at once and leaves it to them', async () => {
+    const soak = c.file(
+      'soak.yaml',
+      readFileSync(rollout, 'utf8').replace(
+        '- name: manual-approval\n        type: suspend\n',
+        '- name: manual-approval\n        type: suspend\n        properties:\n          duration: 10m\n',
+      ),
+    );
+    expect(readFileSync(soak, 'utf8')).toContain('duration: 10m');
+    // Were the waiting up to sleep through the edit, it would outlive this 60 s guard.
+    const waiting = c.vela(['up', soak], { timeoutMs: 60_000 });
+    await until('the soak to start', async () => {
+      const cm = await c.get('', 'configmaps', 'vela-ts-book-info');
+      return cm?.data?.phase === 'suspended';
+    });
+    expect(await c.vela(['workflow', 'suspend', 'book-info'])).toMatchObject({ code: 0 });
+    const res = await waiting;
+    expect(res).toMatchObject({ code: 0 });
+    expect(res.stdout).toContain('another command changed the workflow while this one drove it');
+    const cm = await c.get('', 'configmaps', 'vela-ts-book-info');
+    const state = JSON.parse(cm!.data!['state.json']!) as { workflow: { phase: string; resumeAt?: string } };
+    expect(state.workflow).toMatchObject({ phase: 'suspended' });
+    expect(state.workflow.resumeAt).toBeUndefined();
+  });
+});
+
 describe('plain words for cluster problems', () => {
   it('GIVEN an unreachable server THEN exit 1 with a sentence, no stack, no token', async () => {
     const c = await new SandboxCluster().start();
