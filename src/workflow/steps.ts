@@ -160,6 +160,7 @@ export function rolloutMove(
     return setReplicas(name, cur, orphan, undefined, `remove ${orphan}, left over from an earlier rollout`);
   }
 
+  let shrinkTo: { replicas: number; batch: number } | undefined;
   if (!S) {
     if (reps[T] !== total) return setReplicas(name, cur, T, total, `scale ${T} to ${total}`);
   } else {
@@ -201,6 +202,22 @@ export function rolloutMove(
       }
       return setReplicas(name, cur, S, sourceGoal, `${batch}: scale ${S} down to ${sourceGoal}`);
     }
+    // Run again from an earlier step (`workflow restart`), the new revision can be past this
+    // step's batch: the old one grows back and is ready first, the weights follow, then the new
+    // one shrinks, so neither is ever left with more traffic than pods.
+    const held = targets[last] as number;
+    if ((reps[T] ?? 0) > held) {
+      if ((reps[S] ?? 0) < total - held) {
+        return setReplicas(
+          name,
+          cur,
+          S,
+          total - held,
+          `back to batch ${last + 1}: scale ${S} up to ${total - held}`,
+        );
+      }
+      shrinkTo = { replicas: held, batch: last + 1 };
+    }
   }
 
   if (traffic) {
@@ -215,6 +232,10 @@ export function rolloutMove(
     }
     const move = trafficMove(name, cur, traffic);
     if (move) return move;
+  }
+  if (shrinkTo !== undefined) {
+    const { replicas, batch } = shrinkTo;
+    return setReplicas(name, cur, T, replicas, `back to batch ${batch}: scale ${T} down to ${replicas}`);
   }
   const live = liveRevisions(cur);
   return live.length === 1 && reps[T] === total

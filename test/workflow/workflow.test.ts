@@ -341,3 +341,49 @@ describe('rollback with two rollout components', () => {
     expect(back.placement.reviews!.replicas).toEqual({ 'reviews-v1': 1, 'reviews-v2': 1 });
   });
 });
+
+describe('workflow restart after the canary advanced', () => {
+  it('GIVEN a rollout held at its second gate (4+4, 50/50) WHEN restarted THEN the old revision grows back before the first step’s weights, and the canary shrinks last', () => {
+    const eight = (app: ReturnType<typeof bookinfo>) => {
+      const t = app.components[0]!.traits[1]!;
+      if (t.type === 'rollout') {
+        t.properties.targetSize = 8;
+        t.properties.rolloutBatches = [{ replicas: 2 }, { replicas: 2 }, { replicas: 4 }];
+      }
+      return app;
+    };
+    const split = (v1: number): WorkflowStep['properties'] => ({
+      traffic: {
+        weightedTargets: [
+          { revision: 'reviews-v1', weight: v1 },
+          { revision: 'reviews-v2', weight: 100 - v1 },
+        ],
+      },
+    });
+    const steps: WorkflowStep[] = [
+      { name: 'canary', type: 'canary-rollout', properties: { batchPartition: 0, ...split(80) } },
+      { name: 'gate-1', type: 'suspend', properties: {} },
+      { name: 'half', type: 'canary-rollout', properties: { batchPartition: 1, ...split(50) } },
+      { name: 'gate-2', type: 'suspend', properties: {} },
+    ];
+    const deployed = settled(eight(bookinfo()), 'default', undefined, NOW);
+    let s = drive(
+      begin(eight(bookinfo({ reviewsImage: V3, workflow: steps })), 'default', deployed, NOW),
+    ).state;
+    s = drive(operate(s, 'resume', NOW)).state;
+    expect(reviews(s).replicas).toEqual({ 'reviews-v1': 4, 'reviews-v2': 4 });
+    const { state, notes } = drive(operate(s, 'restart', NOW));
+    expect(notes).toEqual([
+      'back to batch 1: scale reviews-v1 up to 6',
+      'route 80% to reviews-v1, 20% to reviews-v2',
+      'back to batch 1: scale reviews-v2 down to 2',
+    ]);
+    expect(state.workflow.steps.map((st) => st.phase)).toEqual([
+      'succeeded',
+      'suspended',
+      'pending',
+      'pending',
+    ]);
+    expect(reviews(state).replicas).toEqual({ 'reviews-v1': 6, 'reviews-v2': 2 });
+  });
+});
