@@ -338,21 +338,26 @@ describe('second review fixes', () => {
 describe('status', () => {
   const rollout = () => bookinfo({ reviewsImage: V3, batches: [1, 1], workflow: seedWorkflow });
 
-  it('GIVEN the driver records its last move and lets go between our two reads THEN it reports where the driver stopped, not an interrupted run', async () => {
-    const { observe } = await import('../../src/engine/index.js');
+  /** An app at its gate, then put back mid-move (`running`) with a live driver holding the lock. */
+  async function midMove() {
     const { loadState, saveState } = await import('../../src/engine/store.js');
     const cluster = new MemoryCluster();
     const driver = context(cluster, { pid: 1 });
     await up(driver, bookinfo(), 'default');
     await up(driver, rollout(), 'default');
     const suspended = (await loadState(cluster, 'default', 'book-info'))!;
-    // Put the workflow back mid-move, driven by a live process.
     const running = await saveState(
       cluster,
       { ...suspended.state, workflow: { ...suspended.state.workflow, phase: 'running' } },
       suspended,
     );
     const lock = await acquireLock(driver, 'default', 'book-info');
+    return { cluster, suspended, running, lock, saveState };
+  }
+
+  it('GIVEN the driver records its last move and lets go between our two reads THEN it reports where the driver stopped, not an interrupted run', async () => {
+    const { observe } = await import('../../src/engine/index.js');
+    const { cluster, suspended, running, lock, saveState } = await midMove();
     const original = cluster.get.bind(cluster);
     let finished = false;
     cluster.get = async (ref) => {
@@ -372,22 +377,18 @@ describe('status', () => {
 
   it('GIVEN a running workflow whose driver died THEN it reports nobody drives it', async () => {
     const { observe } = await import('../../src/engine/index.js');
-    const { loadState, saveState } = await import('../../src/engine/store.js');
-    const cluster = new MemoryCluster();
-    const driver = context(cluster, { pid: 1 });
-    await up(driver, bookinfo(), 'default');
-    await up(driver, rollout(), 'default');
-    const suspended = (await loadState(cluster, 'default', 'book-info'))!;
-    await saveState(
-      cluster,
-      { ...suspended.state, workflow: { ...suspended.state.workflow, phase: 'running' } },
-      suspended,
-    );
-    await acquireLock(driver, 'default', 'book-info');
+    const { cluster } = await midMove();
     const watcher = context(cluster, { pid: 2, alive: (p) => p !== 1 });
     const { report } = await observe(watcher, 'default', 'book-info');
     expect(report.workflow.phase).toBe('running');
     expect(report.driver).toBeNull();
+  });
+
+  it('GIVEN a running workflow whose driver lives THEN it names the driver', async () => {
+    const { observe } = await import('../../src/engine/index.js');
+    const { cluster } = await midMove();
+    const { report } = await observe(context(cluster, { pid: 2 }), 'default', 'book-info');
+    expect(report.driver).toBe('dev@laptop/1');
   });
 });
 

@@ -8,7 +8,7 @@ import {
   startRollback,
   type AppState,
 } from '../../src/workflow/index.js';
-import { bookinfo, seedWorkflow, V3 } from '../fixtures/apps.js';
+import { bookinfo, canary, gate, seedWorkflow, V3 } from '../fixtures/apps.js';
 
 const NOW = '2026-01-01T00:00:00.000Z';
 
@@ -135,27 +135,12 @@ describe('edge cases found in review', () => {
 describe('a left-over revision from an interrupted rollout', () => {
   it('GIVEN a canary left at 75/25 WHEN a newer spec rolls out THEN the source grows back to full size before the left-over loses its traffic or its pods', () => {
     const deployed = settled(bookinfo({ batches: [1, 1] }), 'default', undefined, NOW);
-    const canary = bookinfo({
+    const rollout = bookinfo({
       reviewsImage: V3,
       batches: [1, 1],
-      workflow: [
-        {
-          name: 'canary',
-          type: 'canary-rollout',
-          properties: {
-            batchPartition: 0,
-            traffic: {
-              weightedTargets: [
-                { revision: 'reviews-v1', weight: 75 },
-                { revision: 'reviews-v2', weight: 25 },
-              ],
-            },
-          },
-        },
-        { name: 'gate', type: 'suspend', properties: {} },
-      ],
+      workflow: [canary('canary', 0, { 'reviews-v1': 75, 'reviews-v2': 25 }), gate('gate')],
     });
-    let s = begin(canary, 'default', deployed, NOW);
+    let s = begin(rollout, 'default', deployed, NOW);
     for (let t = next(s, NOW); ; t = next(s, NOW)) {
       s = t.state;
       if (t.effect.kind !== 'realize') break;

@@ -8,7 +8,7 @@ import {
   startRollback,
   type AppState,
 } from '../../src/workflow/index.js';
-import { bookinfo, seedWorkflow, V3 } from '../fixtures/apps.js';
+import { bookinfo, canary, gate, seedWorkflow, V3 } from '../fixtures/apps.js';
 
 const NOW = '2026-01-01T00:00:00.000Z';
 const reviews = (s: AppState) => s.placement.reviews!;
@@ -238,34 +238,18 @@ describe('plan: each step as it stands when it ends', () => {
   it('GIVEN two canary steps with no gate between them THEN the first shows only its own batch, not the next step’s first move', () => {
     const deployed = settled(bookinfo(), 'default', undefined, NOW);
     const app = bookinfo({ reviewsImage: V3, batches: [1, 1] });
-    const steps: WorkflowStep[] = [
-      {
-        name: 'canary',
-        type: 'canary-rollout',
-        properties: {
-          batchPartition: 0,
-          traffic: {
-            weightedTargets: [
-              { revision: 'reviews-v1', weight: 80 },
-              { revision: 'reviews-v2', weight: 20 },
-            ],
-          },
-        },
-      },
-      {
-        name: 'all',
-        type: 'canary-rollout',
-        properties: { traffic: { weightedTargets: [{ revision: 'reviews-v2', weight: 100 }] } },
-      },
+    const steps = [
+      canary('canary', 0, { 'reviews-v1': 80, 'reviews-v2': 20 }),
+      canary('all', undefined, { 'reviews-v2': 100 }),
     ];
     const { steps: ran } = simulate(begin({ ...app, workflow: steps }, 'default', deployed, NOW), NOW);
     expect(ran.map((s) => [s.name, s.phase])).toEqual([
       ['canary', 'succeeded'],
       ['all', 'succeeded'],
     ]);
-    const canary = ran[0]!.state.placement.reviews!;
-    expect(canary.replicas).toEqual({ 'reviews-v1': 1, 'reviews-v2': 1 });
-    expect(canary.traffic).toEqual([
+    const first = ran[0]!.state.placement.reviews!;
+    expect(first.replicas).toEqual({ 'reviews-v1': 1, 'reviews-v2': 1 });
+    expect(first.traffic).toEqual([
       { revision: 'reviews-v1', weight: 80 },
       { revision: 'reviews-v2', weight: 20 },
     ]);
@@ -286,21 +270,9 @@ describe('rollback with two rollout components', () => {
     ];
     return app;
   };
-  const half = (component: string): WorkflowStep => ({
-    name: `canary-${component}`,
-    type: 'canary-rollout',
-    properties: {
-      component,
-      batchPartition: 0,
-      traffic: {
-        weightedTargets: [
-          { revision: `${component}-v1`, weight: 50 },
-          { revision: `${component}-v2`, weight: 50 },
-        ],
-      },
-    },
-  });
-  const gate: WorkflowStep = { name: 'gate', type: 'suspend', properties: {} };
+  const half = (component: string) =>
+    canary(`canary-${component}`, 0, { [`${component}-v1`]: 50, [`${component}-v2`]: 50 }, component);
+  const pause = gate('gate');
   const deployed = settled(twoCanaries('reviews:1', 'ratings:1'), 'default', undefined, NOW);
   const rollBackAll = (s: AppState, named?: string) => {
     let state = startRollback(s, NOW, named);
@@ -314,7 +286,7 @@ describe('rollback with two rollout components', () => {
   const at = (s: AppState, c: string) => [s.placement[c]!.replicas, s.placement[c]!.traffic];
 
   it('GIVEN both components mid-canary WHEN rolled back without a name THEN both are put back, each traffic first', () => {
-    const app = twoCanaries('reviews:2', 'ratings:2', [half('reviews'), half('ratings'), gate]);
+    const app = twoCanaries('reviews:2', 'ratings:2', [half('reviews'), half('ratings'), pause]);
     const { state } = drive(begin(app, 'default', deployed, NOW));
     expect(state.workflow.phase).toBe('suspended');
     const back = rollBackAll(state);
@@ -325,7 +297,7 @@ describe('rollback with two rollout components', () => {
   });
 
   it('GIVEN only the second component changed WHEN rolled back without a name THEN that one is put back, not the first', () => {
-    const app = twoCanaries('reviews:1', 'ratings:2', [half('ratings'), gate]);
+    const app = twoCanaries('reviews:1', 'ratings:2', [half('ratings'), pause]);
     const { state } = drive(begin(app, 'default', deployed, NOW));
     const back = rollBackAll(state);
     expect(back.workflow.steps.map((s) => s.name)).toEqual(['rollback']);
@@ -334,7 +306,7 @@ describe('rollback with two rollout components', () => {
   });
 
   it('GIVEN both mid-canary WHEN one is named THEN only it is put back', () => {
-    const app = twoCanaries('reviews:2', 'ratings:2', [half('reviews'), half('ratings'), gate]);
+    const app = twoCanaries('reviews:2', 'ratings:2', [half('reviews'), half('ratings'), pause]);
     const { state } = drive(begin(app, 'default', deployed, NOW));
     const back = rollBackAll(state, 'ratings');
     expect(at(back, 'ratings')).toEqual([{ 'ratings-v1': 2 }, [{ revision: 'ratings-v1', weight: 100 }]]);
@@ -352,19 +324,12 @@ describe('workflow restart after the canary advanced', () => {
       }
       return app;
     };
-    const split = (v1: number): WorkflowStep['properties'] => ({
-      traffic: {
-        weightedTargets: [
-          { revision: 'reviews-v1', weight: v1 },
-          { revision: 'reviews-v2', weight: 100 - v1 },
-        ],
-      },
-    });
-    const steps: WorkflowStep[] = [
-      { name: 'canary', type: 'canary-rollout', properties: { batchPartition: 0, ...split(80) } },
-      { name: 'gate-1', type: 'suspend', properties: {} },
-      { name: 'half', type: 'canary-rollout', properties: { batchPartition: 1, ...split(50) } },
-      { name: 'gate-2', type: 'suspend', properties: {} },
+    const split = (v1: number) => ({ 'reviews-v1': v1, 'reviews-v2': 100 - v1 });
+    const steps = [
+      canary('canary', 0, split(80)),
+      gate('gate-1'),
+      canary('half', 1, split(50)),
+      gate('gate-2'),
     ];
     const deployed = settled(eight(bookinfo()), 'default', undefined, NOW);
     let s = drive(
