@@ -100,7 +100,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       api.systemWrite(
         ns,
         undefined,
-        { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
+        // System writes skip the initial status a client's create gets; a seeded namespace is Active too.
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name }, status: { phase: 'Active' } },
         'kube-apiserver',
       );
     }

@@ -27,8 +27,18 @@ export interface ResourceType {
   /** metadata.generation is kept (Deployments and custom resources; not Services, ConfigMaps, Pods in 1.32). */
   generation: boolean;
   schema: SchemaSource;
-  /** Printer columns for Table output (CRDs' additionalPrinterColumns). */
-  printerColumns?: Array<{ name: string; type: string; jsonPath: string; description?: string }>;
+  /** Custom resources: each served version's additionalPrinterColumns, for Table output. */
+  printerColumns?: Record<string, PrinterColumn[]>;
+}
+
+/** A CRD's additionalPrinterColumns entry (apiextensions.k8s.io/v1 CustomResourceColumnDefinition). */
+export interface PrinterColumn {
+  name: string;
+  type: string;
+  jsonPath: string;
+  format?: string;
+  description?: string;
+  priority?: number;
 }
 
 const RW = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -221,7 +231,7 @@ interface CrdSpec {
     storage: boolean;
     schema: { openAPIV3Schema: Obj };
     subresources?: { status?: Obj; scale?: Obj };
-    additionalPrinterColumns?: Array<{ name: string; type: string; jsonPath: string; description?: string }>;
+    additionalPrinterColumns?: PrinterColumn[];
   }>;
 }
 
@@ -248,6 +258,6 @@ function crdType(crd: Obj): ResourceType {
     custom: true,
     generation: true,
     schema: { type: 'inline', schema: storage.schema.openAPIV3Schema },
-    printerColumns: storage.additionalPrinterColumns,
+    printerColumns: Object.fromEntries(versions.map((v) => [v.name, v.additionalPrinterColumns ?? []])),
   };
 }

@@ -44,6 +44,16 @@ function allComponents(): Record<string, Obj> {
   return components;
 }
 
+/**
+ * A field's description in the upstream documents: what the apiserver's printers put in a Table's
+ * column definitions (Go's SwaggerDoc() carries the same text). Empty when the document lacks it.
+ */
+export function fieldDescription(component: string, field: string): string {
+  const props = allComponents()[component]?.properties;
+  const p = isObj(props) ? props[field] : undefined;
+  return isObj(p) && typeof p.description === 'string' ? p.description : '';
+}
+
 /** Absolute, so inline CRD schemas (with their own $id) can point into the Kubernetes components. */
 const K8S_ID = 'https://sandbox.vela-ts.invalid/k8s';
 const OBJECT_META_REF =

@@ -19,6 +19,7 @@ import { resourceKey, type Registry } from './registry.js';
 import { openApiDocs } from './schema.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import type { StoreEvent } from './store.js';
+import { includeObjectOption, negotiateTable, toTable, type TableVersion } from './table.js';
 import type { Clock, KObject, Obj } from './util.js';
 
 const MAX_BODY = 3 * 1024 * 1024;
@@ -215,10 +216,14 @@ export class SandboxServer {
       );
 
     switch (method) {
-      case 'GET':
-        if (name !== undefined) return reply(api.get(t));
-        if (watch) return this.watch(t, res, audit);
-        return reply(api.list(t));
+      case 'GET': {
+        // The scale subresource is its own kind (autoscaling/v1 Scale): it keeps its plain form.
+        const table = sub === 'scale' ? undefined : negotiateTable(req.headers.accept);
+        if (name === undefined && watch) return this.watch(t, res, audit, table);
+        const r = name !== undefined ? api.get(t) : api.list(t);
+        if (!table) return reply(r);
+        return reply({ code: r.code, body: this.asTable(t, table, r.body, name !== undefined) });
+      }
       case 'POST':
         if (name !== undefined || (rt.namespaced && namespace === undefined)) throw methodNotAllowed();
         return reply(api.create(t, decodeBody(req, body)));
@@ -234,6 +239,23 @@ export class SandboxServer {
       default:
         throw methodNotAllowed();
     }
+  }
+
+  /** The Table of a get (one object) or list answer, as apiserver transformResponseObject builds it. */
+  private asTable(t: Target, table: TableVersion, body: Obj, single: boolean): Obj {
+    const include = includeObjectOption(t.query);
+    const items = single ? [body as KObject] : (body.items as KObject[]);
+    const meta = body.metadata as Obj;
+    const listMeta: Obj = single ? { resourceVersion: meta.resourceVersion } : { ...meta };
+    return toTable({
+      rt: t.rt,
+      version: t.version,
+      table,
+      items,
+      listMeta,
+      include,
+      now: this.o.clock.now(),
+    });
   }
 
   private injected(method: string): StatusError {
@@ -302,8 +324,14 @@ export class SandboxServer {
     send(200, doc.bytes.toString('utf8'), { 'Content-Type': 'application/json' });
   }
 
-  private watch(t: Target, res: ServerResponse, audit: (code: number) => void): void {
+  /**
+   * A watch stream. With a Table Accept (`kubectl get -w`) each event's object is a one-row Table;
+   * only the first carries column definitions, as the apiserver's watch encoder sends them.
+   * BOOKMARK and ERROR events keep their plain form (kubectl get -w asks for no bookmarks).
+   */
+  private watch(t: Target, res: ServerResponse, audit: (code: number) => void, table?: TableVersion): void {
     const api = this.o.api;
+    const include = table ? includeObjectOption(t.query) : 'Metadata';
     const labels = parseLabelSelector(t.query.get('labelSelector') ?? undefined);
     const fields = parseFieldSelector(t.query.get('fieldSelector') ?? undefined, t.rt.plural);
     const matches = (o: KObject | undefined) =>
@@ -333,7 +361,23 @@ export class SandboxServer {
     // Headers go out at once, as the apiserver flushes them: a client may wait for them before any event.
     res.flushHeaders();
     const write = (type: string, object: Obj) => res.write(`${JSON.stringify({ type, object })}\n`);
-    const show = (o: KObject) => api.present(t.rt, o, t.version);
+    let headersSent = false;
+    const show = (o: KObject): Obj => {
+      const shown = api.present(t.rt, o, t.version);
+      if (!table) return shown;
+      const out = toTable({
+        rt: t.rt,
+        version: t.version,
+        table,
+        items: [shown],
+        listMeta: { resourceVersion: shown.metadata.resourceVersion },
+        include,
+        now: this.o.clock.now(),
+        noHeaders: headersSent,
+      });
+      headersSent = true;
+      return out;
+    };
     const bookmark = (extra: Obj = {}) =>
       write('BOOKMARK', {
         kind: t.rt.kind,

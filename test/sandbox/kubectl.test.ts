@@ -52,6 +52,26 @@ spec:
       weight: 100
 `;
 
+/** kubectl's AGE: a short duration such as 3s, 2m10s or 5m. */
+const AGE = /^\d+[smhdy](\d+[smhd])?$/;
+
+/** The header words of kubectl's table output. */
+const headerOf = (stdout: string) => stdout.split('\n')[0]!.trim().split(/\s+/);
+
+/**
+ * kubectl's table output as records keyed by header, cut at the header's column offsets
+ * (tabwriter aligns every cell under its header), so an empty cell reads as ''.
+ */
+function rowsOf(stdout: string): Array<Record<string, string>> {
+  const [head, ...lines] = stdout.split('\n').filter((l) => l.trim() !== '');
+  const starts = [...head!.matchAll(/\S+/g)].map((m) => ({ name: m[0], at: m.index }));
+  return lines.map((line) =>
+    Object.fromEntries(
+      starts.map((c, i) => [c.name, line.slice(c.at, starts[i + 1]?.at ?? line.length).trim()]),
+    ),
+  );
+}
+
 interface Run {
   code: number;
   stdout: string;
@@ -147,6 +167,64 @@ describeKubectl('kubectl 1.32 against the sandbox', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('deployment "web" successfully rolled out');
     expect(await podNames()).toHaveLength(2);
+  });
+
+  test('plain kubectl get prints the columns a real API server gives, from the server-side Table', async () => {
+    const deploy = await kubectl(['get', 'deploy']);
+    expect(deploy.stderr).toBe('');
+    expect(headerOf(deploy.stdout)).toEqual(['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE']);
+    expect(rowsOf(deploy.stdout)).toEqual([
+      { NAME: 'web', READY: '2/2', 'UP-TO-DATE': '2', AVAILABLE: '2', AGE: expect.stringMatching(AGE) },
+    ]);
+
+    const wide = await kubectl(['get', 'deploy', 'web', '-o', 'wide']);
+    expect(rowsOf(wide.stdout)[0]).toMatchObject({
+      CONTAINERS: 'app',
+      IMAGES: 'nginx:1.27',
+      SELECTOR: 'app=web',
+    });
+
+    const pods = await kubectl(['get', 'pods']);
+    expect(headerOf(pods.stdout)).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
+    expect(rowsOf(pods.stdout)).toEqual([
+      {
+        NAME: expect.stringMatching(/^web-/),
+        READY: '1/1',
+        STATUS: 'Running',
+        RESTARTS: '0',
+        AGE: expect.stringMatching(AGE),
+      },
+      {
+        NAME: expect.stringMatching(/^web-/),
+        READY: '1/1',
+        STATUS: 'Running',
+        RESTARTS: '0',
+        AGE: expect.stringMatching(AGE),
+      },
+    ]);
+
+    const svc = await kubectl(['get', 'svc']);
+    expect(headerOf(svc.stdout)).toEqual(['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE']);
+    expect(rowsOf(svc.stdout)).toEqual([
+      {
+        NAME: 'web',
+        TYPE: 'ClusterIP',
+        'CLUSTER-IP': expect.stringMatching(/^10\.96\.\d+\.\d+$/),
+        'EXTERNAL-IP': '<none>',
+        'PORT(S)': '80/TCP',
+        AGE: expect.stringMatching(AGE),
+      },
+    ]);
+
+    const vs = await kubectl(['get', 'virtualservices']);
+    expect(headerOf(vs.stdout)).toEqual(['NAME', 'GATEWAYS', 'HOSTS', 'AGE']);
+    expect(rowsOf(vs.stdout)).toEqual([
+      { NAME: 'web', GATEWAYS: '', HOSTS: '["web"]', AGE: expect.stringMatching(AGE) },
+    ]);
+
+    // -o json asks for the plain object, so it is answered as before.
+    const json = await kubectl(['get', 'deploy', 'web', '-o', 'json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ kind: 'Deployment', status: { readyReplicas: 2 } });
   });
 
   test('pods follow kubectl scale up and down', async () => {
