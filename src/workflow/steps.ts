@@ -262,9 +262,9 @@ export function rollbackTarget(
 
 /**
  * The Deployments whose readiness gates the next move: every plain component, and for each
- * rollout component the revisions it moves between. A revision being drained or removed (a
- * left-over one, or the canary a rollback leaves) never gates anything, so a canary that will
- * never be ready can still be rolled back or replaced.
+ * rollout component the revisions it moves between; during a rollback only the revision it puts
+ * back. A revision being drained or removed (a left-over one, or the canary a rollback leaves)
+ * never gates anything, so a canary that will never be ready can still be rolled back or replaced.
  */
 export function readinessGates(state: AppState): string[] {
   const index = state.workflow.steps.findIndex((st) => st.phase !== 'succeeded' && st.phase !== 'skipped');
@@ -274,6 +274,9 @@ export function readinessGates(state: AppState): string[] {
   const gates: string[] = [];
   for (const component of state.app.components) {
     const at = state.placement[component.name];
+    // A rollback waits only for the revision it puts back: nothing else broken (another
+    // component's canary, a plain component that never gets ready) may hold it up.
+    if (rollingBack !== undefined && component.name !== rollingBack) continue;
     if (!trait(component, 'rollout')) {
       gates.push(component.name);
       continue;

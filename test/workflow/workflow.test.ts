@@ -3,6 +3,7 @@ import {
   begin,
   next,
   operate,
+  readinessGates,
   settled,
   simulate,
   startRollback,
@@ -289,6 +290,9 @@ describe('rollback with two rollout components', () => {
     const app = twoCanaries('reviews:2', 'ratings:2', [half('reviews'), half('ratings'), pause]);
     const { state } = drive(begin(app, 'default', deployed, NOW));
     expect(state.workflow.phase).toBe('suspended');
+    // Each rollback waits only on what it puts back: a never-ready ratings canary cannot hold up
+    // the rollback of reviews.
+    expect(readinessGates(startRollback(state, NOW))).toEqual(['reviews-v1']);
     const back = rollBackAll(state);
     expect(back.workflow.phase).toBe('succeeded');
     expect(back.workflow.steps.map((s) => s.name)).toEqual(['rollback-reviews', 'rollback-ratings']);
