@@ -270,6 +270,7 @@ export async function waitReady(
   app: string,
   names: readonly string[],
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<void> {
   if (names.length === 0) return;
   const done = (objs: ReadonlyMap<string, KubeObject>) =>
@@ -281,6 +282,7 @@ export async function waitReady(
     await cluster.waitFor({ apiVersion: API.Deployment, kind: 'Deployment' }, namespace, done, {
       labelSelector: `${LABEL_APP}=${app}`,
       timeoutMs,
+      ...(signal ? { signal } : {}),
     });
   } catch (err) {
     if (err instanceof ClusterError && err.reason === 'Timeout') {

@@ -1,10 +1,10 @@
-import { compile, type KubeObject } from '../compile/index.js';
+import { API, compile, type KubeObject } from '../compile/index.js';
 import { stableStringify } from '../compile/stable.js';
 import { ClusterError, WorkflowError } from '../errors.js';
 import { next, readinessGates, type AppState } from '../workflow/index.js';
 import { applyObjects, prune, waitReady } from './apply.js';
 import type { EngineContext } from './context.js';
-import { loadState, saveState, type Stored } from './store.js';
+import { loadState, saveState, stateName, type Stored } from './store.js';
 
 export type Outcome =
   | { kind: 'succeeded'; state: AppState }
@@ -41,11 +41,27 @@ export async function drive(ctx: EngineContext, start: Stored): Promise<Outcome>
       .map((w) => w.slice('Deployment/'.length))
       .filter((d) => gates.includes(d));
     if (changed.length > 0) ctx.report.waiting(`waiting for ${changed.join(', ')} to be ready`);
+    // A `workflow suspend` or `terminate` from elsewhere ends the wait at once: a canary that will
+    // never be ready must not keep the lock (and so a rollback) away until the timeout.
+    const edited = new AbortController();
+    const watching = new AbortController();
+    void stateWritten(ctx, state.namespace, state.app.name, stored.resourceVersion, watching.signal).then(
+      () => edited.abort(),
+    );
     try {
-      await waitReady(ctx.cluster, state.namespace, state.app.name, gates, ctx.timeoutMs);
+      await waitReady(ctx.cluster, state.namespace, state.app.name, gates, ctx.timeoutMs, edited.signal);
     } catch (err) {
       if (err instanceof ClusterError && err.reason === 'Timeout') return fail(ctx, stored, err.message);
-      throw err;
+      if (!(err instanceof ClusterError && err.reason === 'Aborted' && edited.signal.aborted)) throw err;
+      const fresh = await loadState(ctx.cluster, state.namespace, state.app.name);
+      if (!fresh)
+        throw new WorkflowError(`the state of ${state.app.name} was deleted while vela-ts was driving it`);
+      if (fresh.state.workflow.phase !== 'running' || fresh.state.specHash !== state.specHash)
+        return { kind: 'stopped', state: fresh.state };
+      stored = fresh;
+      continue;
+    } finally {
+      watching.abort();
     }
     // What the app no longer renders goes only once what replaces it is ready.
     ctx.assertLocked?.();
@@ -93,6 +109,32 @@ export async function drive(ctx: EngineContext, start: Stored): Promise<Outcome>
       }
     }
   }
+}
+
+/**
+ * Resolves once the app's recorded state is written by anyone (its resourceVersion moves on), as
+ * seen by a watch. Never rejects: should the watch fail or `signal` end it, it simply never resolves.
+ */
+export function stateWritten(
+  ctx: EngineContext,
+  namespace: string,
+  app: string,
+  resourceVersion: string,
+  signal: AbortSignal,
+): Promise<void> {
+  return new Promise<void>((resolve) => {
+    ctx.cluster
+      .waitFor(
+        { apiVersion: API.ConfigMap, kind: 'ConfigMap' },
+        namespace,
+        (objs) => objs.get(stateName(app))?.metadata.resourceVersion !== resourceVersion,
+        { fieldSelector: `metadata.name=${stateName(app)}`, timeoutMs: 24 * 3_600_000, signal },
+      )
+      .then(
+        () => resolve(),
+        () => undefined,
+      );
+  });
 }
 
 /**

@@ -16,7 +16,7 @@ import {
 } from '../workflow/index.js';
 import { applyObjects, checkOwnership, prune, waitReady, type Change } from './apply.js';
 import type { EngineContext } from './context.js';
-import { drive, objectsOf, persist, type Outcome } from './drive.js';
+import { drive, objectsOf, persist, stateWritten, type Outcome } from './drive.js';
 import { acquireLock, currentDriver } from './lock.js';
 import { listApps, loadState, recordRevisions, saveState, stateName, type Stored } from './store.js';
 import type { KindRef, KubeObject } from '../cluster/types.js';
@@ -123,21 +123,11 @@ async function pauseUnlessWritten(
   ms: number,
 ): Promise<'elapsed' | 'written'> {
   const stop = new AbortController();
-  const written = new Promise<'written'>((resolve) => {
-    ctx.cluster
-      .waitFor(
-        { apiVersion: API.ConfigMap, kind: 'ConfigMap' },
-        namespace,
-        (objs) => objs.get(stateName(app))?.metadata.resourceVersion !== resourceVersion,
-        { fieldSelector: `metadata.name=${stateName(app)}`, timeoutMs: ms, signal: stop.signal },
-      )
-      .then(
-        () => resolve('written'),
-        () => undefined,
-      );
-  });
   try {
-    return await Promise.race([ctx.clock.sleep(ms, stop.signal).then(() => 'elapsed' as const), written]);
+    return await Promise.race([
+      ctx.clock.sleep(ms, stop.signal).then(() => 'elapsed' as const),
+      stateWritten(ctx, namespace, app, resourceVersion, stop.signal).then(() => 'written' as const),
+    ]);
   } finally {
     stop.abort();
   }

@@ -166,6 +166,28 @@ describe('a step that cannot finish', () => {
   });
   afterEach(() => c.stop());
 
+  it('GIVEN an up waiting on pods that never become ready WHEN someone terminates the workflow THEN the up stops at once and a rollback can run', async () => {
+    const broken = c.file(
+      'broken.yaml',
+      readFileSync(rollout, 'utf8').replace(
+        'examples-bookinfo-reviews-v3:1.16.2',
+        'examples-bookinfo-reviews-never-ready:1',
+      ),
+    );
+    // Were the waiting up to hold on until its 10m timeout, it would outlive this 60 s guard.
+    const waiting = c.vela(['up', broken, '--timeout', '10m'], { timeoutMs: 60_000 });
+    await until('the canary to be created', () =>
+      c.audit().some((r) => r.method === 'PATCH' && r.path.includes('/deployments/reviews-v2')),
+    );
+    expect(await c.vela(['workflow', 'terminate', 'book-info'])).toMatchObject({ code: 0 });
+    const res = await waiting;
+    expect(res).toMatchObject({ code: 0 });
+    expect(res.stdout).toContain('another command changed the workflow while this one drove it');
+    expect(await c.vela(['rollback', 'book-info'])).toMatchObject({ code: 0 });
+    expect(await c.routes('reviews')).toEqual([['reviews-v1', 100]]);
+    expect((await c.deployments())['reviews-v2']).toBeUndefined();
+  });
+
   it('GIVEN pods that never become ready THEN the step fails after --timeout, names the pods, and traffic stays on the ready revision', async () => {
     const broken = c.file(
       'broken.yaml',
