@@ -212,39 +212,45 @@ describe('Pod table', () => {
   });
 
   test('GIVEN a crash-looping container restarted 3 times, the last 2 minutes ago THEN STATUS CrashLoopBackOff and RESTARTS "3 (2m ago)"', async () => {
-    await create(PODS, {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'crashy' },
-      spec: { containers: [{ name: 'app', image: 'busybox:1.36' }] },
-    });
-    const pod = (await raw(sb, 'GET', `${PODS}/crashy`)).body;
-    pod.status = {
-      phase: 'Running',
-      conditions: [{ type: 'Ready', status: 'False' }],
-      containerStatuses: [
-        {
-          name: 'app',
-          image: 'busybox:1.36',
-          imageID: '',
-          ready: false,
-          restartCount: 3,
-          started: false,
-          state: { waiting: { reason: 'CrashLoopBackOff' } },
-          lastState: {
-            terminated: {
-              exitCode: 1,
-              reason: 'Error',
-              finishedAt: new Date(now - 2 * MINUTE).toISOString().replace(/\.\d+Z$/, 'Z'),
+    // The simulated kubelet must not mark the pod ready over the status this test writes.
+    sb.holdReadiness(true);
+    try {
+      await create(PODS, {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'crashy' },
+        spec: { containers: [{ name: 'app', image: 'busybox:1.36' }] },
+      });
+      const pod = (await raw(sb, 'GET', `${PODS}/crashy`)).body;
+      pod.status = {
+        phase: 'Running',
+        conditions: [{ type: 'Ready', status: 'False' }],
+        containerStatuses: [
+          {
+            name: 'app',
+            image: 'busybox:1.36',
+            imageID: '',
+            ready: false,
+            restartCount: 3,
+            started: false,
+            state: { waiting: { reason: 'CrashLoopBackOff' } },
+            lastState: {
+              terminated: {
+                exitCode: 1,
+                reason: 'Error',
+                finishedAt: new Date(now - 2 * MINUTE).toISOString().replace(/\.\d+Z$/, 'Z'),
+              },
             },
           },
-        },
-      ],
-    };
-    const put = await raw(sb, 'PUT', `${PODS}/crashy/status`, { body: pod });
-    expect(put.status).toBe(200);
-    const r = await table(`${PODS}/crashy`);
-    expect(r.body.rows[0].cells.slice(0, 4)).toEqual(['crashy', '0/1', 'CrashLoopBackOff', '3 (2m ago)']);
+        ],
+      };
+      const put = await raw(sb, 'PUT', `${PODS}/crashy/status`, { body: pod });
+      expect(put.status).toBe(200);
+      const r = await table(`${PODS}/crashy`);
+      expect(r.body.rows[0].cells.slice(0, 4)).toEqual(['crashy', '0/1', 'CrashLoopBackOff', '3 (2m ago)']);
+    } finally {
+      sb.holdReadiness(false);
+    }
   });
 });
 
