@@ -99,6 +99,31 @@ function setReplicas(
 }
 
 /**
+ * The split after a batch that is not a step's last: the target's share of the pods, kept between
+ * the weight it has now and the weight the step ends on, so a step never sends the target more
+ * than it was approved for, nor takes any away on its way.
+ */
+function batchShare(
+  cur: ComponentPlacement,
+  S: string,
+  T: string,
+  share: number,
+  final: WeightedTarget[] | undefined,
+): WeightedTarget[] {
+  const weightOf = (w: WeightedTarget[] | undefined, r: string) =>
+    (w ?? []).filter((t) => t.revision === r).reduce((a, t) => a + t.weight, 0);
+  const now = weightOf(cur.traffic, T);
+  const end = final ? weightOf(final, T) : 100;
+  const p = end >= now ? Math.min(Math.max(Math.round(share * 100), now), end) : end;
+  if (p >= 100) return [{ revision: T, weight: 100 }];
+  if (p <= 0) return [{ revision: S, weight: 100 }];
+  return [
+    { revision: S, weight: 100 - p },
+    { revision: T, weight: p },
+  ];
+}
+
+/**
  * The next move of a rollout: batch by batch from source to target, increase-first, up to batch
  * `partition`; then the step's traffic. Derived from where the placement stands, so re-running it
  * after a crash picks up exactly where it stopped.
@@ -165,36 +190,41 @@ export function rolloutMove(
     if (reps[T] !== total) return setReplicas(name, cur, T, total, `scale ${T} to ${total}`);
   } else {
     // Routed through the whole Service, a new revision's pods would take a share of traffic as
-    // soon as they exist. Pin all of it to the source subset first; the step's weights move it.
-    if (canary && !cur.traffic && (reps[S] ?? 0) > 0) {
+    // soon as they exist: when the step sets weights, pin all of it to the source subset first.
+    if (canary && !cur.traffic && traffic && (reps[S] ?? 0) > 0) {
       const move = trafficMove(name, cur, [{ revision: S, weight: 100 }]);
       if (move) return move;
     }
     const targets = cumulativeTargets(rollout.properties);
     const last = lastBatch(targets.length, partition);
+    // With weighted routes, the source's share moves before its pods go (never more traffic
+    // than pods): the step's weights at its last batch, a share that follows the batch before.
+    const weighted = canary !== undefined && (cur.traffic !== undefined || traffic !== undefined);
+    const final = traffic ?? (last === targets.length - 1 ? [{ revision: T, weight: 100 }] : undefined);
     for (let i = 0; i <= last; i++) {
       const goal = targets[i] as number;
       const batch = `batch ${i + 1} of ${targets.length}`;
       if ((reps[T] ?? 0) < goal) return setReplicas(name, cur, T, goal, `${batch}: scale ${T} to ${goal}`);
       const sourceGoal = total - goal;
       if ((reps[S] ?? 0) <= sourceGoal) continue;
-      if (sourceGoal === 0) {
-        // Traffic leaves the source before its last pod does.
-        const after = traffic ?? (cur.traffic ? [{ revision: T, weight: 100 }] : undefined);
-        if (after?.some((t) => t.revision === S && t.weight > 0)) {
+      if (weighted) {
+        const want = i === last && final ? final : batchShare(cur, S, T, goal / total, final);
+        if (sourceGoal === 0 && want.some((t) => t.revision === S && t.weight > 0)) {
           return {
             kind: 'fail',
             message: `the last batch leaves ${S} with no replicas, but the step still routes traffic to it`,
           };
         }
-        if (after) {
-          const move = trafficMove(name, cur, after);
-          if (move) return move;
-        } else if (cur.subsets?.includes(S) && cur.traffic) {
+        const kept = sourceGoal === 0 ? want.filter((t) => t.revision !== S) : want;
+        const move = trafficMove(name, cur, kept);
+        if (move) return move;
+      }
+      if (sourceGoal === 0) {
+        if (cur.subsets?.includes(S) && cur.traffic) {
           return {
             kind: 'move',
             component: name,
-            placement: { ...cur, subsets: cur.subsets.filter((s) => s !== S) },
+            placement: { ...cur, subsets: cur.subsets.filter((x) => x !== S) },
             note: `remove subset ${S}`,
           };
         }
@@ -230,7 +260,12 @@ export function rolloutMove(
         };
       }
     }
-    const move = trafficMove(name, cur, traffic);
+    // A 0% route to a revision that is gone would leave a route and a subset pointing at nothing.
+    const move = trafficMove(
+      name,
+      cur,
+      traffic.filter((t) => t.weight > 0 || (reps[t.revision] ?? 0) > 0),
+    );
     if (move) return move;
   }
   if (shrinkTo !== undefined) {

@@ -117,14 +117,14 @@ describe('up against a recording fake', () => {
       .filter((c) => (c.verb === 'apply' || c.verb === 'delete') && !c.key.startsWith('Lease/'))
       .map((c) => `${c.verb} ${c.key}`);
     // All traffic is pinned to the old subset before the new revision has a pod (routed through
-    // the whole Service, the new pods would take a share); the new subset is added before the
-    // route that uses it, and the weights change last, once the batch has settled.
+    // the whole Service, the new pods would take a share); once the new pod is ready its subset is
+    // added, then the route that uses it; the old revision shrinks only after its share moved.
     expect(writes).toEqual([
       'apply VirtualService/default/reviews',
       'apply Deployment/default/reviews-v2',
-      'apply Deployment/default/reviews-v1',
       'apply DestinationRule/default/reviews',
       'apply VirtualService/default/reviews',
+      'apply Deployment/default/reviews-v1',
     ]);
   });
 

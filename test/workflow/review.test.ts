@@ -123,7 +123,7 @@ describe('edge cases found in review', () => {
         t.effect.note.startsWith('route') || t.effect.note.includes('subset') ? s.trafficChangedAt : 'n/a',
       );
     }
-    expect(changes).toEqual([NOW, 'n/a', 'n/a', NOW, NOW]);
+    expect(changes).toEqual([NOW, 'n/a', NOW, NOW, 'n/a']);
   });
 });
 

@@ -53,14 +53,14 @@ describe('workflow: the seed walkthrough', () => {
       { revision: 'reviews-v2', weight: 10 },
     ]);
     expect(reviews(state).subsets).toEqual(['reviews-v1', 'reviews-v2']);
-    // Pin all traffic to the old subset, scale up the new revision, scale the old one down, add
-    // the new subset, then route.
+    // Pin all traffic to the old subset, scale up the new revision, add its subset, route, and
+    // only then scale the old one down: it never keeps a share of traffic its pods have left.
     expect(notes).toEqual([
       'route 100% to reviews-v1',
       'batch 1 of 2: scale reviews-v2 to 1',
-      'batch 1 of 2: scale reviews-v1 down to 1',
       'add subsets reviews-v2 to DestinationRule reviews',
       'route 90% to reviews-v1, 10% to reviews-v2',
+      'batch 1 of 2: scale reviews-v1 down to 1',
     ]);
   });
 
@@ -354,5 +354,34 @@ describe('workflow restart after the canary advanced', () => {
       'pending',
     ]);
     expect(reviews(state).replicas).toEqual({ 'reviews-v1': 6, 'reviews-v2': 2 });
+  });
+});
+
+describe('traffic while batches move', () => {
+  const deployed = settled(bookinfo({ batches: [1, 1] }), 'default', undefined, NOW);
+
+  it('GIVEN a file with no workflow and no weights THEN nothing is pinned: traffic follows the pods through the Service, as in KubeVela', () => {
+    const { state, notes } = drive(
+      begin(bookinfo({ reviewsImage: V3, batches: [1, 1] }), 'default', deployed, NOW),
+    );
+    expect(notes.filter((n) => n.startsWith('route'))).toEqual([]);
+    expect(reviews(state).traffic).toBeUndefined();
+    expect(reviews(state).replicas).toEqual({ 'reviews-v2': 2 });
+  });
+
+  it('GIVEN a last step that leaves the old revision at 0% THEN no route or subset is left pointing at it once it is gone', () => {
+    const app = bookinfo({
+      reviewsImage: V3,
+      batches: [1, 1],
+      workflow: [
+        canary('canary', 0, { 'reviews-v1': 90, 'reviews-v2': 10 }),
+        canary('rest', 1, { 'reviews-v1': 0, 'reviews-v2': 100 }),
+      ],
+    });
+    const { state } = drive(begin(app, 'default', deployed, NOW));
+    expect(state.workflow.phase).toBe('succeeded');
+    expect(reviews(state).replicas).toEqual({ 'reviews-v2': 2 });
+    expect(reviews(state).traffic).toEqual([{ revision: 'reviews-v2', weight: 100 }]);
+    expect(reviews(state).subsets).toEqual(['reviews-v2']);
   });
 });
