@@ -372,8 +372,13 @@ export function startRollback(state: AppState, now: string, named?: string): App
   const plan = (component: Component) => {
     const probe = rollbackMove(state, component, undefined);
     const to = rollbackTarget(state, component.name, undefined);
-    const live = Object.keys(state.placement[component.name]?.replicas ?? {});
-    const settled = probe.kind === 'done' && live.length === 1 && live[0] === to;
+    const at = state.placement[component.name];
+    const live = Object.keys(at?.replicas ?? {});
+    // Nothing to put back: only that revision runs, and no route sends traffic anywhere else.
+    const settled =
+      live.length === 1 &&
+      live[0] === to &&
+      (at?.traffic ?? []).every((t) => t.revision === to || t.weight === 0);
     return { component, probe, to, settled };
   };
   let chosen: ReturnType<typeof plan>[];

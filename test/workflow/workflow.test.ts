@@ -309,6 +309,19 @@ describe('rollback with two rollout components', () => {
     expect(back.placement.reviews!.replicas).toEqual({ 'reviews-v1': 2 });
   });
 
+  it('GIVEN both get new images but only the first has moved (held at a gate) THEN naming the second is refused, and an unnamed rollback leaves the second alone', () => {
+    const app = twoCanaries('reviews:2', 'ratings:2', [half('reviews'), pause, half('ratings')]);
+    const { state } = drive(begin(app, 'default', deployed, NOW));
+    expect(state.workflow.phase).toBe('suspended');
+    expect(() => startRollback(state, NOW, 'ratings')).toThrow(
+      'ratings already runs only ratings-v1; there is nothing to roll back',
+    );
+    const back = rollBackAll(state);
+    expect(back.workflow.steps.map((s) => s.name)).toEqual(['rollback']);
+    expect(at(back, 'reviews')).toEqual([{ 'reviews-v1': 2 }, [{ revision: 'reviews-v1', weight: 100 }]]);
+    expect(back.placement.ratings).toEqual(state.placement.ratings);
+  });
+
   it('GIVEN both mid-canary WHEN one is named THEN only it is put back', () => {
     const app = twoCanaries('reviews:2', 'ratings:2', [half('reviews'), half('ratings'), pause]);
     const { state } = drive(begin(app, 'default', deployed, NOW));
