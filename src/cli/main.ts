@@ -75,7 +75,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .command('up')
     .description('apply FILE and run its workflow')
     .argument('<file>', 'application file')
-    .option('--yes', 'continue through every suspend step', false)
+    .option('--yes', 'approve every suspend that waits for approval (timed ones are still waited out)', false)
     .option('--no-prompt', 'never ask; leave a suspended workflow suspended and exit 0')
     .option('--timeout <duration>', 'how long a step may wait for readiness', '10m')
     .option('--force', 'take over objects vela-ts does not manage', false)
@@ -156,7 +156,11 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     // Only the verbs that drive the workflow on take the options of a run.
     if (verb === 'resume' || verb === 'restart' || verb === 'rollback') {
       command
-        .option('--yes', 'continue through every suspend step', false)
+        .option(
+          '--yes',
+          'approve every suspend that waits for approval (timed ones are still waited out)',
+          false,
+        )
         .option('--no-prompt', 'never ask at a suspend step')
         .option('--timeout <duration>', 'how long a step may wait for readiness', '10m')
         .option(
@@ -167,7 +171,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     if (verb === 'rollback') {
       command.option(
         '--component <name>',
-        'the component to roll back (default: the one with a rollout trait)',
+        'roll back only this component (default: every component this spec rolls out that has moved)',
       );
     }
     return command.action(

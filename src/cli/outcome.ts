@@ -87,12 +87,14 @@ export async function settleOutcome(
     const resumeCmd = `vela-ts workflow resume ${target}`;
     const phase = PHASE_WORDS[state.workflow.phase] ?? state.workflow.phase;
     switch (outcome.kind) {
-      case 'unchanged':
+      case 'unchanged': {
+        // Waiting for approval: `--yes` gives it, and a terminal asks for it, as on the first run.
+        const approving = state.workflow.phase === 'suspended' && (gate.yes || gate.prompt);
         if (outcome.repaired?.length)
           out(`${app} is unchanged, but the cluster had drifted: re-applied ${outcome.repaired.join(', ')}.`);
+        else if (approving) out(`${app} is unchanged and its workflow ${phase}.`);
         else out(`${app} is unchanged and its workflow ${phase}. Nothing was written.`);
-        // Waiting for approval: `--yes` gives it, and a terminal asks for it, as on the first run.
-        if (state.workflow.phase === 'suspended' && (gate.yes || gate.prompt)) {
+        if (approving) {
           outcome = { kind: 'suspended', state };
           continue;
         }
@@ -100,10 +102,16 @@ export async function settleOutcome(
         if (state.override)
           out(`It was rolled back; run its workflow again with: vela-ts workflow restart ${target}`);
         return state.workflow.phase === 'failed' ? 1 : 0;
+      }
       case 'succeeded':
         out(`${app}: workflow succeeded.`);
         return 0;
       case 'failed':
+        // A rollback that failed is not undone by another: say what to look at instead.
+        if (state.override)
+          throw new WorkflowError(
+            `${app}: ${outcome.message}\nThe rollback did not finish. See what blocks it with: vela-ts status ${target}\nthen run the rollback again: vela-ts rollback ${target}`,
+          );
         throw new WorkflowError(
           `${app}: ${outcome.message}\nRoll back with: vela-ts rollback ${target}\nor fix the file and run up again (or: vela-ts workflow restart ${target})`,
         );

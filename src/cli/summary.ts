@@ -5,19 +5,21 @@ import type { StatusReport } from '../engine/index.js';
  * The table `status` prints, and `up` shows at an approval gate. `connection` is the command's
  * connection flags (`connectionFlags`), repeated in the hint so it reaches the same cluster.
  */
-export function statusTable(r: StatusReport, connection = ''): string {
+export function statusTable(r: StatusReport, connection = '', now = new Date()): string {
   const out: string[] = [];
+  const resume = `vela-ts workflow resume ${r.name} -n ${r.namespace}${connection}`;
+  const pause = r.workflow.resumeAt
+    ? Date.parse(r.workflow.resumeAt) > now.getTime()
+      ? ` (timed pause until ${r.workflow.resumeAt}; a running up, or workflow resume, goes on then)`
+      : ` (timed pause over since ${r.workflow.resumeAt}; continue with \`${resume}\`)`
+    : '';
   out.push(
     `App:       ${r.name} (namespace ${r.namespace})${r.sandbox ? '  [sandbox: simulated cluster]' : ''}`,
   );
-  out.push(
-    `Workflow:  ${r.workflow.phase}${r.workflow.resumeAt ? ` (timed pause until ${r.workflow.resumeAt}; a running up, or workflow resume, goes on then)` : ''}`,
-  );
+  out.push(`Workflow:  ${r.workflow.phase}${pause}`);
   if (r.driver !== undefined) {
     out.push(
-      r.driver
-        ? `Driver:    ${r.driver}`
-        : `Driver:    nobody (interrupted): continue with \`vela-ts workflow resume ${r.name} -n ${r.namespace}${connection}\``,
+      r.driver ? `Driver:    ${r.driver}` : `Driver:    nobody (interrupted): continue with \`${resume}\``,
     );
   }
   if (r.workflow.message) out.push(`           ${r.workflow.message.split('\n').join('\n           ')}`);

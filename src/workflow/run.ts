@@ -138,7 +138,9 @@ function unworkable(
         path,
         message: pair.source
           ? `step ${step.name} routes ${t.weight}% to ${t.revision}, but this rollout of ${component.name} goes from ${pair.source} to ${pair.target}; name ${allowed.join(' or ')}`
-          : `step ${step.name} routes ${t.weight}% to ${t.revision}, but ${component.name} has only ${pair.target} so far: this file rolls out from an earlier version; deploy that one first (plan: --from EARLIER_FILE)`,
+          : knownOf(component.name).includes(t.revision)
+            ? `step ${step.name} routes ${t.weight}% to ${t.revision}, but ${component.name} has finished rolling out to ${pair.target} and ${t.revision} no longer runs; to go back to it, use \`vela-ts rollback\``
+            : `step ${step.name} routes ${t.weight}% to ${t.revision}, but ${component.name} has only ${pair.target} so far: this file rolls out from an earlier version; deploy that one first (plan: --from EARLIER_FILE)`,
       });
     });
     const rollout = trait(component, 'rollout');

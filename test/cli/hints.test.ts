@@ -42,3 +42,28 @@ describe('hints repeat the connection flags', () => {
     );
   });
 });
+
+describe('a timed pause in the status table', () => {
+  const paused = (resumeAt: string): StatusReport => ({
+    ...interrupted,
+    driver: undefined,
+    workflow: {
+      phase: 'suspended',
+      resumeAt,
+      steps: [{ name: 'soak', type: 'suspend', phase: 'suspended' }],
+    },
+  });
+  const now = new Date('2026-01-01T00:10:00Z');
+
+  it('GIVEN a pause still running THEN it says until when', () => {
+    expect(statusTable(paused('2026-01-01T00:15:00Z'), '', now)).toContain(
+      'Workflow:  suspended (timed pause until 2026-01-01T00:15:00Z;',
+    );
+  });
+
+  it('GIVEN a pause whose time is over and nobody went on THEN it says so and how to continue', () => {
+    expect(statusTable(paused('2026-01-01T00:05:00Z'), ' --sandbox', now)).toContain(
+      'Workflow:  suspended (timed pause over since 2026-01-01T00:05:00Z; continue with `vela-ts workflow resume book-info -n shop --sandbox`)',
+    );
+  });
+});

@@ -398,3 +398,16 @@ describe('traffic while batches move', () => {
     expect(reviews(state).subsets).toEqual(['reviews-v2']);
   });
 });
+
+describe('workflow restart after a finished rollout', () => {
+  it('GIVEN the seed rollout finished THEN restart is refused, saying the rollout finished and how to go back', () => {
+    const deployed = settled(bookinfo({ batches: [1, 1] }), 'default', undefined, NOW);
+    const app = bookinfo({ reviewsImage: V3, batches: [1, 1], workflow: seedWorkflow });
+    let s = drive(begin(app, 'default', deployed, NOW)).state;
+    s = drive(operate(s, 'resume', NOW)).state;
+    expect(s.workflow.phase).toBe('succeeded');
+    expect(() => operate(s, 'restart', NOW)).toThrow(
+      'step rollout-1st-batch routes 90% to reviews-v1, but reviews has finished rolling out to reviews-v2 and reviews-v1 no longer runs; to go back to it, use `vela-ts rollback`',
+    );
+  });
+});
