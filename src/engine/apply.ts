@@ -322,8 +322,7 @@ async function notReadyReport(
       continue;
     }
     if (deploymentReady(d)) continue;
-    const want = d.spec?.replicas ?? 1;
-    lines.push(`Deployment ${name}: ${d.status?.readyReplicas ?? 0}/${want} ready`);
+    lines.push(`Deployment ${name}: ${rolloutProgress(d)}`);
     const selector =
       (d as unknown as { spec?: { selector?: { matchLabels?: Record<string, string> } } }).spec?.selector
         ?.matchLabels ?? {};
@@ -337,6 +336,24 @@ async function notReadyReport(
   const minutes =
     timeoutMs >= 60_000 ? `${Math.round(timeoutMs / 60_000)}m` : `${Math.round(timeoutMs / 1000)}s`;
   return `not ready after ${minutes}:\n  ${lines.join('\n  ')}`;
+}
+
+/** `r/w ready`, and what is missing in the words of `kubectl rollout status`. */
+function rolloutProgress(d: DeploymentLike): string {
+  const want = d.spec?.replicas ?? 1;
+  const s = d.status ?? {};
+  const [updated, total, available] = [s.updatedReplicas ?? 0, s.replicas ?? 0, s.availableReplicas ?? 0];
+  const why =
+    (s.observedGeneration ?? 0) < (d.metadata.generation ?? 0)
+      ? 'the controller has not seen the change yet'
+      : updated < want
+        ? `${updated} of ${want} new replicas updated`
+        : total > updated
+          ? `${total - updated} old replica${total - updated === 1 ? '' : 's'} pending termination`
+          : available < updated
+            ? `${available} of ${updated} updated replicas available`
+            : '';
+  return `${s.readyReplicas ?? 0}/${want} ready${why ? ` (${why})` : ''}`;
 }
 
 function podProblem(pod: KubeObject): string | undefined {

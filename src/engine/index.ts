@@ -103,8 +103,12 @@ async function driveWithTimers(
         return drive(locked, again);
       });
     } catch (err) {
-      // Someone resumed it by hand during the pause and is driving it now.
-      if (err instanceof LockedError) return { kind: 'stopped', state: due.state };
+      // Someone else drives it now (a resume by hand, or another run waiting on the same pause):
+      // report where it stands, not the pause we saw.
+      if (err instanceof LockedError) {
+        const now = await loadState(ctx.cluster, namespace, app);
+        return { kind: 'stopped', state: now?.state ?? due.state };
+      }
       throw err;
     }
   }

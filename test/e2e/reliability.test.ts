@@ -198,7 +198,7 @@ describe('a step that cannot finish', () => {
     const res = await c.vela(['up', broken, '--timeout', '2s']);
     expect(res).toMatchObject({ code: 1 });
     expect(res.stderr).toContain('step rollout-1st-batch');
-    expect(res.stderr).toMatch(/Deployment reviews-v2: 0\/1 ready/);
+    expect(res.stderr).toMatch(/Deployment reviews-v2: 0\/1 ready \(0 of 1 updated replicas available\)/);
     expect(res.stderr).toMatch(/pod reviews-v2-\S+/);
     expect(res.stderr).not.toMatch(/\n\s+at /);
     // All traffic was pinned to the ready revision before the canary got its first pod.
