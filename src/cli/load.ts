@@ -48,10 +48,12 @@ export function locateRefusal(parsed: ParsedFile, err: unknown): unknown {
   if (!(err instanceof OperationRefused) || err.problems.length === 0) return err;
   const lineOf = (path: string): number => {
     // The nearest enclosing node the file has a line for.
-    for (let p = path; ; p = p.replace(/(\.[^.[\]]+|\[\d+\])$/, '')) {
+    for (let p = path; ;) {
       const line = parsed.lines.get(p);
       if (line !== undefined) return line;
-      if (p === '') return 0;
+      const up = p.replace(/(\.?[^.[\]]+|\[\d+\])$/, '');
+      if (up === p) return 0;
+      p = up;
     }
   };
   return new InputError(

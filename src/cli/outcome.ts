@@ -89,7 +89,12 @@ export async function settleOutcome(
     switch (outcome.kind) {
       case 'unchanged': {
         // Waiting for approval: `--yes` gives it, and a terminal asks for it, as on the first run.
-        const approving = state.workflow.phase === 'suspended' && (gate.yes || gate.prompt);
+        // Only an approval gate (a suspend step with no timer), never a person's `workflow suspend`.
+        const atGate =
+          state.workflow.phase === 'suspended' &&
+          !state.workflow.resumeAt &&
+          state.workflow.steps.some((st) => st.type === 'suspend' && st.phase === 'suspended');
+        const approving = atGate && (gate.yes || gate.prompt);
         if (outcome.repaired?.length)
           out(`${app} is unchanged, but the cluster had drifted: re-applied ${outcome.repaired.join(', ')}.`);
         else if (approving) out(`${app} is unchanged and its workflow ${phase}.`);

@@ -200,7 +200,16 @@ export async function up(ctx: EngineContext, app: Application, namespace: string
     await recordRevisions(ctx.cluster, state, previous?.state.revisions);
     return saveAndDrive(locked, previous, state);
   });
-  return theirs.stored ? { kind: 'unchanged', state: theirs.stored.state } : outcome;
+  if (!theirs.stored) return outcome;
+  // Their run is in a timed pause: waiting it out is part of running this spec, as for any rerun.
+  const { phase, resumeAt } = theirs.stored.state.workflow;
+  if (phase === 'suspended' && resumeAt)
+    return driveWithTimers(ctx, namespace, app.name, {
+      kind: 'suspended',
+      state: theirs.stored.state,
+      resumeAt,
+    });
+  return { kind: 'unchanged', state: theirs.stored.state };
 }
 
 /**

@@ -5,12 +5,20 @@ import {
   resolveRevisions,
   settle,
   trait,
+  type ComponentPlacement,
   type Placement,
 } from '../compile/index.js';
 import { stableStringify } from '../compile/stable.js';
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
-import { plannedSteps, rollbackMove, rollbackTarget, stepComponent, stepMove } from './steps.js';
+import {
+  byRevisionNumber,
+  plannedSteps,
+  rollbackMove,
+  rollbackTarget,
+  stepComponent,
+  stepMove,
+} from './steps.js';
 import { runSteps, type AppState, type StepStatus, type Transition, type WorkflowPhase } from './types.js';
 
 export function specHash(app: Application): string {
@@ -54,7 +62,8 @@ export function begin(
       previous?.placement[component.name],
     );
     if (rollout) {
-      const source = stable[component.name];
+      const source = servingSource(stable[component.name], target, previous?.placement[component.name]);
+      if (source) stable[component.name] = source;
       rollouts[component.name] = source && source !== target ? { source, target } : { target };
     }
   });
@@ -76,6 +85,30 @@ export function begin(
       startedAt: now,
     },
   };
+}
+
+/**
+ * The revision a new rollout starts from: the stable one, unless it no longer runs (a run stopped
+ * between removing the old revision and recording the new one as stable): then the live revision
+ * that carries the traffic, so a new spec never bypasses the revision actually serving.
+ */
+function servingSource(
+  stable: string | undefined,
+  target: string,
+  previous: ComponentPlacement | undefined,
+): string | undefined {
+  const live = Object.keys(previous?.replicas ?? {}).filter((r) => (previous?.replicas?.[r] ?? 0) > 0);
+  if (!stable || live.length === 0 || live.includes(stable)) return stable;
+  const byWeight = [...(previous?.traffic ?? [])].sort((a, b) => b.weight - a.weight);
+  const serving = byWeight.find((t) => t.weight > 0 && live.includes(t.revision))?.revision;
+  return (
+    serving ??
+    live
+      .filter((r) => r !== target)
+      .sort(byRevisionNumber)
+      .at(-1) ??
+    stable
+  );
 }
 
 /** A spec refused before anything moves, with the YAML path of what is wrong. */

@@ -164,13 +164,16 @@ export function rolloutMove(
         `scale ${heir} to ${total} before taking traffic from ${orphan}`,
       );
     }
-    if (routesTo(cur, orphan)) {
+    // Its route goes even at 0%: a route may not outlive the subset it names.
+    if ((cur.traffic ?? []).some((t) => t.revision === orphan)) {
       const moved = new Map<string, number>();
       for (const t of cur.traffic ?? []) {
         const to = t.revision === orphan ? heir : t.revision;
         moved.set(to, (moved.get(to) ?? 0) + t.weight);
       }
-      const targets = [...moved].map(([revision, weight]) => ({ revision, weight }));
+      const targets = [...moved]
+        .map(([revision, weight]) => ({ revision, weight }))
+        .filter((t) => t.weight > 0);
       const move = trafficMove(name, cur, targets);
       if (move) return move;
     }
@@ -191,7 +194,7 @@ export function rolloutMove(
   } else {
     // Routed through the whole Service, a new revision's pods would take a share of traffic as
     // soon as they exist: when the step sets weights, pin all of it to the source subset first.
-    if (canary && !cur.traffic && traffic && (reps[S] ?? 0) > 0) {
+    if (canary && !cur.traffic && traffic && (reps[S] ?? 0) > 0 && !(reps[T] ?? 0)) {
       const move = trafficMove(name, cur, [{ revision: S, weight: 100 }]);
       if (move) return move;
     }
@@ -270,6 +273,21 @@ export function rolloutMove(
   }
   if (shrinkTo !== undefined) {
     const { replicas, batch } = shrinkTo;
+    // Weighted, and the step names none: the route follows the pods back before they go.
+    if (canary && cur.traffic && !traffic && S) {
+      const p = Math.round((100 * replicas) / total);
+      const move = trafficMove(
+        name,
+        cur,
+        p <= 0
+          ? [{ revision: S, weight: 100 }]
+          : [
+              { revision: S, weight: 100 - p },
+              { revision: T, weight: p },
+            ],
+      );
+      if (move) return move;
+    }
     return setReplicas(name, cur, T, replicas, `back to batch ${batch}: scale ${T} down to ${replicas}`);
   }
   const live = liveRevisions(cur);
@@ -321,11 +339,34 @@ export function readinessGates(state: AppState): string[] {
       ? rollbackTarget(state, component.name, spec.properties.rollbackVersion)
       : (state.rollouts[component.name]?.target ?? at?.revision);
     if (goal && (at?.replicas?.[goal] ?? 0) > 0) gates.push(goal);
-    // The source takes over what a left-over revision served, so it too must be whole first.
-    const source = rollingThis ? undefined : state.rollouts[component.name]?.source;
-    if (source && source !== goal && (at?.replicas?.[source] ?? 0) > 0) gates.push(source);
+    // The source is waited on only while it grows: taking over a left-over revision's load, or
+    // getting pods back when a restarted workflow rewinds. A source that went bad never blocks a
+    // rollout away from it.
+    const pair = state.rollouts[component.name];
+    const source = rollingThis ? undefined : pair?.source;
+    if (source && source !== goal && (at?.replicas?.[source] ?? 0) > 0) {
+      const leftOver = (at ? liveRevisions(at) : []).some((r) => r !== source && r !== pair?.target);
+      const moving =
+        spec === undefined ||
+        (spec.type === 'canary-rollout' &&
+          stepComponent(state.app, spec.properties.component)?.name === component.name);
+      const held = moving ? heldBatch(component, spec) : undefined;
+      const rewinding = held !== undefined && (at?.replicas?.[pair?.target ?? ''] ?? 0) > held;
+      if (leftOver || rewinding) gates.push(source);
+    }
   }
   return gates;
+}
+
+/** The target's size once the running step's batches are done (its batchPartition's batch). */
+function heldBatch(component: Component, spec: WorkflowStep | undefined): number | undefined {
+  const rollout = trait(component, 'rollout');
+  if (!rollout) return undefined;
+  const targets = cumulativeTargets(rollout.properties);
+  const partition =
+    (spec?.type === 'canary-rollout' ? spec.properties.batchPartition : undefined) ??
+    rollout.properties.batchPartition;
+  return targets[lastBatch(targets.length, partition)];
 }
 
 /**

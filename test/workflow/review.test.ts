@@ -92,14 +92,8 @@ describe('edge cases found in review', () => {
 
   it('GIVEN a rollback of a canary THEN only the revision rolled back to gates readiness, never the canary nor another component', () => {
     const suspended = drive(begin(rollout, 'default', deployed, NOW));
-    // Rolling out, both revisions gate (the source may have to take over a left-over's load).
-    expect(readinessGates(suspended)).toEqual([
-      'reviews-v2',
-      'reviews-v1',
-      'productpage',
-      'ratings',
-      'details',
-    ]);
+    // Rolling out, only the target gates: a source that went bad never blocks moving away from it.
+    expect(readinessGates(suspended)).toEqual(['reviews-v2', 'productpage', 'ratings', 'details']);
     expect(readinessGates(startRollback(suspended, NOW))).toEqual(['reviews-v1']);
   });
 
@@ -157,5 +151,115 @@ describe('a left-over revision from an interrupted rollout', () => {
       'remove reviews-v2, left over from an earlier rollout',
     ]);
     expect(s.placement.reviews!.replicas).toEqual({ 'reviews-v3': 2 });
+  });
+});
+
+describe('third review: traffic and capacity corners', () => {
+  const deployed = settled(bookinfo({ batches: [1, 1] }), 'default', undefined, NOW);
+  const run = (s: AppState) => {
+    const notes: string[] = [];
+    for (let t = next(s, NOW); ; t = next(s, NOW)) {
+      s = t.state;
+      if (t.effect.kind !== 'realize') return { state: s, notes };
+      notes.push(t.effect.note);
+    }
+  };
+
+  it('GIVEN a run stopped right after it removed the old revision WHEN a newer spec rolls out THEN it starts from the revision that serves, not from the new one', () => {
+    const app = bookinfo({ reviewsImage: V3, batches: [1, 1], workflow: seedWorkflow });
+    let s = run(begin(app, 'default', deployed, NOW)).state;
+    s = operate(s, 'resume', NOW);
+    // Stop just after "remove reviews-v1" was recorded: reviews-v1 is gone, still `stable`.
+    for (let t = next(s, NOW); ; t = next(s, NOW)) {
+      s = t.state;
+      if (t.effect.kind === 'realize' && t.effect.note.endsWith('remove reviews-v1')) break;
+    }
+    expect(s.stable.reviews).toBe('reviews-v1');
+    expect(s.placement.reviews!.replicas).toEqual({ 'reviews-v2': 2 });
+    const newer = bookinfo({
+      reviewsImage: 'reviews:4',
+      batches: [1, 1],
+      workflow: [canary('c', 0, { 'reviews-v2': 90, 'reviews-v3': 10 }), gate('g')],
+    });
+    const started = begin(newer, 'default', s, NOW);
+    expect(started.rollouts.reviews).toEqual({ source: 'reviews-v2', target: 'reviews-v3' });
+    const { state } = run(started);
+    expect(state.workflow.phase).toBe('suspended');
+    expect(state.placement.reviews!.replicas).toEqual({ 'reviews-v2': 1, 'reviews-v3': 1 });
+  });
+
+  it('GIVEN the new revision already has pods routed by the Service WHEN a step sets weights THEN traffic is not pinned to the old one alone', () => {
+    const app = bookinfo({
+      reviewsImage: V3,
+      batches: [1, 1],
+      workflow: [canary('c', 0), gate('g'), canary('rest', 1, { 'reviews-v2': 100 })],
+    });
+    const atGate = run(begin(app, 'default', deployed, NOW)).state;
+    expect(atGate.placement.reviews!.traffic).toBeUndefined();
+    const { notes } = run(operate(atGate, 'resume', NOW));
+    expect(notes).not.toContain('route 100% to reviews-v1');
+    expect(notes[0]).toBe('batch 2 of 2: scale reviews-v2 to 2');
+  });
+
+  it('GIVEN weights set earlier and a first step with none WHEN restarted after advancing THEN the route follows the pods back before the canary shrinks', () => {
+    const eight = (a: ReturnType<typeof bookinfo>) => {
+      const t = a.components[0]!.traits[1]!;
+      if (t.type === 'rollout') {
+        t.properties.targetSize = 8;
+        t.properties.rolloutBatches = [{ replicas: 2 }, { replicas: 2 }, { replicas: 4 }];
+      }
+      return a;
+    };
+    const split = { 'reviews-v1': 50, 'reviews-v2': 50 };
+    const steps = [canary('c', 0), gate('g1'), canary('half', 1, split), gate('g2')];
+    const from = settled(eight(bookinfo()), 'default', undefined, NOW);
+    let s = run(begin(eight(bookinfo({ reviewsImage: V3, workflow: steps })), 'default', from, NOW)).state;
+    s = run(operate(s, 'resume', NOW)).state;
+    const restarted = operate(s, 'restart', NOW);
+    const { notes, state } = run(restarted);
+    expect(notes).toEqual([
+      'back to batch 1: scale reviews-v1 up to 6',
+      'route 75% to reviews-v1, 25% to reviews-v2',
+      'back to batch 1: scale reviews-v2 down to 2',
+    ]);
+    expect(state.placement.reviews!.replicas).toEqual({ 'reviews-v1': 6, 'reviews-v2': 2 });
+    // While it grows back, the old revision is waited on too.
+    const afterFirst = next(restarted, NOW).state;
+    expect(readinessGates(afterFirst)).toContain('reviews-v1');
+  });
+
+  it('GIVEN a left-over revision at 0% WHEN a newer spec rolls out THEN its route goes before its subset', () => {
+    const app = bookinfo({
+      reviewsImage: V3,
+      batches: [1, 1],
+      workflow: [canary('dark', 0, { 'reviews-v1': 100, 'reviews-v2': 0 }), gate('g')],
+    });
+    const s = run(begin(app, 'default', deployed, NOW)).state;
+    const newer = bookinfo({ reviewsImage: 'reviews:4', batches: [1, 1] });
+    const { notes, state } = run(begin(newer, 'default', s, NOW));
+    expect(notes.slice(0, 3)).toEqual([
+      'route 100% to reviews-v1',
+      'remove subset reviews-v2',
+      'remove reviews-v2, left over from an earlier rollout',
+    ]);
+    expect(state.placement.reviews!.traffic?.some((t) => t.revision === 'reviews-v2')).toBe(false);
+  });
+
+  it('GIVEN a left-over revision that serves WHEN its heir grows THEN the heir is waited on', () => {
+    const app = bookinfo({
+      reviewsImage: V3,
+      batches: [1, 1],
+      workflow: [canary('c', 0, { 'reviews-v1': 75, 'reviews-v2': 25 }), gate('g')],
+    });
+    const s = run(begin(app, 'default', deployed, NOW)).state;
+    const grown = next(
+      begin(bookinfo({ reviewsImage: 'reviews:4', batches: [1, 1] }), 'default', s, NOW),
+      NOW,
+    );
+    expect(grown.effect).toEqual({
+      kind: 'realize',
+      note: 'scale reviews-v1 to 2 before taking traffic from reviews-v2',
+    });
+    expect(readinessGates(grown.state)).toContain('reviews-v1');
   });
 });
