@@ -315,9 +315,10 @@ export function rollbackTarget(
 
 /**
  * The Deployments whose readiness gates the next move: every plain component, and for each
- * rollout component the revisions it moves between; during a rollback only the revision it puts
- * back. A revision being drained or removed (a left-over one, or the canary a rollback leaves)
- * never gates anything, so a canary that will never be ready can still be rolled back or replaced.
+ * rollout component the revision it moves to (its source too, but only while the source grows);
+ * during a rollback only the revision it puts back. A revision being drained or removed (a
+ * left-over one, or the canary a rollback leaves) never gates anything, so a canary that will
+ * never be ready can still be rolled back or replaced.
  */
 export function readinessGates(state: AppState): string[] {
   const index = state.workflow.steps.findIndex((st) => st.phase !== 'succeeded' && st.phase !== 'skipped');
