@@ -45,9 +45,10 @@ export async function drive(ctx: EngineContext, start: Stored): Promise<Outcome>
     // never be ready must not keep the lock (and so a rollback) away until the timeout.
     const edited = new AbortController();
     const watching = new AbortController();
-    void stateWritten(ctx, state.namespace, state.app.name, stored.resourceVersion, watching.signal).then(
-      () => edited.abort(),
-    );
+    if (gates.length > 0)
+      void stateWritten(ctx, state.namespace, state.app.name, stored.resourceVersion, watching.signal).then(
+        () => edited.abort(),
+      );
     try {
       await waitReady(ctx.cluster, state.namespace, state.app.name, gates, ctx.timeoutMs, edited.signal);
     } catch (err) {
