@@ -426,7 +426,8 @@ export async function observe(ctx: EngineContext, namespace: string, app: string
   const live = await ctx.cluster.list({ apiVersion: API.Deployment, kind: 'Deployment' }, namespace, {
     labelSelector: `${LABEL_APP}=${app}`,
   });
-  const report = buildReport(ctx, namespace, app, s, live.items);
+  const routing = await liveRouting(ctx, namespace, app);
+  const report = buildReport(ctx, namespace, app, s, live.items, routing);
   if (driver !== undefined) report.driver = driver;
   return {
     report,
@@ -435,12 +436,63 @@ export async function observe(ctx: EngineContext, namespace: string, app: string
   };
 }
 
+/** Weights and subsets as the cluster has them, per component (its VirtualService and DestinationRule). */
+interface LiveRouting {
+  traffic: Map<string, { revision: string; weight: number }[] | undefined>;
+  subsets: Map<string, string[]>;
+}
+
+/**
+ * What the mesh routes right now: status reports the cluster, not the move a driver recorded and
+ * may not have made (a killed run). Undefined when the cluster has no Istio kinds to read.
+ */
+async function liveRouting(
+  ctx: EngineContext,
+  namespace: string,
+  app: string,
+): Promise<LiveRouting | undefined> {
+  const selector = { labelSelector: `${LABEL_APP}=${app}` };
+  try {
+    const [vs, dr] = await Promise.all([
+      ctx.cluster.list({ apiVersion: API.VirtualService, kind: 'VirtualService' }, namespace, selector),
+      ctx.cluster.list({ apiVersion: API.DestinationRule, kind: 'DestinationRule' }, namespace, selector),
+    ]);
+    const traffic = new Map<string, { revision: string; weight: number }[] | undefined>();
+    for (const v of vs.items) {
+      const http = (
+        v.spec as { http?: { route?: { destination?: { subset?: string }; weight?: number }[] }[] }
+      )?.http;
+      const route = http?.[0]?.route ?? [];
+      const weighted = route.filter((r) => r.destination?.subset !== undefined);
+      traffic.set(
+        v.metadata.name,
+        weighted.length > 0
+          ? weighted.map((r) => ({ revision: r.destination?.subset ?? '', weight: r.weight ?? 0 }))
+          : undefined,
+      );
+    }
+    const subsets = new Map<string, string[]>();
+    for (const d of dr.items) {
+      const list = (d.spec as { subsets?: { name: string }[] } | undefined)?.subsets ?? [];
+      subsets.set(
+        d.metadata.name,
+        list.map((x) => x.name),
+      );
+    }
+    return { traffic, subsets };
+  } catch (err) {
+    if (err instanceof ClusterError && err.status === 404) return undefined;
+    throw err;
+  }
+}
+
 function buildReport(
   ctx: EngineContext,
   namespace: string,
   app: string,
   s: AppState,
   deployments: KubeObject[],
+  routing?: LiveRouting,
 ): StatusReport {
   const byName = new Map(deployments.map((d) => [d.metadata.name, d]));
   const replicasOf = (name: string) => {
@@ -465,6 +517,9 @@ function buildReport(
     },
     components: s.app.components.map((c) => {
       const p = s.placement[c.name];
+      // The cluster's routing where it has the component's objects; else what was recorded.
+      const traffic = routing?.traffic.has(c.name) ? routing.traffic.get(c.name) : p?.traffic;
+      const subsets = routing?.subsets.has(c.name) ? routing.subsets.get(c.name) : p?.subsets;
       const revisions =
         trait(c, 'rollout') && p
           ? liveRevisions(p).map((r) => ({ name: r, ...replicasOf(r) }))
@@ -473,8 +528,8 @@ function buildReport(
         name: c.name,
         revision: s.current[c.name] ?? '',
         revisions,
-        ...(p?.traffic ? { traffic: p.traffic } : {}),
-        ...(p?.subsets ? { subsets: p.subsets } : {}),
+        ...(traffic ? { traffic } : {}),
+        ...(subsets ? { subsets } : {}),
       };
     }),
   };

@@ -384,6 +384,34 @@ describe('status', () => {
     expect(report.driver).toBeNull();
   });
 
+  it('GIVEN a move recorded but not yet made (the driver was killed) THEN the weights shown are the cluster’s', async () => {
+    const { observe } = await import('../../src/engine/index.js');
+    const { cluster, running, saveState } = await midMove();
+    const reviews = running.state.placement.reviews!;
+    await saveState(
+      cluster,
+      {
+        ...running.state,
+        placement: {
+          ...running.state.placement,
+          reviews: { ...reviews, traffic: [{ revision: 'reviews-v2', weight: 100 }] },
+        },
+      },
+      running,
+    );
+    const { report } = await observe(
+      context(cluster, { pid: 2, alive: () => false }),
+      'default',
+      'book-info',
+    );
+    const shown = report.components.find((c) => c.name === 'reviews')!;
+    expect(shown.traffic).toEqual([
+      { revision: 'reviews-v1', weight: 90 },
+      { revision: 'reviews-v2', weight: 10 },
+    ]);
+    expect(shown.subsets).toEqual(['reviews-v1', 'reviews-v2']);
+  });
+
   it('GIVEN a running workflow whose driver lives THEN it names the driver', async () => {
     const { observe } = await import('../../src/engine/index.js');
     const { cluster } = await midMove();
