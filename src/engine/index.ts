@@ -253,13 +253,18 @@ function revisionDeployments(state: AppState): string[] {
 
 async function ensureNamespace(ctx: EngineContext, namespace: string): Promise<void> {
   const ref = { apiVersion: 'v1', kind: 'Namespace', namespace: '', name: namespace };
-  if (await ctx.cluster.get(ref)) return;
-  try {
-    await ctx.cluster.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-    ctx.report.info(`created namespace ${namespace}`);
-  } catch (err) {
-    if (!(err instanceof ClusterError && err.reason === 'AlreadyExists')) throw err;
+  // A 409 (someone created it meanwhile, or any conflict) re-reads and re-decides.
+  for (let attempt = 0; attempt < 4; attempt++) {
+    if (await ctx.cluster.get(ref)) return;
+    try {
+      await ctx.cluster.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+      ctx.report.info(`created namespace ${namespace}`);
+      return;
+    } catch (err) {
+      if (!(err instanceof ClusterError && err.status === 409)) throw err;
+    }
   }
+  throw new ClusterError(`could not create namespace ${namespace}: it keeps conflicting`, 409, 'Conflict');
 }
 
 async function mustLoad(ctx: EngineContext, namespace: string, app: string): Promise<Stored> {

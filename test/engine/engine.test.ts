@@ -475,3 +475,28 @@ describe('a new spec over an unfinished workflow', () => {
     expect(phases[1]).not.toContain(oldHash);
   });
 });
+
+describe('--create-namespace', () => {
+  it('GIVEN the namespace create answered 409 Conflict once THEN it re-reads, tries again and deploys', async () => {
+    const cluster = new MemoryCluster();
+    const original = cluster.create.bind(cluster);
+    let refused = false;
+    cluster.create = (obj, opts) => {
+      if (obj.kind === 'Namespace' && !refused) {
+        refused = true;
+        return Promise.reject(
+          new ClusterError('Namespace "shop" was changed by someone else', 409, 'Conflict'),
+        );
+      }
+      return original(obj, opts);
+    };
+    const res = await up(
+      { ...context(cluster), createNamespace: true },
+      { ...bookinfo(), namespace: 'shop' },
+      'shop',
+    );
+    expect(refused).toBe(true);
+    expect(res.kind).toBe('succeeded');
+    expect(cluster.objects.has('Namespace//shop')).toBe(true);
+  });
+});
