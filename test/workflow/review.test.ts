@@ -12,14 +12,19 @@ import { bookinfo, canary, gate, seedWorkflow, V3 } from '../fixtures/apps.js';
 
 const NOW = '2026-01-01T00:00:00.000Z';
 
-function drive(state: AppState): AppState {
+/** Calls `next` until the workflow stops moving (suspends or finishes), collecting the moves. */
+function run(state: AppState): { state: AppState; notes: string[] } {
   let s = state;
+  const notes: string[] = [];
   for (;;) {
     const t = next(s, NOW);
     s = t.state;
-    if (t.effect.kind !== 'realize') return s;
+    if (t.effect.kind !== 'realize') return { state: s, notes };
+    notes.push(t.effect.note);
   }
 }
+
+const drive = (state: AppState): AppState => run(state).state;
 
 const withoutRollout = (app: Application): Application => ({
   ...app,
@@ -129,21 +134,13 @@ describe('a left-over revision from an interrupted rollout', () => {
       batches: [1, 1],
       workflow: [canary('canary', 0, { 'reviews-v1': 75, 'reviews-v2': 25 }), gate('gate')],
     });
-    let s = begin(rollout, 'default', deployed, NOW);
-    for (let t = next(s, NOW); ; t = next(s, NOW)) {
-      s = t.state;
-      if (t.effect.kind !== 'realize') break;
-    }
+    let s = drive(begin(rollout, 'default', deployed, NOW));
     expect(s.placement.reviews!.replicas).toEqual({ 'reviews-v1': 1, 'reviews-v2': 1 });
     // A third image: reviews-v2 is left over, reviews-v1 (stable) is the source again.
     const newer = bookinfo({ reviewsImage: 'reviews:4', batches: [1, 1] });
-    s = begin(newer, 'default', s, NOW);
-    const notes: string[] = [];
-    for (let t = next(s, NOW); ; t = next(s, NOW)) {
-      s = t.state;
-      if (t.effect.kind !== 'realize') break;
-      notes.push(t.effect.note);
-    }
+    const after = run(begin(newer, 'default', s, NOW));
+    s = after.state;
+    const notes = after.notes;
     expect(notes.slice(0, 4)).toEqual([
       'scale reviews-v1 to 2 before taking traffic from reviews-v2',
       'route 100% to reviews-v1',
@@ -156,14 +153,6 @@ describe('a left-over revision from an interrupted rollout', () => {
 
 describe('third review: traffic and capacity corners', () => {
   const deployed = settled(bookinfo({ batches: [1, 1] }), 'default', undefined, NOW);
-  const run = (s: AppState) => {
-    const notes: string[] = [];
-    for (let t = next(s, NOW); ; t = next(s, NOW)) {
-      s = t.state;
-      if (t.effect.kind !== 'realize') return { state: s, notes };
-      notes.push(t.effect.note);
-    }
-  };
 
   it('GIVEN a run stopped right after it removed the old revision WHEN a newer spec rolls out THEN it starts from the revision that serves, not from the new one', () => {
     const app = bookinfo({ reviewsImage: V3, batches: [1, 1], workflow: seedWorkflow });
