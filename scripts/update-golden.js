@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { goldenCases } from '../test/golden/cases.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-for (const c of goldenCases(root)) {
+for (const c of goldenCases()) {
   const out = path.join(root, 'test/golden', c.output);
   mkdirSync(path.dirname(out), { recursive: true });
   const stdout = execFileSync(process.execPath, [path.join(root, 'bin/vela-ts.js'), ...c.args], {

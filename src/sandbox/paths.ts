@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { UsageError } from '../errors.js';
 
 let cachedRoot: string | undefined;
@@ -30,21 +31,37 @@ const SCHEMA_FILES = [
   'istio-1.29.6/networking.istio.io-crds.yaml',
   'kubernetes-v1.32/api__v1_openapi.json',
   'kubernetes-v1.32/apis__apps__v1_openapi.json',
-];
+] as const;
+
+export type SchemaFile = (typeof SCHEMA_FILES)[number];
 
 /**
- * The upstream schemas the sandbox serves and validates against: VELA_TS_SCHEMAS_DIR, else shared/
- * beside the clone (on developer machines and in CI alike). They are not in the package, so a
- * folder without them is a setup problem to explain, not a raw ENOENT from deep in the server.
+ * The upstream schemas the sandbox serves and validates against: the folder VELA_TS_SCHEMAS_DIR
+ * names (plain or `.gz` files), else the package's own `schemas/` (gzip-compressed, byte-identical
+ * upstream data; see its README). A folder without them is a setup problem to explain in one
+ * sentence, not a raw ENOENT from deep in the server; every file is checked before any is read.
  */
-export function schemasDir(): string {
+function schemaPaths(): Map<SchemaFile, string> {
   const fromEnv = process.env.VELA_TS_SCHEMAS_DIR;
-  const dir = fromEnv ? path.resolve(fromEnv) : path.resolve(repoRoot(), '../shared/schemas');
-  const missing = SCHEMA_FILES.find((f) => !existsSync(path.join(dir, f)));
-  if (missing) {
-    throw new UsageError(
-      `the sandbox needs the Kubernetes and Istio schemas, but ${missing} is not in ${dir}${fromEnv ? ' (VELA_TS_SCHEMAS_DIR)' : ''}; set VELA_TS_SCHEMAS_DIR to the folder that holds istio-1.29.6/ and kubernetes-v1.32/`,
-    );
+  const dir = fromEnv ? path.resolve(fromEnv) : path.join(repoRoot(), 'schemas');
+  const found = new Map<SchemaFile, string>();
+  for (const f of SCHEMA_FILES) {
+    const file = [path.join(dir, f), path.join(dir, `${f}.gz`)].find((p) => existsSync(p));
+    if (!file) {
+      throw new UsageError(
+        fromEnv
+          ? `the sandbox needs the Kubernetes and Istio schemas, but ${f} is not in ${dir} (VELA_TS_SCHEMAS_DIR); set VELA_TS_SCHEMAS_DIR to the folder that holds istio-1.29.6/ and kubernetes-v1.32/`
+          : `the sandbox needs the Kubernetes and Istio schemas, but ${f}.gz is not in ${dir}: this vela-ts installation is incomplete (reinstall it, or set VELA_TS_SCHEMAS_DIR to the folder that holds istio-1.29.6/ and kubernetes-v1.32/)`,
+      );
+    }
+    found.set(f, file);
   }
-  return dir;
+  return found;
+}
+
+/** One schema file's upstream bytes. */
+export function readSchema(file: SchemaFile): Buffer {
+  const p = schemaPaths().get(file) as string;
+  const bytes = readFileSync(p);
+  return p.endsWith('.gz') ? gunzipSync(bytes) : bytes;
 }

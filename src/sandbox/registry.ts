@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import yaml from 'js-yaml';
-import { schemasDir } from './paths.js';
+import { readSchema } from './paths.js';
 import type { Obj } from './util.js';
 
 /** Where a kind's schema lives: a named component of the Kubernetes documents, or an inline CRD schema. */
@@ -208,9 +206,8 @@ export function resourceKey(rt: ResourceType): string {
 }
 
 function loadIstioCrds(): Obj[] {
-  const file = path.join(schemasDir(), 'istio-1.29.6', 'networking.istio.io-crds.yaml');
   return yaml
-    .loadAll(readFileSync(file, 'utf8'))
+    .loadAll(readSchema('istio-1.29.6/networking.istio.io-crds.yaml').toString('utf8'))
     .filter((d): d is Obj => typeof d === 'object' && d !== null);
 }
 

@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { schemasDir } from './paths.js';
+import { readSchema } from './paths.js';
 import { resourceKey, type ResourceType } from './registry.js';
 import { isObj, type Obj } from './util.js';
 
@@ -20,12 +18,13 @@ let components: Record<string, Obj> | undefined;
 
 export function openApiDocs(): OpenApiDoc[] {
   if (docs) return docs;
-  const dir = path.join(schemasDir(), 'kubernetes-v1.32');
-  docs = [
-    { gv: 'api/v1', file: 'api__v1_openapi.json' },
-    { gv: 'apis/apps/v1', file: 'apis__apps__v1_openapi.json' },
-  ].map(({ gv, file }) => {
-    const bytes = readFileSync(path.join(dir, file));
+  docs = (
+    [
+      { gv: 'api/v1', file: 'kubernetes-v1.32/api__v1_openapi.json' },
+      { gv: 'apis/apps/v1', file: 'kubernetes-v1.32/apis__apps__v1_openapi.json' },
+    ] as const
+  ).map(({ gv, file }) => {
+    const bytes = readSchema(file);
     // The apiserver publishes a SHA-512 of each document as the cache-busting `hash` query.
     const hash = createHash('sha512').update(bytes).digest('hex').toUpperCase();
     return { gv, bytes, hash, parsed: JSON.parse(bytes.toString('utf8')) as Obj };

@@ -1,9 +1,7 @@
 // The golden cases: each is a command whose stdout is kept under test/golden/<output>.
 // Shared by the golden test and scripts/update-golden.js (plain JS so the script needs no build).
-import path from 'node:path';
-
-export function goldenCases(root) {
-  const kv = path.relative(root, path.resolve(root, '../shared/kubevela-examples'));
+export function goldenCases() {
+  const kv = 'test/fixtures/kubevela';
   const ex = 'examples';
   return [
     { output: 'bookinfo/render.yaml', args: ['render', `${ex}/bookinfo/first-deploy.yaml`] },

@@ -14,7 +14,7 @@ interface GoldenCase {
  * on purpose: `npm run build && npm run golden:update`, then read the diff.
  */
 describe('golden output', () => {
-  for (const c of goldenCases(repoRoot) as GoldenCase[]) {
+  for (const c of goldenCases() as GoldenCase[]) {
     it(`vela-ts ${c.args.join(' ')} matches test/golden/${c.output}`, async () => {
       const res = await runCli(c.args);
       expect(res.stderr).toBe('');

@@ -4,8 +4,8 @@ import path from 'node:path';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const binPath = path.join(repoRoot, 'bin/vela-ts.js');
-export const sharedDir = path.resolve(repoRoot, '../shared');
-export const kubevelaExamples = path.join(sharedDir, 'kubevela-examples');
+/** KubeVela's own demo files, copied unchanged (test/fixtures/kubevela/README.md). */
+export const kubevelaExamples = path.join(repoRoot, 'test/fixtures/kubevela');
 
 export interface CliResult {
   code: number;

@@ -7,7 +7,7 @@ const registry = new Registry();
 
 /**
  * Every way a real API server would refuse `obj`, checked against the upstream schemas in
- * shared/schemas (Kubernetes 1.32 OpenAPI, Istio 1.29 CRDs): wrong types, missing required fields,
+ * schemas/ (Kubernetes 1.32 OpenAPI, Istio 1.29 CRDs): wrong types, missing required fields,
  * invalid names, and fields the schema does not declare (what strict validation and server-side
  * apply reject). Empty when the object is valid.
  */

@@ -1,6 +1,7 @@
 /**
- * Contract tests: the sandbox driven by @kubernetes/client-node 1.4, pinned to what
- * shared/research/kubernetes-api-emulation.md records a real apiserver answers (sections 2.5-2.8).
+ * Contract tests: the sandbox driven by @kubernetes/client-node 1.4, pinned to what a real
+ * apiserver answers: server-side apply's conflicts and field ownership, strategic merge and JSON
+ * patches, and the Status objects of its errors.
  */
 import {
   AppsV1Api,
