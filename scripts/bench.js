@@ -76,3 +76,18 @@ for (const [name, args] of cases) {
   );
 }
 await sandbox.close();
+
+// What the sandbox pays for its bundled, gzip-compressed schemas (schemas/README.md), in-process.
+const { readSchema } = await import(path.join(root, 'dist/sandbox/paths.js'));
+const schemaFiles = [
+  'kubernetes-v1.32/api__v1_openapi.json',
+  'kubernetes-v1.32/apis__apps__v1_openapi.json',
+  'istio-1.29.6/networking.istio.io-crds.yaml',
+];
+const loads = [];
+for (let i = 0; i < runs; i++) {
+  const t0 = process.hrtime.bigint();
+  for (const f of schemaFiles) readSchema(f);
+  loads.push(Number(process.hrtime.bigint() - t0) / 1e6);
+}
+console.log(`${'read + gunzip the schemas'.padEnd(28)} ${median(loads).toFixed(1).padStart(6)} ms`);
