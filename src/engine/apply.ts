@@ -9,6 +9,7 @@ import {
 } from '../compile/index.js';
 import type { ClusterClient, KindRef } from '../cluster/types.js';
 import { ClusterError } from '../errors.js';
+import { writeAgainOnConflict } from './conflicts.js';
 import { createHash } from 'node:crypto';
 import { stableStringify } from '../compile/stable.js';
 
@@ -49,24 +50,6 @@ export function differences(live: unknown, wanted: unknown, prefix = ''): string
   return Object.entries(wanted).flatMap(([k, v]) =>
     differences((live as Record<string, unknown>)[k], v, prefix ? `${prefix}.${k}` : k),
   );
-}
-
-/**
- * Runs an idempotent write again when the server answers 409 Conflict (a busy or flaky API server
- * says so; the object itself is re-decided by the write, which states the whole intent).
- */
-export async function retryOnConflict<T>(write: () => Promise<T>, attempts = 6): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await write();
-    } catch (err) {
-      if (
-        !(err instanceof ClusterError && err.status === 409 && err.reason !== 'AlreadyExists') ||
-        i >= attempts
-      )
-        throw err;
-    }
-  }
 }
 
 export interface LiveSet {
@@ -192,7 +175,7 @@ export async function applyObjects(
     if (current && current.metadata.annotations?.[ANNOTATION_APPLIED] === hash && contains(current, wanted))
       continue;
     if (!opts.checkOnly) {
-      await retryOnConflict(() =>
+      await writeAgainOnConflict(() =>
         cluster.apply(obj, {
           force: opts.force || Boolean(current),
           ...(opts.dryRun ? { dryRun: true } : {}),
@@ -227,7 +210,7 @@ export async function prune(
   );
   const deleted: string[] = [];
   for (const o of ordered) {
-    await retryOnConflict(() =>
+    await writeAgainOnConflict(() =>
       cluster.delete(
         { apiVersion: o.apiVersion, kind: o.kind, namespace, name: o.metadata.name },
         opts.dryRun ? { dryRun: true } : {},

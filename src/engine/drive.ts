@@ -3,6 +3,7 @@ import { stableStringify } from '../compile/stable.js';
 import { ClusterError, WorkflowError } from '../errors.js';
 import { next, readinessGates, type AppState } from '../workflow/index.js';
 import { applyObjects, prune, waitReady } from './apply.js';
+import { retryOnConflict } from './conflicts.js';
 import type { EngineContext } from './context.js';
 import { loadState, saveState, stateName, type Stored } from './store.js';
 
@@ -13,6 +14,17 @@ export type Outcome =
   | { kind: 'terminated'; state: AppState }
   /** Someone else suspended or terminated the workflow while we drove it. */
   | { kind: 'stopped'; state: AppState };
+
+/** Records a new state and drives it, unless someone else's edit arrived first. */
+export async function saveAndDrive(
+  ctx: EngineContext,
+  stored: Stored | undefined,
+  state: AppState,
+): Promise<Outcome> {
+  const saved = await persist(ctx, stored, state);
+  if (saved.kind === 'stopped') return { kind: 'stopped', state: saved.state };
+  return drive(ctx, saved.stored);
+}
 
 export function objectsOf(state: AppState): KubeObject[] {
   return compile(state.app, state.namespace, state.placement, state.revisions);
@@ -147,33 +159,35 @@ export async function persist(
   stored: Stored | undefined,
   state: AppState,
 ): Promise<{ kind: 'saved'; stored: Stored } | { kind: 'stopped'; state: AppState }> {
-  for (let attempt = 0; attempt < 8; attempt++) {
-    ctx.assertLocked?.();
-    try {
-      return { kind: 'saved', stored: await saveState(ctx.cluster, state, stored) };
-    } catch (err) {
-      if (!(err instanceof ClusterError && err.status === 409)) throw err;
-      const fresh = await loadState(ctx.cluster, state.namespace, state.app.name);
-      // Our write landed and only its answer was lost.
-      if (fresh && stableStringify(fresh.state) === stableStringify(state))
-        return { kind: 'saved', stored: fresh };
-      if (!fresh) {
-        if (stored)
+  return retryOnConflict(
+    8,
+    async (n) => {
+      ctx.assertLocked?.();
+      if (n > 0) {
+        const fresh = await loadState(ctx.cluster, state.namespace, state.app.name);
+        // Our write landed and only its answer was lost.
+        if (fresh && stableStringify(fresh.state) === stableStringify(state))
+          return { kind: 'saved', stored: fresh };
+        if (!fresh && stored)
           throw new WorkflowError(`the state of ${state.app.name} was deleted while vela-ts was driving it`);
-        continue; // our create was refused without creating anything: try again
+        // (No state and none before: our create was refused without creating anything; try again.)
+        // Someone else wrote the state while we drove this spec: a suspend or terminate from
+        // another terminal, or a newer spec. Their word stands. (When the server refused us for
+        // its own reasons the version is unchanged, and we simply write again; when we are the
+        // ones applying a new spec, we replace whatever the old one had become.)
+        const applyingNewSpec = stored !== undefined && stored.state.specHash !== state.specHash;
+        if (fresh && stored && fresh.resourceVersion !== stored.resourceVersion && !applyingNewSpec) {
+          return { kind: 'stopped', state: fresh.state };
+        }
+        if (fresh) stored = fresh;
       }
-      // Someone else wrote the state while we drove this spec: a suspend or terminate from
-      // another terminal, or a newer spec. Their word stands. (When the server refused us for its
-      // own reasons the version is unchanged, and we simply write again; when we are the ones
-      // applying a new spec, we replace whatever the old one had become.)
-      const applyingNewSpec = stored !== undefined && stored.state.specHash !== state.specHash;
-      if (stored && fresh.resourceVersion !== stored.resourceVersion && !applyingNewSpec) {
-        return { kind: 'stopped', state: fresh.state };
-      }
-      stored = fresh;
-    }
-  }
-  throw new WorkflowError(`could not record the state of ${state.app.name}: it keeps changing`);
+      return { kind: 'saved', stored: await saveState(ctx.cluster, state, stored) };
+    },
+    {
+      exhausted: () =>
+        new WorkflowError(`could not record the state of ${state.app.name}: it keeps changing`),
+    },
+  );
 }
 
 async function fail(ctx: EngineContext, stored: Stored, why: string): Promise<Outcome> {

@@ -1,6 +1,7 @@
 import { API, LABEL_APP, LABEL_MANAGED_BY, MANAGED_BY } from '../compile/index.js';
 import type { KubeObject } from '../cluster/types.js';
 import { ClusterError, LockedError } from '../errors.js';
+import { retryOnConflict } from './conflicts.js';
 import type { EngineContext } from './context.js';
 
 const LEASE_SECONDS = 15;
@@ -57,14 +58,12 @@ export async function acquireLock(ctx: EngineContext, namespace: string, app: st
     };
   };
 
-  let current: KubeObject | undefined;
-  for (let attempt = 0; attempt < 6; attempt++) {
-    const live = await ctx.cluster.get(ref);
-    try {
-      if (!live) {
-        current = await ctx.cluster.create(body());
-        break;
-      }
+  // Someone else created or renewed it in between: look again.
+  const current = await retryOnConflict(
+    6,
+    async () => {
+      const live = await ctx.cluster.get(ref);
+      if (!live) return ctx.cluster.create(body());
       const spec = (live.spec ?? {}) as LeaseSpec;
       const holder = spec.holderIdentity ?? '';
       if (holder && holder !== ctx.identity && !takeable(ctx, spec)) {
@@ -73,15 +72,13 @@ export async function acquireLock(ctx: EngineContext, namespace: string, app: st
           `${app} is being driven by ${holder}${since}; only one vela-ts may drive an app at a time. Wait for it to finish, or stop it (its lease expires ${LEASE_SECONDS}s after it stops renewing)`,
         );
       }
-      current = await ctx.cluster.replace(body(live.metadata.resourceVersion));
-      break;
-    } catch (err) {
-      // Someone else created or renewed it in between: look again.
-      if (err instanceof ClusterError && err.status === 409) continue;
-      throw err;
-    }
-  }
-  if (!current) throw new LockedError(`could not take the lock of ${app}: another vela-ts keeps changing it`);
+      return ctx.cluster.replace(body(live.metadata.resourceVersion));
+    },
+    {
+      exhausted: () =>
+        new LockedError(`could not take the lock of ${app}: another vela-ts keeps changing it`),
+    },
+  );
 
   let held = current;
   let lost: string | undefined;
@@ -116,23 +113,21 @@ export async function acquireLock(ctx: EngineContext, namespace: string, app: st
       await renewing;
       if (lost) return;
       // Clear the holder rather than delete: the write carries our resourceVersion, so it can
-      // never remove a lease someone else has taken in the meantime.
-      for (let attempt = 0; attempt < 3; attempt++) {
-        try {
-          const spec = {
-            ...((held.spec ?? {}) as LeaseSpec),
-            holderIdentity: '',
-            renewTime: microTime(ctx.clock.now()),
-          };
-          await ctx.cluster.replace({ ...held, spec });
-          return;
-        } catch (err) {
-          if (!(err instanceof ClusterError && err.status === 409)) return; // it expires by itself
-          const live = await ctx.cluster.get(ref).catch(() => undefined);
+      // never remove a lease someone else has taken in the meantime. Should it fail for good, the
+      // lease expires by itself.
+      await retryOnConflict(3, async (n) => {
+        if (n > 0) {
+          const live = await ctx.cluster.get(ref);
           if (!live || (live.spec as LeaseSpec | undefined)?.holderIdentity !== ctx.identity) return;
           held = live;
         }
-      }
+        const spec = {
+          ...((held.spec ?? {}) as LeaseSpec),
+          holderIdentity: '',
+          renewTime: microTime(ctx.clock.now()),
+        };
+        await ctx.cluster.replace({ ...held, spec });
+      }).catch(() => undefined);
     },
   };
 }

@@ -12,7 +12,7 @@ import { stableStringify } from '../compile/stable.js';
 import type { ClusterClient, KubeObject } from '../cluster/types.js';
 import { ClusterError } from '../errors.js';
 import type { AppState } from '../workflow/index.js';
-import { retryOnConflict } from './apply.js';
+import { writeAgainOnConflict } from './conflicts.js';
 
 /** Marks the ConfigMap that holds an app's state, so `status` can find the apps of a namespace. */
 export const LABEL_STATE = 'vela-ts.dev/app-state';
@@ -111,7 +111,7 @@ export async function recordRevisions(
     for (const record of records) {
       if ((known?.[component] ?? []).some((r) => r.name === record.name)) continue;
       try {
-        await retryOnConflict(() => cluster.create(revisionObject(state, component, record)));
+        await writeAgainOnConflict(() => cluster.create(revisionObject(state, component, record)));
       } catch (err) {
         // Recorded already (by us before a crash, or by another machine): revisions never change.
         if (!(err instanceof ClusterError && err.reason === 'AlreadyExists')) throw err;

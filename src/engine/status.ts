@@ -1,0 +1,214 @@
+import { API, LABEL_APP, trait } from '../compile/index.js';
+import type { KindRef, KubeObject } from '../cluster/types.js';
+import { ClusterError } from '../errors.js';
+import { liveRevisions, type AppState } from '../workflow/index.js';
+import type { EngineContext } from './context.js';
+import { currentDriver } from './lock.js';
+import { stateName } from './store.js';
+import { mustLoad } from './verbs.js';
+
+export interface StatusReport {
+  name: string;
+  namespace: string;
+  sandbox: boolean;
+  /** While running: who drives it (`user@host/pid`), or null when nobody does (interrupted). */
+  driver?: string | null;
+  workflow: {
+    phase: string;
+    message?: string;
+    resumeAt?: string;
+    steps: { name: string; type: string; phase: string; message?: string }[];
+  };
+  components: {
+    name: string;
+    revision: string;
+    revisions: { name: string; replicas: number; readyReplicas: number }[];
+    traffic?: { revision: string; weight: number }[];
+    subsets?: string[];
+  }[];
+}
+
+/** Recorded state plus what the cluster says about replicas right now. */
+export async function status(ctx: EngineContext, namespace: string, app: string): Promise<StatusReport> {
+  return (await observe(ctx, namespace, app)).report;
+}
+
+/** What a report was read from: resource versions, so a watch can tell what changed since. */
+export interface Observed {
+  report: StatusReport;
+  state: string;
+  deployments: string;
+}
+
+const versions = (objs: Iterable<KubeObject>) =>
+  [...objs]
+    .map((o) => `${o.metadata.name}@${o.metadata.resourceVersion ?? ''}`)
+    .sort()
+    .join(',');
+
+export async function observe(ctx: EngineContext, namespace: string, app: string): Promise<Observed> {
+  let stored = await mustLoad(ctx, namespace, app);
+  let driver: string | null | undefined;
+  // A running workflow nobody drives was interrupted: say so, and how to go on. A driver records
+  // its last move before it lets go of the lease, so an empty lease next to a `running` state may
+  // only mean the state we read is already stale: read it again, and trust it once it holds still.
+  while (stored.state.workflow.phase === 'running') {
+    driver = (await currentDriver(ctx, namespace, app)) ?? null;
+    if (driver !== null) break;
+    const again = await mustLoad(ctx, namespace, app);
+    if (again.resourceVersion === stored.resourceVersion) break;
+    stored = again;
+    driver = undefined;
+  }
+  const s = stored.state;
+  const live = await ctx.cluster.list({ apiVersion: API.Deployment, kind: 'Deployment' }, namespace, {
+    labelSelector: `${LABEL_APP}=${app}`,
+  });
+  const routing = await liveRouting(ctx, namespace, app);
+  const report = buildReport(ctx, namespace, app, s, live.items, routing);
+  if (driver !== undefined) report.driver = driver;
+  return {
+    report,
+    state: `${stateName(app)}@${stored.resourceVersion}`,
+    deployments: versions(live.items),
+  };
+}
+
+/** Weights and subsets as the cluster has them, per component (its VirtualService and DestinationRule). */
+interface LiveRouting {
+  traffic: Map<string, { revision: string; weight: number }[] | undefined>;
+  subsets: Map<string, string[]>;
+}
+
+/**
+ * What the mesh routes right now: status reports the cluster, not the move a driver recorded and
+ * may not have made (a killed run). Undefined when the cluster has no Istio kinds to read.
+ */
+async function liveRouting(
+  ctx: EngineContext,
+  namespace: string,
+  app: string,
+): Promise<LiveRouting | undefined> {
+  const selector = { labelSelector: `${LABEL_APP}=${app}` };
+  try {
+    const [vs, dr] = await Promise.all([
+      ctx.cluster.list({ apiVersion: API.VirtualService, kind: 'VirtualService' }, namespace, selector),
+      ctx.cluster.list({ apiVersion: API.DestinationRule, kind: 'DestinationRule' }, namespace, selector),
+    ]);
+    const traffic = new Map<string, { revision: string; weight: number }[] | undefined>();
+    for (const v of vs.items) {
+      const http = (
+        v.spec as { http?: { route?: { destination?: { subset?: string }; weight?: number }[] }[] }
+      )?.http;
+      const route = http?.[0]?.route ?? [];
+      const weighted = route.filter((r) => r.destination?.subset !== undefined);
+      traffic.set(
+        v.metadata.name,
+        weighted.length > 0
+          ? weighted.map((r) => ({ revision: r.destination?.subset ?? '', weight: r.weight ?? 0 }))
+          : undefined,
+      );
+    }
+    const subsets = new Map<string, string[]>();
+    for (const d of dr.items) {
+      const list = (d.spec as { subsets?: { name: string }[] } | undefined)?.subsets ?? [];
+      subsets.set(
+        d.metadata.name,
+        list.map((x) => x.name),
+      );
+    }
+    return { traffic, subsets };
+  } catch (err) {
+    if (err instanceof ClusterError && err.status === 404) return undefined;
+    throw err;
+  }
+}
+
+function buildReport(
+  ctx: EngineContext,
+  namespace: string,
+  app: string,
+  s: AppState,
+  deployments: KubeObject[],
+  routing?: LiveRouting,
+): StatusReport {
+  const byName = new Map(deployments.map((d) => [d.metadata.name, d]));
+  const replicasOf = (name: string) => {
+    const d = byName.get(name) as
+      { spec?: { replicas?: number }; status?: { readyReplicas?: number } } | undefined;
+    return { replicas: d?.spec?.replicas ?? 0, readyReplicas: d?.status?.readyReplicas ?? 0 };
+  };
+  return {
+    name: s.app.name,
+    namespace,
+    sandbox: ctx.cluster.isSandbox,
+    workflow: {
+      phase: s.workflow.phase,
+      ...(s.workflow.message ? { message: s.workflow.message } : {}),
+      ...(s.workflow.resumeAt ? { resumeAt: s.workflow.resumeAt } : {}),
+      steps: s.workflow.steps.map((st) => ({
+        name: st.name,
+        type: st.type,
+        phase: st.phase,
+        ...(st.message ? { message: st.message } : {}),
+      })),
+    },
+    components: s.app.components.map((c) => {
+      const p = s.placement[c.name];
+      // The cluster's routing where it has the component's objects; else what was recorded.
+      const traffic = routing?.traffic.has(c.name) ? routing.traffic.get(c.name) : p?.traffic;
+      const subsets = routing?.subsets.has(c.name) ? routing.subsets.get(c.name) : p?.subsets;
+      const revisions =
+        trait(c, 'rollout') && p
+          ? liveRevisions(p).map((r) => ({ name: r, ...replicasOf(r) }))
+          : [{ name: p?.revision ?? c.name, ...replicasOf(c.name) }];
+      return {
+        name: c.name,
+        revision: s.current[c.name] ?? '',
+        revisions,
+        ...(traffic ? { traffic } : {}),
+        ...(subsets ? { subsets } : {}),
+      };
+    }),
+  };
+}
+
+/**
+ * Resolves when anything `status` shows has changed since `seen` was read: the recorded state
+ * (every move writes it) or one of the app's Deployments (readiness). Comparing with what was
+ * read, not with the watch's first sight, means a change in between is never lost. Watches;
+ * never polls.
+ */
+export async function nextChange(
+  ctx: EngineContext,
+  namespace: string,
+  app: string,
+  seen: Observed,
+  timeoutMs: number,
+): Promise<void> {
+  const stop = new AbortController();
+  const differs = (
+    kind: KindRef,
+    baseline: string,
+    selector: { labelSelector?: string; fieldSelector?: string },
+  ) =>
+    ctx.cluster.waitFor(kind, namespace, (objs) => versions(objs.values()) !== baseline, {
+      ...selector,
+      timeoutMs,
+      signal: stop.signal,
+    });
+  try {
+    await Promise.race([
+      differs({ apiVersion: API.ConfigMap, kind: 'ConfigMap' }, seen.state, {
+        fieldSelector: `metadata.name=${stateName(app)}`,
+      }),
+      differs({ apiVersion: API.Deployment, kind: 'Deployment' }, seen.deployments, {
+        labelSelector: `${LABEL_APP}=${app}`,
+      }),
+    ]);
+  } catch (err) {
+    if (!(err instanceof ClusterError && err.reason === 'Timeout')) throw err;
+  } finally {
+    stop.abort();
+  }
+}

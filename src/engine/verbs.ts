@@ -1,0 +1,123 @@
+import { stableStringify } from '../compile/stable.js';
+import { ClusterError, UsageError } from '../errors.js';
+import { operate, startRollback, type AppState, type Operation } from '../workflow/index.js';
+import { retryOnConflict } from './conflicts.js';
+import type { EngineContext } from './context.js';
+import { saveAndDrive, type Outcome } from './drive.js';
+import { listApps, loadState, recordRevisions, saveState, type Stored } from './store.js';
+import { driveWithTimers } from './timers.js';
+
+/** The app's recorded state, or a usage error saying what is missing (the app, or its namespace). */
+export async function mustLoad(ctx: EngineContext, namespace: string, app: string): Promise<Stored> {
+  let stored: Stored | undefined;
+  try {
+    stored = await loadState(ctx.cluster, namespace, app);
+  } catch (err) {
+    if (err instanceof ClusterError && err.status === 404) {
+      throw new UsageError(`no vela-ts app "${app}" in namespace ${namespace}: the namespace does not exist`);
+    }
+    throw err;
+  }
+  if (!stored) throw new UsageError(`no vela-ts app "${app}" in namespace ${namespace}`);
+  return stored;
+}
+
+/**
+ * A verb that edits the workflow and drives it on: `decide` runs once before the lock, so a
+ * refusal (exit 2) takes no lock and writes nothing, and once more under it, on the state as it
+ * is then (someone may have acted between our look and the lock). `prepare` runs under the lock
+ * before the new state is recorded.
+ */
+async function decideThenDrive(
+  ctx: EngineContext,
+  namespace: string,
+  app: string,
+  decide: (state: AppState, now: string) => AppState,
+  prepare?: (state: AppState, stored: Stored) => Promise<void>,
+): Promise<Outcome> {
+  decide((await mustLoad(ctx, namespace, app)).state, ctx.clock.now().toISOString());
+  return driveWithTimers(ctx, namespace, app, async (locked) => {
+    const stored = await mustLoad(ctx, namespace, app);
+    const state = decide(stored.state, ctx.clock.now().toISOString());
+    await prepare?.(state, stored);
+    return saveAndDrive(locked, stored, state);
+  });
+}
+
+/** `workflow resume`: approve a suspended workflow (or continue one whose driver died) and drive it. */
+export function resume(ctx: EngineContext, namespace: string, app: string): Promise<Outcome> {
+  return decideThenDrive(ctx, namespace, app, (s, now) => operate(s, 'resume', now));
+}
+
+/** `workflow restart`: run the recorded spec's workflow again from its first step. */
+export function restart(ctx: EngineContext, namespace: string, app: string): Promise<Outcome> {
+  return decideThenDrive(
+    ctx,
+    namespace,
+    app,
+    (s, now) => operate(s, 'restart', now),
+    (state, stored) => recordRevisions(ctx.cluster, state, stored.state.revisions),
+  );
+}
+
+/** `rollback`: end the workflow and put the canary component back on its stable revision. */
+export function rollback(
+  ctx: EngineContext,
+  namespace: string,
+  app: string,
+  component?: string,
+): Promise<Outcome> {
+  return decideThenDrive(ctx, namespace, app, (s, now) => startRollback(s, now, component));
+}
+
+/**
+ * `workflow suspend|terminate`: a precondition-checked edit of the recorded status, retried on
+ * conflict. It needs no lock: a driver that is running sees the edit when it next records its
+ * progress, and stops.
+ */
+export async function edit(
+  ctx: EngineContext,
+  namespace: string,
+  app: string,
+  op: Extract<Operation, 'suspend' | 'terminate'>,
+): Promise<{ state: AppState; changed: boolean }> {
+  let intended: AppState | undefined;
+  return retryOnConflict(
+    8,
+    async () => {
+      const stored = await mustLoad(ctx, namespace, app);
+      // Our own write may have landed with its answer lost: then it is done, not refused.
+      if (intended && stableStringify(stored.state) === stableStringify(intended))
+        return { state: stored.state, changed: true };
+      intended = operate(stored.state, op, ctx.clock.now().toISOString());
+      if (stableStringify(intended) === stableStringify(stored.state))
+        return { state: stored.state, changed: false };
+      return { state: (await saveState(ctx.cluster, intended, stored)).state, changed: true };
+    },
+    { exhausted: () => new ClusterError(`could not ${op} ${app}: its state keeps changing`) },
+  );
+}
+
+/** The app of a namespace when the user named none: there must be exactly one. */
+export async function pickApp(
+  ctx: EngineContext,
+  namespace: string,
+  named: string | undefined,
+): Promise<string> {
+  if (named) return named;
+  let apps: string[];
+  try {
+    apps = await listApps(ctx.cluster, namespace);
+  } catch (err) {
+    if (err instanceof ClusterError && err.status === 404) {
+      throw new UsageError(`no vela-ts app in namespace ${namespace}: the namespace does not exist`);
+    }
+    throw err;
+  }
+  if (apps.length === 1) return apps[0] as string;
+  if (apps.length === 0)
+    throw new UsageError(
+      `no vela-ts app in namespace ${namespace}; deploy one with \`vela-ts up FILE\`, or look in another namespace with -n`,
+    );
+  throw new UsageError(`namespace ${namespace} has several vela-ts apps (${apps.join(', ')}); name one`);
+}
