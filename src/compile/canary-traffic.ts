@@ -1,5 +1,5 @@
 import type { Application, Component, WeightedTarget } from '../appfile/types.js';
-import { LABEL_REVISION, LABEL_TRAIT_TYPE } from './labels.js';
+import { LABEL_COMPONENT, LABEL_REVISION, LABEL_TRAIT_TYPE } from './labels.js';
 import { API, type Json, type KubeObject } from './objects.js';
 import { trait, type ComponentPlacement } from './placement.js';
 import { commonLabels } from './webservice.js';
@@ -48,4 +48,43 @@ export function routeDestinations(host: string, port: number, traffic: WeightedT
     destination: { host, port: { number: port }, subset: t.revision },
     weight: t.weight,
   }));
+}
+
+/** The routing a component's canary objects hold, in placement terms. */
+export interface CanaryRouting {
+  /** Per component with a canary VirtualService: its weighted routes, or undefined for one plain route. */
+  traffic: Map<string, WeightedTarget[] | undefined>;
+  /** Per component with a canary DestinationRule: its subsets. */
+  subsets: Map<string, string[]>;
+}
+
+/**
+ * The inverse of `canaryObjects`: what live VirtualServices and DestinationRules of the
+ * canary-traffic trait route, back as a placement's `traffic` and `subsets`, per component (by
+ * its label, so objects of other traits, such as the gateway's VirtualService, are not read).
+ */
+export function canaryRouting(objects: readonly KubeObject[]): CanaryRouting {
+  const routing: CanaryRouting = { traffic: new Map(), subsets: new Map() };
+  for (const o of objects) {
+    const component = o.metadata.labels?.[LABEL_COMPONENT];
+    if (!component || o.metadata.labels?.[LABEL_TRAIT_TYPE] !== 'canary-traffic') continue;
+    if (o.kind === 'VirtualService') {
+      const http = (o.spec as { http?: { route?: { destination?: { subset?: string }; weight?: number }[] }[] })
+        ?.http;
+      const weighted = (http?.[0]?.route ?? []).filter((r) => r.destination?.subset !== undefined);
+      routing.traffic.set(
+        component,
+        weighted.length > 0
+          ? weighted.map((r) => ({ revision: r.destination?.subset ?? '', weight: r.weight ?? 0 }))
+          : undefined,
+      );
+    } else if (o.kind === 'DestinationRule') {
+      const subsets = (o.spec as { subsets?: { name: string }[] } | undefined)?.subsets ?? [];
+      routing.subsets.set(
+        component,
+        subsets.map((s) => s.name),
+      );
+    }
+  }
+  return routing;
 }

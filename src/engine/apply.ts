@@ -91,7 +91,9 @@ function foreign(o: KubeObject, namespace: string): string {
 }
 
 export interface Change {
-  /** `Kind/name` */
+  kind: string;
+  name: string;
+  /** `Kind/name`, for people. */
   object: string;
   action: 'create' | 'update';
   /** Fields that differ from the live object (updates only), e.g. `spec.replicas`. */
@@ -99,7 +101,7 @@ export interface Change {
 }
 
 export interface ApplyResult {
-  written: string[];
+  /** What was written (or, with `checkOnly`, would be), in apply order. */
   changes: Change[];
   /** Objects of this app that it no longer renders: removed by `prune`, once the rest is ready. */
   stale: KubeObject[];
@@ -149,7 +151,6 @@ export async function applyObjects(
   opts: { force: boolean; dryRun?: boolean; checkOnly?: boolean },
 ): Promise<ApplyResult> {
   const live = await readLive(cluster, namespace, app);
-  const written: string[] = [];
   const changes: Change[] = [];
   for (const wanted of desired) {
     const key = objectKey(wanted);
@@ -182,20 +183,16 @@ export async function applyObjects(
         }),
       );
     }
-    written.push(`${obj.kind}/${obj.metadata.name}`);
+    const named = { kind: obj.kind, name: obj.metadata.name, object: `${obj.kind}/${obj.metadata.name}` };
     changes.push(
       current
-        ? {
-            object: `${obj.kind}/${obj.metadata.name}`,
-            action: 'update',
-            fields: differences(current, wanted),
-          }
-        : { object: `${obj.kind}/${obj.metadata.name}`, action: 'create', fields: [] },
+        ? { ...named, action: 'update', fields: differences(current, wanted) }
+        : { ...named, action: 'create', fields: [] },
     );
   }
   const keep = new Set(desired.map(objectKey));
   const stale = [...live.byKey.values()].filter((o) => ownedBy(o, app) && !keep.has(objectKey(o)));
-  return { written, changes, stale };
+  return { changes, stale };
 }
 
 /** Removes what the app no longer renders, routes before the subsets and workloads they point at. */

@@ -1,7 +1,7 @@
 import { API, compile, type KubeObject } from '../compile/index.js';
 import { stableStringify } from '../compile/stable.js';
 import { ClusterError, WorkflowError } from '../errors.js';
-import { next, readinessGates, type AppState } from '../workflow/index.js';
+import { failStep, next, readinessGates, type AppState } from '../workflow/index.js';
 import { applyObjects, prune, waitReady } from './apply.js';
 import { retryOnConflict } from './conflicts.js';
 import type { EngineContext } from './context.js';
@@ -43,15 +43,14 @@ export async function drive(ctx: EngineContext, start: Stored): Promise<Outcome>
     ctx.assertLocked?.();
     const state = stored.state;
     const objects = objectsOf(state);
-    const { written, stale } = await applyObjects(ctx.cluster, state.namespace, state.app.name, objects, {
+    const { changes, stale } = await applyObjects(ctx.cluster, state.namespace, state.app.name, objects, {
       force: ctx.force,
     });
-    if (written.length > 0) ctx.report.info(`applied ${written.join(', ')}`);
+    if (changes.length > 0) ctx.report.info(`applied ${changes.map((c) => c.object).join(', ')}`);
     const gates = readinessGates(state);
-    const changed = written
-      .filter((w) => w.startsWith('Deployment/'))
-      .map((w) => w.slice('Deployment/'.length))
-      .filter((d) => gates.includes(d));
+    const changed = changes
+      .filter((c) => c.kind === 'Deployment' && gates.includes(c.name))
+      .map((c) => c.name);
     if (changed.length > 0) ctx.report.waiting(`waiting for ${changed.join(', ')} to be ready`);
     // A `workflow suspend` or `terminate` from elsewhere ends the wait at once: a canary that will
     // never be ready must not keep the lock (and so a rollback) away until the timeout.
@@ -191,30 +190,11 @@ export async function persist(
 }
 
 async function fail(ctx: EngineContext, stored: Stored, why: string): Promise<Outcome> {
-  const now = ctx.clock.now().toISOString();
-  const s = stored.state;
-  const index = s.workflow.steps.findIndex((st) => st.phase === 'running' || st.phase === 'pending');
-  const live = Object.entries(s.placement)
-    .flatMap(([, p]) => p.traffic ?? [])
-    .filter((t) => t.weight > 0)
-    .map((t) => `${t.weight}% ${t.revision}`)
-    .join(', ');
-  const message = `${index >= 0 ? `step ${s.workflow.steps[index]?.name}: ` : ''}${why}${live ? `\ntraffic stays where it was: ${live}` : ''}`;
-  const steps = s.workflow.steps.map((st, i) =>
-    i === index
-      ? { ...st, phase: 'failed' as const, message: why, finishedAt: now }
-      : i > index && st.phase === 'pending'
-        ? { ...st, phase: 'skipped' as const }
-        : st,
-  );
-  const failed: AppState = {
-    ...s,
-    workflow: { ...s.workflow, phase: 'failed', steps, message, finishedAt: now },
-  };
+  const failed = failStep(stored.state, why, ctx.clock.now().toISOString());
   const saved = await persist(ctx, stored, failed);
   ctx.report.done();
   if (saved.kind === 'stopped') return saved;
-  return { kind: 'failed', state: saved.stored.state, message };
+  return { kind: 'failed', state: saved.stored.state, message: failed.workflow.message ?? why };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { API, LABEL_APP, trait } from '../compile/index.js';
+import { API, canaryRouting, LABEL_APP, trait, type CanaryRouting } from '../compile/index.js';
 import type { KindRef, KubeObject } from '../cluster/types.js';
 import { ClusterError } from '../errors.js';
 import { liveRevisions, type AppState } from '../workflow/index.js';
@@ -74,12 +74,6 @@ export async function observe(ctx: EngineContext, namespace: string, app: string
   };
 }
 
-/** Weights and subsets as the cluster has them, per component (its VirtualService and DestinationRule). */
-interface LiveRouting {
-  traffic: Map<string, { revision: string; weight: number }[] | undefined>;
-  subsets: Map<string, string[]>;
-}
-
 /**
  * What the mesh routes right now: status reports the cluster, not the move a driver recorded and
  * may not have made (a killed run). Undefined when the cluster has no Istio kinds to read.
@@ -88,36 +82,14 @@ async function liveRouting(
   ctx: EngineContext,
   namespace: string,
   app: string,
-): Promise<LiveRouting | undefined> {
+): Promise<CanaryRouting | undefined> {
   const selector = { labelSelector: `${LABEL_APP}=${app}` };
   try {
     const [vs, dr] = await Promise.all([
       ctx.cluster.list({ apiVersion: API.VirtualService, kind: 'VirtualService' }, namespace, selector),
       ctx.cluster.list({ apiVersion: API.DestinationRule, kind: 'DestinationRule' }, namespace, selector),
     ]);
-    const traffic = new Map<string, { revision: string; weight: number }[] | undefined>();
-    for (const v of vs.items) {
-      const http = (
-        v.spec as { http?: { route?: { destination?: { subset?: string }; weight?: number }[] }[] }
-      )?.http;
-      const route = http?.[0]?.route ?? [];
-      const weighted = route.filter((r) => r.destination?.subset !== undefined);
-      traffic.set(
-        v.metadata.name,
-        weighted.length > 0
-          ? weighted.map((r) => ({ revision: r.destination?.subset ?? '', weight: r.weight ?? 0 }))
-          : undefined,
-      );
-    }
-    const subsets = new Map<string, string[]>();
-    for (const d of dr.items) {
-      const list = (d.spec as { subsets?: { name: string }[] } | undefined)?.subsets ?? [];
-      subsets.set(
-        d.metadata.name,
-        list.map((x) => x.name),
-      );
-    }
-    return { traffic, subsets };
+    return canaryRouting([...vs.items, ...dr.items]);
   } catch (err) {
     if (err instanceof ClusterError && err.status === 404) return undefined;
     throw err;
@@ -130,7 +102,7 @@ function buildReport(
   app: string,
   s: AppState,
   deployments: KubeObject[],
-  routing?: LiveRouting,
+  routing?: CanaryRouting,
 ): StatusReport {
   const byName = new Map(deployments.map((d) => [d.metadata.name, d]));
   const replicasOf = (name: string) => {

@@ -106,7 +106,8 @@ async function repairDrift(ctx: EngineContext, stored: Stored): Promise<UpResult
     if (!fresh || stableStringify(fresh.state) !== stableStringify(stored.state)) {
       return { kind: 'stopped', state: fresh?.state ?? stored.state };
     }
-    const { written } = await applyObjects(ctx.cluster, namespace, app, objects, { force: ctx.force });
+    const { changes } = await applyObjects(ctx.cluster, namespace, app, objects, { force: ctx.force });
+    const written = changes.map((c) => c.object);
     if (written.length > 0) ctx.report.info(`repaired drift: applied ${written.join(', ')}`);
     try {
       await waitReady(ctx.cluster, namespace, app, readinessGates(stored.state), ctx.timeoutMs);

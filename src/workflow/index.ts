@@ -1,6 +1,7 @@
 export * from './types.js';
 export {
   begin,
+  failStep,
   next,
   operate,
   startRollback,

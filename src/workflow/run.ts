@@ -202,6 +202,24 @@ function finish(state: AppState, phase: WorkflowPhase, now: string, message?: st
   return { ...state, workflow: { ...workflow, phase, finishedAt: now, ...(message ? { message } : {}) } };
 }
 
+/**
+ * The step that was running (or due) fails with `why`: the steps after it are skipped and the
+ * workflow is `failed`. Its message says where the traffic stays, since nothing is moved back.
+ */
+export function failStep(state: AppState, why: string, now: string): AppState {
+  const index = state.workflow.steps.findIndex((st) => st.phase === 'running' || st.phase === 'pending');
+  const live = Object.values(state.placement)
+    .flatMap((p) => p.traffic ?? [])
+    .filter((t) => t.weight > 0)
+    .map((t) => `${t.weight}% ${t.revision}`)
+    .join(', ');
+  const at = index >= 0 ? `step ${state.workflow.steps[index]?.name}: ` : '';
+  const message = `${at}${why}${live ? `\ntraffic stays where it was: ${live}` : ''}`;
+  const failed = index >= 0 ? withStep(state, index, { phase: 'failed', message: why, finishedAt: now }) : state;
+  const steps = skipRest(failed, index).workflow.steps;
+  return { ...state, workflow: { ...state.workflow, phase: 'failed', steps, message, finishedAt: now } };
+}
+
 /** Durations such as `30s`, `5m`, `1h30m`, `500ms`, in milliseconds. */
 export function parseDuration(text: string): number {
   let ms = 0;

@@ -123,10 +123,29 @@ function batchShare(
   ];
 }
 
+/** A rollout as its moves see it: where the component stands, from where to where it moves. */
+interface Rollout {
+  name: string;
+  cur: ComponentPlacement;
+  reps: Record<string, number>;
+  /** The revision it moves to, and the one it moves from (absent once that one is gone). */
+  T: string;
+  S: string | undefined;
+  total: number;
+  /** The target's replicas after each batch, and the last batch this step goes to. */
+  targets: number[];
+  last: number;
+  canary: boolean;
+  /** The step's own weights, if it sets any. */
+  traffic: WeightedTarget[] | undefined;
+}
+
 /**
  * The next move of a rollout: batch by batch from source to target, increase-first, up to batch
  * `partition`; then the step's traffic. Derived from where the placement stands, so re-running it
- * after a crash picks up exactly where it stopped.
+ * after a crash picks up exactly where it stopped. The moves, in the order they are considered:
+ * left-overs of an interrupted rollout, pinning traffic before the canary has pods, the batches,
+ * and the rewind of a restarted workflow.
  */
 export function rolloutMove(
   state: AppState,
@@ -143,16 +162,46 @@ export function rolloutMove(
   if (traffic && !canary)
     return { kind: 'fail', message: `component ${name} has no canary-traffic trait to route traffic with` };
   const T = pair.target;
-  const total = rollout.properties.targetSize;
   const reps = cur.replicas ?? {};
   const S =
     pair.source !== undefined && pair.source !== T && reps[pair.source] !== undefined
       ? pair.source
       : undefined;
+  const targets = cumulativeTargets(rollout.properties);
+  const r: Rollout = {
+    name,
+    cur,
+    reps,
+    T,
+    S,
+    total: rollout.properties.targetSize,
+    targets,
+    last: lastBatch(targets.length, partition),
+    canary: canary !== undefined,
+    traffic,
+  };
+  const first = leftOverMove(r);
+  if (first) return first;
+  if (!S) {
+    if (reps[T] !== r.total) return setReplicas(name, cur, T, r.total, `scale ${T} to ${r.total}`);
+  } else {
+    const move = pinMove(r, S) ?? batchMove(r, S) ?? rewindMove(r, S);
+    if (move) return move;
+  }
+  return (
+    stepTrafficMove(r) ??
+    (liveRevisions(cur).length === 1 && reps[T] === r.total
+      ? { kind: 'done', stable: { component: name, revision: T } }
+      : { kind: 'done' })
+  );
+}
 
-  // Revisions left over from an interrupted rollout: their heir grows to full size first (their
-  // share of the load must land somewhere ready), then traffic leaves them, then they go.
-  for (const orphan of liveRevisions(cur).filter((r) => r !== T && r !== S)) {
+/**
+ * Revisions left over from an interrupted rollout: their heir grows to full size first (their
+ * share of the load must land somewhere ready), then traffic leaves them, then they go.
+ */
+function leftOverMove({ name, cur, reps, T, S, total }: Rollout): StepMove | undefined {
+  for (const orphan of liveRevisions(cur).filter((rev) => rev !== T && rev !== S)) {
     const heir = S ?? T;
     const serving = cur.traffic ? routesTo(cur, orphan) : (reps[orphan] ?? 0) > 0;
     if (serving && (reps[heir] ?? 0) < total) {
@@ -181,119 +230,124 @@ export function rolloutMove(
       return {
         kind: 'move',
         component: name,
-        placement: { ...cur, subsets: (cur.subsets ?? []).filter((s) => s !== orphan) },
+        placement: { ...cur, subsets: (cur.subsets ?? []).filter((x) => x !== orphan) },
         note: `remove subset ${orphan}`,
       };
     }
     return setReplicas(name, cur, orphan, undefined, `remove ${orphan}, left over from an earlier rollout`);
   }
+  return undefined;
+}
 
-  let shrinkTo: { replicas: number; batch: number } | undefined;
-  if (!S) {
-    if (reps[T] !== total) return setReplicas(name, cur, T, total, `scale ${T} to ${total}`);
-  } else {
-    // Routed through the whole Service, a new revision's pods would take a share of traffic as
-    // soon as they exist: when the step sets weights, pin all of it to the source subset first.
-    if (canary && !cur.traffic && traffic && (reps[S] ?? 0) > 0 && !(reps[T] ?? 0)) {
-      const move = trafficMove(name, cur, [{ revision: S, weight: 100 }]);
-      if (move) return move;
-    }
-    const targets = cumulativeTargets(rollout.properties);
-    const last = lastBatch(targets.length, partition);
-    // With weighted routes, the source's share moves before its pods go (never more traffic
-    // than pods): the step's weights at its last batch, a share that follows the batch before.
-    const weighted = canary !== undefined && (cur.traffic !== undefined || traffic !== undefined);
-    const final = traffic ?? (last === targets.length - 1 ? [{ revision: T, weight: 100 }] : undefined);
-    for (let i = 0; i <= last; i++) {
-      const goal = targets[i] as number;
-      const batch = `batch ${i + 1} of ${targets.length}`;
-      if ((reps[T] ?? 0) < goal) return setReplicas(name, cur, T, goal, `${batch}: scale ${T} to ${goal}`);
-      const sourceGoal = total - goal;
-      if ((reps[S] ?? 0) <= sourceGoal) continue;
-      if (weighted) {
-        const want = i === last && final ? final : batchShare(cur, S, T, goal / total, final);
-        if (sourceGoal === 0 && want.some((t) => t.revision === S && t.weight > 0)) {
-          return {
-            kind: 'fail',
-            message: `the last batch leaves ${S} with no replicas, but the step still routes traffic to it`,
-          };
-        }
-        const kept = sourceGoal === 0 ? want.filter((t) => t.revision !== S) : want;
-        const move = trafficMove(name, cur, kept);
-        if (move) return move;
-      }
-      if (sourceGoal === 0) {
-        if (cur.subsets?.includes(S) && cur.traffic) {
-          return {
-            kind: 'move',
-            component: name,
-            placement: { ...cur, subsets: cur.subsets.filter((x) => x !== S) },
-            note: `remove subset ${S}`,
-          };
-        }
-        return setReplicas(name, cur, S, undefined, `${batch}: remove ${S}`);
-      }
-      return setReplicas(name, cur, S, sourceGoal, `${batch}: scale ${S} down to ${sourceGoal}`);
-    }
-    // Run again from an earlier step (`workflow restart`), the new revision can be past this
-    // step's batch: the old one grows back and is ready first, the weights follow, then the new
-    // one shrinks, so neither is ever left with more traffic than pods.
-    const held = targets[last] as number;
-    if ((reps[T] ?? 0) > held) {
-      if ((reps[S] ?? 0) < total - held) {
-        return setReplicas(
-          name,
-          cur,
-          S,
-          total - held,
-          `back to batch ${last + 1}: scale ${S} up to ${total - held}`,
-        );
-      }
-      shrinkTo = { replicas: held, batch: last + 1 };
-    }
+/**
+ * Routed through the whole Service, a new revision's pods would take a share of traffic as soon
+ * as they exist: when the step sets weights, pin all of it to the source subset first.
+ */
+function pinMove({ name, cur, reps, T, canary, traffic }: Rollout, S: string): StepMove | undefined {
+  if (canary && !cur.traffic && traffic && (reps[S] ?? 0) > 0 && !(reps[T] ?? 0)) {
+    return trafficMove(name, cur, [{ revision: S, weight: 100 }]);
   }
+  return undefined;
+}
 
-  if (traffic) {
-    for (const t of traffic) {
-      if (t.weight > 0 && !(reps[t.revision] ?? 0)) {
-        const known = liveRevisions(cur).join(', ') || 'none';
+/** Batch by batch up to the step's last: the target grows, the weights move, then the source shrinks. */
+function batchMove(r: Rollout, S: string): StepMove | undefined {
+  const { name, cur, reps, T, total, targets, last, traffic } = r;
+  // With weighted routes, the source's share moves before its pods go (never more traffic
+  // than pods): the step's weights at its last batch, a share that follows the batch before.
+  const weighted = r.canary && (cur.traffic !== undefined || traffic !== undefined);
+  const final = traffic ?? (last === targets.length - 1 ? [{ revision: T, weight: 100 }] : undefined);
+  for (let i = 0; i <= last; i++) {
+    const goal = targets[i] as number;
+    const batch = `batch ${i + 1} of ${targets.length}`;
+    if ((reps[T] ?? 0) < goal) return setReplicas(name, cur, T, goal, `${batch}: scale ${T} to ${goal}`);
+    const sourceGoal = total - goal;
+    if ((reps[S] ?? 0) <= sourceGoal) continue;
+    if (weighted) {
+      const want = i === last && final ? final : batchShare(cur, S, T, goal / total, final);
+      if (sourceGoal === 0 && want.some((t) => t.revision === S && t.weight > 0)) {
         return {
           kind: 'fail',
-          message: `cannot route ${t.weight}% to ${t.revision}: it has no replicas (live revisions: ${known})`,
+          message: `the last batch leaves ${S} with no replicas, but the step still routes traffic to it`,
         };
       }
+      const kept = sourceGoal === 0 ? want.filter((t) => t.revision !== S) : want;
+      const move = trafficMove(name, cur, kept);
+      if (move) return move;
     }
-    // A 0% route to a revision that is gone would leave a route and a subset pointing at nothing.
+    if (sourceGoal === 0) {
+      if (cur.subsets?.includes(S) && cur.traffic) {
+        return {
+          kind: 'move',
+          component: name,
+          placement: { ...cur, subsets: cur.subsets.filter((x) => x !== S) },
+          note: `remove subset ${S}`,
+        };
+      }
+      return setReplicas(name, cur, S, undefined, `${batch}: remove ${S}`);
+    }
+    return setReplicas(name, cur, S, sourceGoal, `${batch}: scale ${S} down to ${sourceGoal}`);
+  }
+  return undefined;
+}
+
+/**
+ * Run again from an earlier step (`workflow restart`), the new revision can be past this step's
+ * batch: the old one grows back and is ready first, the weights follow (the step's own, or the
+ * pods' share when it names none), then the new one shrinks, so neither is ever left with more
+ * traffic than pods.
+ */
+function rewindMove(r: Rollout, S: string): StepMove | undefined {
+  const { name, cur, reps, T, total, targets, last, traffic } = r;
+  const held = targets[last] as number;
+  if ((reps[T] ?? 0) <= held) return undefined;
+  if ((reps[S] ?? 0) < total - held) {
+    return setReplicas(
+      name,
+      cur,
+      S,
+      total - held,
+      `back to batch ${last + 1}: scale ${S} up to ${total - held}`,
+    );
+  }
+  const routed = stepTrafficMove(r);
+  if (routed) return routed;
+  // Weighted, and the step names none: the route follows the pods back before they go.
+  if (r.canary && cur.traffic && !traffic) {
+    const p = Math.round((100 * held) / total);
     const move = trafficMove(
       name,
       cur,
-      traffic.filter((t) => t.weight > 0 || (reps[t.revision] ?? 0) > 0),
+      p <= 0
+        ? [{ revision: S, weight: 100 }]
+        : [
+            { revision: S, weight: 100 - p },
+            { revision: T, weight: p },
+          ],
     );
     if (move) return move;
   }
-  if (shrinkTo !== undefined) {
-    const { replicas, batch } = shrinkTo;
-    // Weighted, and the step names none: the route follows the pods back before they go.
-    if (canary && cur.traffic && !traffic && S) {
-      const p = Math.round((100 * replicas) / total);
-      const move = trafficMove(
-        name,
-        cur,
-        p <= 0
-          ? [{ revision: S, weight: 100 }]
-          : [
-              { revision: S, weight: 100 - p },
-              { revision: T, weight: p },
-            ],
-      );
-      if (move) return move;
+  return setReplicas(name, cur, T, held, `back to batch ${last + 1}: scale ${T} down to ${held}`);
+}
+
+/** The step's own weights, once its batches are done; never to a revision without replicas. */
+function stepTrafficMove({ name, cur, reps, traffic }: Rollout): StepMove | undefined {
+  if (!traffic) return undefined;
+  for (const t of traffic) {
+    if (t.weight > 0 && !(reps[t.revision] ?? 0)) {
+      const known = liveRevisions(cur).join(', ') || 'none';
+      return {
+        kind: 'fail',
+        message: `cannot route ${t.weight}% to ${t.revision}: it has no replicas (live revisions: ${known})`,
+      };
     }
-    return setReplicas(name, cur, T, replicas, `back to batch ${batch}: scale ${T} down to ${replicas}`);
   }
-  const live = liveRevisions(cur);
-  return live.length === 1 && reps[T] === total
-    ? { kind: 'done', stable: { component: name, revision: T } }
-    : { kind: 'done' };
+  // A 0% route to a revision that is gone would leave a route and a subset pointing at nothing.
+  return trafficMove(
+    name,
+    cur,
+    traffic.filter((t) => t.weight > 0 || (reps[t.revision] ?? 0) > 0),
+  );
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { WorkflowStep } from '../../src/appfile/types.js';
 import {
   begin,
+  failStep,
   next,
   operate,
   readinessGates,
@@ -409,5 +410,31 @@ describe('workflow restart after a finished rollout', () => {
     expect(() => operate(s, 'restart', NOW)).toThrow(
       'step rollout-1st-batch routes 90% to reviews-v1, but reviews has finished rolling out to reviews-v2 and reviews-v1 no longer runs; to go back to it, use `vela-ts rollback`',
     );
+  });
+});
+
+describe('workflow: a step that fails', () => {
+  const deployed = settled(bookinfo(), 'default', undefined, NOW);
+  const rollout = bookinfo({ reviewsImage: V3, batches: [1, 1], workflow: seedWorkflow });
+  const LATER = '2026-01-01T00:05:00.000Z';
+
+  it('GIVEN the canary at 90/10 WHEN the rest of the rollout fails THEN that step failed, nothing after it runs, and the message says where traffic stays', () => {
+    const atGate = drive(begin(rollout, 'default', deployed, NOW)).state;
+    // Its first move (scale reviews-v2 to 2) is recorded; then the wait for it fails.
+    const running = next(operate(atGate, 'resume', NOW), NOW).state;
+    expect(running.workflow.phase).toBe('running');
+    const failed = failStep(running, 'reviews-v2 is not ready after 10m', LATER);
+    expect(failed.workflow).toMatchObject({
+      phase: 'failed',
+      finishedAt: LATER,
+      message:
+        'step rollout-rest: reviews-v2 is not ready after 10m\ntraffic stays where it was: 90% reviews-v1, 10% reviews-v2',
+    });
+    expect(failed.workflow.steps.map((s) => [s.name, s.phase, s.message])).toEqual([
+      ['rollout-1st-batch', 'succeeded', undefined],
+      ['manual-approval', 'succeeded', undefined],
+      ['rollout-rest', 'failed', 'reviews-v2 is not ready after 10m'],
+    ]);
+    expect(failed.placement).toEqual(running.placement);
   });
 });
