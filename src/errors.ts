@@ -36,6 +36,9 @@ export class UsageError extends Error {
 }
 
 /** The cluster refused or could not be reached; the message is already in the user's words. Exit 1. */
+/** A ClusterError's reason when the cluster has no such kind at all (404 from discovery or the API). */
+export const KIND_NOT_SERVED = 'KindNotServed';
+
 export class ClusterError extends Error {
   override name = 'ClusterError';
   /** HTTP status when the API server answered; 0 when it could not be reached. */

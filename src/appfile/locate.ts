@@ -10,8 +10,6 @@ export interface Pos {
   column: number;
 }
 
-export const NO_POS: Pos = { line: 0, column: 0 };
-
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 export function keyPath(parent: string, key: string): string {

@@ -66,8 +66,8 @@ import {
   type Schema,
 } from './validate.js';
 
-export const API_VERSION = 'core.oam.dev/v1beta1';
-export const KIND = 'Application';
+const API_VERSION = 'core.oam.dev/v1beta1';
+const KIND = 'Application';
 
 /** metadata fields written by the API server; accepted and dropped. */
 const SERVER_METADATA = [
@@ -196,7 +196,7 @@ function lowerFirst(s: string): string {
   return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
-export function sortIssues(issues: readonly Issue[]): Issue[] {
+function sortIssues(issues: readonly Issue[]): Issue[] {
   const seen = new Set<string>();
   return [...issues]
     .filter((i) => {

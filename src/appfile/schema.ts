@@ -24,13 +24,14 @@ import {
   type Schema,
   type StringOptions,
 } from './validate.js';
+import { DURATION } from '../duration.js';
 
 // ---------------------------------------------------------------------------------------------
 // names
 
 /** RFC 1123 label: what Kubernetes requires of most object names and of label values' shape. */
-export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-export const DNS_LABEL_WHAT =
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_LABEL_WHAT =
   'a DNS-1123 label (at most 63 characters: lowercase letters, digits and "-", starting and ending with a letter or digit)';
 export const dnsLabel: StringOptions = { pattern: DNS_LABEL, maxLength: 63, what: DNS_LABEL_WHAT };
 
@@ -319,7 +320,7 @@ export const traitTypes = {
 
 /** Go-style durations as KubeVela's suspend step takes them: 30s, 5m, 1h30m, 500ms. */
 const duration = string({
-  pattern: /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/,
+  pattern: DURATION,
   what: 'a duration such as "30s", "5m", "1h30m" or "500ms"',
 });
 

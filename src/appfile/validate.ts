@@ -123,7 +123,7 @@ export interface StringOptions {
 }
 
 /** Checks a string against its options; shared by values and mapping keys. */
-export function validString(v: string, at: Pos, path: string, ctx: Ctx, opts: StringOptions): boolean {
+function validString(v: string, at: Pos, path: string, ctx: Ctx, opts: StringOptions): boolean {
   if (v === '' && !opts.allowEmpty) {
     ctx.report(at, path, 'must not be empty');
     return false;

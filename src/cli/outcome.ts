@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import { resume, rollback, status, type Outcome, type UpResult } from '../engine/index.js';
-import { WorkflowError } from '../errors.js';
+import { assertNever, WorkflowError } from '../errors.js';
 import type { IO } from './io.js';
 import type { Session } from './session.js';
 import { statusTable } from './summary.js';
@@ -157,6 +157,9 @@ export async function settleOutcome(
         out(`${answer === 'interrupt' ? '\nInterrupted. ' : ''}Left suspended. Continue with: ${resumeCmd}`);
         return answer === 'interrupt' ? 130 : 0;
       }
+      default:
+        // A new outcome must be reported here, not loop forever.
+        return assertNever(outcome, 'outcome');
     }
   }
 }

@@ -2,7 +2,7 @@
  * The ClusterClient over raw HTTPS. Everything returned is the server's JSON as is (no typed
  * models, so CRD and unknown fields survive); every failure is a ClusterError in plain words.
  */
-import { ClusterError } from '../errors.js';
+import { ClusterError, KIND_NOT_SERVED } from '../errors.js';
 import {
   groupVersionPath,
   resourceFromDiscovery,
@@ -10,12 +10,12 @@ import {
   staticResource,
   type ResourceInfo,
 } from './kinds.js';
+import { systemClock } from '../clock.js';
 import {
   defaultRetryPolicy,
   nextDelay,
   parseRetryAfter,
-  systemClock,
-  type Clock,
+  type ClientClock,
   type RetryPolicy,
 } from './retry.js';
 import {
@@ -37,8 +37,9 @@ import type {
   WaitOptions,
   WriteOptions,
 } from './types.js';
+import { formatDuration } from '../duration.js';
 
-export const FIELD_MANAGER = 'vela-ts';
+const FIELD_MANAGER = 'vela-ts';
 export const USER_AGENT = 'vela-ts/0.1.0';
 
 /** A header the sandbox sets on its answers; any reply carrying it marks the server as the sandbox. */
@@ -61,7 +62,7 @@ export interface ClientOptions {
   context: string;
   /** Known up front (connect started the sandbox, or its kubeconfig says so). */
   sandbox?: boolean;
-  clock?: Clock;
+  clock?: ClientClock;
   retry?: RetryPolicy;
   /** Longest single watch request, in seconds; the watch is renewed after it (like client-go's 5-10 min). */
   watchSeconds?: number;
@@ -81,7 +82,7 @@ export class KubeClusterClient implements ClusterClient {
   readonly server: string;
   private readonly transport: Transport;
   private readonly target: Target;
-  private readonly clock: Clock;
+  private readonly clock: ClientClock;
   private readonly policy: RetryPolicy;
   private readonly watchSeconds: number;
   private sandboxKnown: boolean;
@@ -121,7 +122,7 @@ export class KubeClusterClient implements ClusterClient {
     if (res.status === 404) {
       // A missing namespace or kind is not "no such object": say what is really wrong.
       const err = statusError(op, this.target, 404, res.body);
-      if (err.message.startsWith('the cluster does not serve')) throw err;
+      if (err.reason === KIND_NOT_SERVED) throw err;
       return undefined;
     }
     return withKind(parseObject(res.body, op, this.target), ref);
@@ -226,7 +227,7 @@ export class KubeClusterClient implements ClusterClient {
     const res = await this.call(op, { method: 'DELETE', path }, { retry: 'idempotent', allow404: true });
     if (res.status === 404) {
       const err = statusError(op, this.target, 404, res.body);
-      if (err.message.startsWith('the cluster does not serve')) throw err;
+      if (err.reason === KIND_NOT_SERVED) throw err;
       return false;
     }
     return true;
@@ -509,7 +510,7 @@ export class KubeClusterClient implements ClusterClient {
       throw new ClusterError(
         `the cluster does not serve ${ref.kind} (${ref.apiVersion})${hint}`,
         404,
-        'NotFound',
+        KIND_NOT_SERVED,
       );
     }
     return found;
@@ -605,10 +606,4 @@ function stripForApply(obj: KubeObject, namespace: string | undefined): KubeObje
   const metadata = { ...obj.metadata };
   delete metadata.managedFields;
   return { ...obj, metadata: namespace === undefined ? metadata : { ...metadata, namespace } };
-}
-
-export function formatDuration(ms: number): string {
-  if (ms % 60_000 === 0 && ms >= 60_000) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
 }

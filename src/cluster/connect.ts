@@ -11,7 +11,7 @@ import { processAlive } from '../process-alive.js';
 import { redact, registerSecret } from '../redact.js';
 import { KubeClusterClient, USER_AGENT } from './client.js';
 import { loadKubeconfig, registerAuthHeader, type LoadedKubeconfig } from './kubeconfig.js';
-import type { Clock, RetryPolicy } from './retry.js';
+import type { ClientClock, RetryPolicy } from './retry.js';
 import { HttpsTransport } from './transport.js';
 import type { ClusterClient } from './types.js';
 import type { Sandbox } from '../sandbox/index.js';
@@ -25,14 +25,14 @@ export interface ConnectOptions {
   env: NodeJS.ProcessEnv;
   /** Passed to the in-process sandbox (tests make pods ready sooner, or the API flaky). */
   sandboxOptions?: { readyDelayMs?: number; failRate?: number; auditLogPath?: string };
-  clock?: Clock;
+  clock?: ClientClock;
   retry?: RetryPolicy;
 }
 
 export type ConnectedClient = ClusterClient & { close(): Promise<void> };
 
 /** The name the sandbox gives its cluster and context in the kubeconfig it writes. */
-export const SANDBOX_CLUSTER_NAME = 'vela-ts-sandbox';
+const SANDBOX_CLUSTER_NAME = 'vela-ts-sandbox';
 
 /**
  * One process at a time serves `.vela-ts/`: each in-process sandbox holds the whole state in

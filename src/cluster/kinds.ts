@@ -34,7 +34,7 @@ const table: Record<string, Omit<ResourceInfo, 'group' | 'version' | 'kind'>> = 
   'networking.istio.io/DestinationRule': { plural: 'destinationrules', namespaced: true },
 };
 
-export function splitApiVersion(apiVersion: string): { group: string; version: string } {
+function splitApiVersion(apiVersion: string): { group: string; version: string } {
   const slash = apiVersion.indexOf('/');
   return slash < 0
     ? { group: '', version: apiVersion }

@@ -192,7 +192,7 @@ function describeLoadError(err: unknown): string {
 const secretConfigKey = /token|secret|password|key/i;
 
 /** Every credential the kubeconfig holds goes to the redactor, so no output can ever show it. */
-export function registerUserSecrets(user: User): void {
+function registerUserSecrets(user: User): void {
   registerSecret(user.token);
   registerSecret(user.password);
   for (const data of [user.keyData, user.certData]) {

@@ -1,41 +1,12 @@
 /**
- * Retry policy for a flaky API server (SPEC §7): capped exponential backoff with full jitter,
- * Retry-After honoured. Time and randomness come in from outside so tests are deterministic.
+ * Retry policy for a flaky API server: capped exponential backoff with full jitter, Retry-After
+ * honoured, within a total budget. Time and randomness come in from outside so tests are
+ * deterministic.
  */
+import type { Clock } from '../clock.js';
 
-export interface Clock {
-  now(): number;
-  /** Resolves after `ms`; rejects with the signal's reason when it aborts first. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-  /** In [0, 1). */
-  random(): number;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  random: () => Math.random(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(abortReason(signal));
-        return;
-      }
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(abortReason(signal));
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
-};
-
-function abortReason(signal: AbortSignal | undefined): Error {
-  const reason: unknown = signal?.reason;
-  return reason instanceof Error ? reason : new DOMException('aborted', 'AbortError');
-}
+/** What the client takes from the clock: the time, waits it can abort, and jitter. */
+export type ClientClock = Pick<Clock, 'now' | 'sleep' | 'random'>;
 
 export interface RetryPolicy {
   baseMs: number;

@@ -2,7 +2,7 @@
  * Turns what the API server (or the network) said into a ClusterError in the user's words. Only
  * the Status message is ever quoted, and always through redact(): never headers, bodies or tokens.
  */
-import { ClusterError } from '../errors.js';
+import { ClusterError, KIND_NOT_SERVED } from '../errors.js';
 import { redact } from '../redact.js';
 import { qualifiedResource, type ResourceInfo } from './kinds.js';
 import type { TransportError } from './transport.js';
@@ -107,7 +107,7 @@ function quote(message: string | undefined): string {
  * declare (apimachinery structuredmerge.go returns a plain error; kubernetes#122480). Retrying it
  * cannot help, so it is a rejection, not an outage.
  */
-export function isPermanentServerError(status: KubeStatus | undefined): boolean {
+function isPermanentServerError(status: KubeStatus | undefined): boolean {
   const m = status?.message ?? '';
   return /failed to create typed patch object|field not declared in schema/.test(m);
 }
@@ -152,7 +152,11 @@ export function statusError(
       }
       if (!d?.name && (!message || /could not find the requested resource/.test(message))) {
         const hint = op.apiVersion.includes('istio.io') ? '; is Istio installed?' : '';
-        return make(`the cluster does not serve ${op.kind} (${op.apiVersion})${hint}`);
+        return new ClusterError(
+          redact(`the cluster does not serve ${op.kind} (${op.apiVersion})${hint}`),
+          code,
+          KIND_NOT_SERVED,
+        );
       }
       return make(`${what(op)} not found${where(op)}`);
     }

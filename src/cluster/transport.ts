@@ -215,7 +215,7 @@ export class HttpsTransport implements Transport {
 }
 
 /** Node's network error, in words without addresses or internals. */
-export function plainNetworkMessage(err: NodeJS.ErrnoException): string {
+function plainNetworkMessage(err: NodeJS.ErrnoException): string {
   switch (err.code) {
     case 'ECONNREFUSED':
       return 'connection refused';

@@ -69,8 +69,9 @@ export function canaryRouting(objects: readonly KubeObject[]): CanaryRouting {
     const component = o.metadata.labels?.[LABEL_COMPONENT];
     if (!component || o.metadata.labels?.[LABEL_TRAIT_TYPE] !== 'canary-traffic') continue;
     if (o.kind === 'VirtualService') {
-      const http = (o.spec as { http?: { route?: { destination?: { subset?: string }; weight?: number }[] }[] })
-        ?.http;
+      const http = (
+        o.spec as { http?: { route?: { destination?: { subset?: string }; weight?: number }[] }[] }
+      )?.http;
       const weighted = (http?.[0]?.route ?? []).filter((r) => r.destination?.subset !== undefined);
       routing.traffic.set(
         component,

@@ -13,7 +13,7 @@ export { initialPlacement, settle, trait } from './placement.js';
 export type { Placement, ComponentPlacement } from './placement.js';
 export { resolveRevisions, revisionName, templateHash } from './revisions.js';
 export type { RevisionHistory, RevisionRecord } from './revisions.js';
-export { cumulativeTargets, batchProblems, lastBatch } from './batches.js';
+export { cumulativeTargets, lastBatch } from './batches.js';
 export { objectKey, sortObjects, API, KIND_ORDER } from './objects.js';
 export { canaryRouting, type CanaryRouting } from './canary-traffic.js';
 export type { KubeObject, Json, ManagedKind } from './objects.js';

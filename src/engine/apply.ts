@@ -12,9 +12,10 @@ import { ClusterError } from '../errors.js';
 import { writeAgainOnConflict } from './conflicts.js';
 import { createHash } from 'node:crypto';
 import { stableStringify } from '../compile/stable.js';
+import { formatDuration } from '../duration.js';
 
 /** The kinds vela-ts renders, and so prunes. */
-export const MANAGED_KINDS: KindRef[] = KIND_ORDER.map((kind) => ({ apiVersion: API[kind], kind }));
+const MANAGED_KINDS: KindRef[] = KIND_ORDER.map((kind) => ({ apiVersion: API[kind], kind }));
 
 /**
  * True when every field we set already has that value on the live object. The server adds
@@ -42,7 +43,7 @@ export function contains(live: unknown, wanted: unknown): boolean {
  * The paths of the fields in `wanted` that the live object does not hold (a list that differs is
  * named as a whole). Empty when only fields we stopped setting changed.
  */
-export function differences(live: unknown, wanted: unknown, prefix = ''): string[] {
+function differences(live: unknown, wanted: unknown, prefix = ''): string[] {
   if (contains(live, wanted)) return [];
   if (wanted === null || typeof wanted !== 'object' || Array.isArray(wanted))
     return [prefix || '(whole object)'];
@@ -57,7 +58,7 @@ export interface LiveSet {
 }
 
 /** Everything of the managed kinds that carries the app's label, one list per kind. */
-export async function readLive(cluster: ClusterClient, namespace: string, app: string): Promise<LiveSet> {
+async function readLive(cluster: ClusterClient, namespace: string, app: string): Promise<LiveSet> {
   const byKey = new Map<string, KubeObject>();
   for (const kind of MANAGED_KINDS) {
     const list = await cluster.list(kind, namespace, { labelSelector: `${LABEL_APP}=${app}` });
@@ -72,7 +73,7 @@ export async function readLive(cluster: ClusterClient, namespace: string, app: s
 }
 
 /** Records, on each object vela-ts writes, a hash of what it wrote: a field we stop setting is a change too. */
-export const ANNOTATION_APPLIED = 'vela-ts.dev/applied-hash';
+const ANNOTATION_APPLIED = 'vela-ts.dev/applied-hash';
 
 function appliedHash(obj: KubeObject): string {
   return createHash('sha256').update(stableStringify(obj)).digest('hex').slice(0, 16);
@@ -231,7 +232,7 @@ interface DeploymentLike {
 }
 
 /** `kubectl rollout status`'s rule: the new generation is observed, and every replica is updated and available. */
-export function deploymentReady(d: DeploymentLike): boolean {
+function deploymentReady(d: DeploymentLike): boolean {
   const want = d.spec?.replicas ?? 1;
   const s = d.status ?? {};
   if ((s.observedGeneration ?? 0) < (d.metadata.generation ?? 0)) return false;
@@ -313,9 +314,7 @@ async function notReadyReport(
       if (why) lines.push(`  pod ${pod.metadata.name}: ${why}`);
     }
   }
-  const minutes =
-    timeoutMs >= 60_000 ? `${Math.round(timeoutMs / 60_000)}m` : `${Math.round(timeoutMs / 1000)}s`;
-  return `not ready after ${minutes}:\n  ${lines.join('\n  ')}`;
+  return `not ready after ${formatDuration(timeoutMs)}:\n  ${lines.join('\n  ')}`;
 }
 
 /** `r/w ready`, and what is missing in the words of `kubectl rollout status`. */

@@ -7,8 +7,7 @@ const is409 = (err: unknown): err is ClusterError => err instanceof ClusterError
  * there), not a race: a plain write stops at it, while a try that looks before it writes (see
  * below) takes any 409 as a reason to look again.
  */
-export const conflictNotExists = (err: unknown): err is ClusterError =>
-  is409(err) && err.reason !== 'AlreadyExists';
+const conflictNotExists = (err: unknown): err is ClusterError => is409(err) && err.reason !== 'AlreadyExists';
 
 /**
  * Optimistic concurrency, as client-go's RetryOnConflict: runs `attempt` again while it is refused

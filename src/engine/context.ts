@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import type { ClusterClient } from '../cluster/types.js';
 
 /** What the engine tells the person (or CI log) watching; the CLI decides how it looks. */
@@ -11,26 +12,15 @@ export interface Reporter {
 
 export const silentReporter: Reporter = { step() {}, move() {}, waiting() {}, info() {}, done() {} };
 
-export interface Clock {
-  now(): Date;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
+/** What the engine takes from the clock: the time, pauses, and timers for the lease's renewals. */
+export type EngineClock = Pick<Clock, 'now' | 'sleep' | 'setTimeout' | 'clearTimeout'>;
 
-export const systemClock: Clock = {
-  now: () => new Date(),
-  sleep: (ms, signal) =>
-    new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      signal?.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    }),
-};
+/** Now, as the workflow records times (RFC 3339). */
+export const nowIso = (ctx: { clock: Pick<Clock, 'now'> }): string => new Date(ctx.clock.now()).toISOString();
 
 export interface EngineContext {
   cluster: ClusterClient;
-  clock: Clock;
+  clock: EngineClock;
   report: Reporter;
   /** Who drives, for the lock: `user@host/pid`. */
   identity: string;

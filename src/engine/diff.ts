@@ -1,7 +1,7 @@
 import type { Application } from '../appfile/types.js';
 import { settled, specHash } from '../workflow/index.js';
 import { applyObjects, prune, type Change } from './apply.js';
-import type { EngineContext } from './context.js';
+import { nowIso, type EngineContext } from './context.js';
 import { objectsOf } from './drive.js';
 import { loadState } from './store.js';
 
@@ -22,7 +22,7 @@ export interface DiffReport {
 export async function diff(ctx: EngineContext, app: Application, namespace: string): Promise<DiffReport> {
   const stored = await loadState(ctx.cluster, namespace, app.name);
   const specChanged = !stored || stored.state.specHash !== specHash(app);
-  const now = ctx.clock.now().toISOString();
+  const now = nowIso(ctx);
   const target = specChanged ? settled(app, namespace, stored?.state, now) : stored.state;
   const { changes, stale } = await applyObjects(ctx.cluster, namespace, app.name, objectsOf(target), {
     force: ctx.force,

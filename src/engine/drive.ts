@@ -1,10 +1,10 @@
 import { API, compile, type KubeObject } from '../compile/index.js';
 import { stableStringify } from '../compile/stable.js';
-import { ClusterError, WorkflowError } from '../errors.js';
+import { assertNever, ClusterError, WorkflowError } from '../errors.js';
 import { failStep, next, readinessGates, type AppState } from '../workflow/index.js';
 import { applyObjects, prune, waitReady } from './apply.js';
 import { retryOnConflict } from './conflicts.js';
-import type { EngineContext } from './context.js';
+import { nowIso, type EngineContext } from './context.js';
 import { loadState, saveState, stateName, type Stored } from './store.js';
 
 export type Outcome =
@@ -81,7 +81,7 @@ export async function drive(ctx: EngineContext, start: Stored): Promise<Outcome>
     if (deleted.length > 0) ctx.report.info(`removed ${deleted.join(', ')}`);
     await settleTraffic(ctx, state);
 
-    const t = next(state, ctx.clock.now().toISOString());
+    const t = next(state, nowIso(ctx));
     if (t.step !== lastStep && t.step >= 0) {
       const st = t.state.workflow.steps[t.step];
       if (st) ctx.report.step(st.name, st.type);
@@ -119,6 +119,9 @@ export async function drive(ctx: EngineContext, start: Stored): Promise<Outcome>
         if (phase === 'terminated') return { kind: 'terminated', state: stored.state };
         return { kind: 'succeeded', state: stored.state };
       }
+      default:
+        // A new effect must be handled here, not loop forever.
+        return assertNever(t.effect, 'workflow effect');
     }
   }
 }
@@ -190,7 +193,7 @@ export async function persist(
 }
 
 async function fail(ctx: EngineContext, stored: Stored, why: string): Promise<Outcome> {
-  const failed = failStep(stored.state, why, ctx.clock.now().toISOString());
+  const failed = failStep(stored.state, why, nowIso(ctx));
   const saved = await persist(ctx, stored, failed);
   ctx.report.done();
   if (saved.kind === 'stopped') return saved;
@@ -204,7 +207,7 @@ async function fail(ctx: EngineContext, stored: Stored, why: string): Promise<Ou
  */
 async function settleTraffic(ctx: EngineContext, state: AppState): Promise<void> {
   if (!ctx.trafficSettleMs || !state.trafficChangedAt) return;
-  const remaining = Date.parse(state.trafficChangedAt) + ctx.trafficSettleMs - ctx.clock.now().getTime();
+  const remaining = Date.parse(state.trafficChangedAt) + ctx.trafficSettleMs - ctx.clock.now();
   if (remaining <= 0) return;
   ctx.report.waiting(`letting the mesh settle for ${Math.ceil(remaining / 1000)}s`);
   await ctx.clock.sleep(remaining);

@@ -13,8 +13,8 @@
  *   status.ts  `status`: the recorded state beside what the cluster has, and waiting for a change
  *   diff.ts    `diff`: what `up` would change, checked by the server with dry-run
  */
-export type { EngineContext, Reporter, Clock } from './context.js';
-export { silentReporter, systemClock } from './context.js';
+export type { EngineContext, EngineClock, Reporter } from './context.js';
+export { silentReporter } from './context.js';
 export type { Outcome } from './drive.js';
 export { up, type UpResult } from './up.js';
 export { edit, pickApp, restart, resume, rollback } from './verbs.js';

@@ -21,8 +21,8 @@ export interface Lock {
 }
 
 /** Kubernetes MicroTime: RFC 3339 with microseconds. */
-function microTime(d: Date): string {
-  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
 /** `user@host/pid` -> host and pid, to tell a dead local driver from a live remote one. */
@@ -99,17 +99,24 @@ export async function acquireLock(ctx: EngineContext, namespace: string, app: st
       // Anything else is retried on the next tick: the lease lasts three of them.
     }
   };
-  const timer = setInterval(() => {
-    if (renewing || lost) return;
-    renewing = renew().finally(() => (renewing = undefined));
-  }, RENEW_MS);
-  timer.unref();
+  // Renewed every RENEW_MS on the engine's clock (a test moves it by hand), one at a time.
+  let timer: unknown;
+  let released = false;
+  const tick = () => {
+    if (released || lost) return;
+    renewing = renew().finally(() => {
+      renewing = undefined;
+      if (!released && !lost) timer = ctx.clock.setTimeout(tick, RENEW_MS);
+    });
+  };
+  timer = ctx.clock.setTimeout(tick, RENEW_MS);
   return {
     get lost() {
       return lost;
     },
     async release() {
-      clearInterval(timer);
+      released = true;
+      ctx.clock.clearTimeout(timer);
       await renewing;
       if (lost) return;
       // Clear the holder rather than delete: the write carries our resourceVersion, so it can
@@ -154,5 +161,5 @@ function takeable(ctx: EngineContext, spec: LeaseSpec): boolean {
   if (holder && holder.host === ctx.hostname && !ctx.isAlive(holder.pid)) return true;
   const renewed = Date.parse(spec.renewTime ?? spec.acquireTime ?? '');
   if (Number.isNaN(renewed)) return true;
-  return renewed + (spec.leaseDurationSeconds ?? LEASE_SECONDS) * 1000 < ctx.clock.now().getTime();
+  return renewed + (spec.leaseDurationSeconds ?? LEASE_SECONDS) * 1000 < ctx.clock.now();
 }

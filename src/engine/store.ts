@@ -15,7 +15,7 @@ import type { AppState } from '../workflow/index.js';
 import { writeAgainOnConflict } from './conflicts.js';
 
 /** Marks the ConfigMap that holds an app's state, so `status` can find the apps of a namespace. */
-export const LABEL_STATE = 'vela-ts.dev/app-state';
+const LABEL_STATE = 'vela-ts.dev/app-state';
 
 export function stateName(app: string): string {
   return `vela-ts-${app}`;

@@ -53,7 +53,7 @@ export async function driveWithTimers(
     let told = false;
     for (;;) {
       if (!fresh || !stillPaused(fresh)) return { kind: 'stopped', state: fresh?.state ?? paused };
-      const ms = Date.parse(resumeAt) - ctx.clock.now().getTime();
+      const ms = Date.parse(resumeAt) - ctx.clock.now();
       if (ms <= 0) break;
       if (!told) ctx.report.waiting(`paused until ${resumeAt}`);
       told = true;

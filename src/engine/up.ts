@@ -4,7 +4,7 @@ import { ClusterError, WorkflowError } from '../errors.js';
 import { begin, isFinished, operate, readinessGates, specHash, type AppState } from '../workflow/index.js';
 import { applyObjects, checkOwnership, waitReady } from './apply.js';
 import { retryOnConflict } from './conflicts.js';
-import type { EngineContext } from './context.js';
+import { nowIso, type EngineContext } from './context.js';
 import { drive, objectsOf, persist, saveAndDrive, type Outcome } from './drive.js';
 import { loadState, recordRevisions, type Stored } from './store.js';
 import { driveWithTimers, withLock } from './timers.js';
@@ -38,7 +38,7 @@ export async function up(ctx: EngineContext, app: Application, namespace: string
     });
   }
   // Everything that can refuse the spec runs before the lock is taken: exit 2 writes nothing.
-  const planned = begin(app, namespace, stored?.state, ctx.clock.now().toISOString());
+  const planned = begin(app, namespace, stored?.state, nowIso(ctx));
   await checkOwnership(
     ctx.cluster,
     namespace,
@@ -56,7 +56,7 @@ export async function up(ctx: EngineContext, app: Application, namespace: string
       theirs.stored = fresh;
       return { kind: 'stopped', state: fresh.state };
     }
-    const now = ctx.clock.now().toISOString();
+    const now = nowIso(ctx);
     const state = begin(app, namespace, fresh?.state, now);
     let previous = fresh;
     if (fresh && !isFinished(fresh.state.workflow.phase)) {

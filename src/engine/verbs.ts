@@ -2,7 +2,7 @@ import { stableStringify } from '../compile/stable.js';
 import { ClusterError, UsageError } from '../errors.js';
 import { operate, startRollback, type AppState, type Operation } from '../workflow/index.js';
 import { retryOnConflict } from './conflicts.js';
-import type { EngineContext } from './context.js';
+import { nowIso, type EngineContext } from './context.js';
 import { saveAndDrive, type Outcome } from './drive.js';
 import { listApps, loadState, recordRevisions, saveState, type Stored } from './store.js';
 import { driveWithTimers } from './timers.js';
@@ -35,10 +35,10 @@ async function decideThenDrive(
   decide: (state: AppState, now: string) => AppState,
   prepare?: (state: AppState, stored: Stored) => Promise<void>,
 ): Promise<Outcome> {
-  decide((await mustLoad(ctx, namespace, app)).state, ctx.clock.now().toISOString());
+  decide((await mustLoad(ctx, namespace, app)).state, nowIso(ctx));
   return driveWithTimers(ctx, namespace, app, async (locked) => {
     const stored = await mustLoad(ctx, namespace, app);
-    const state = decide(stored.state, ctx.clock.now().toISOString());
+    const state = decide(stored.state, nowIso(ctx));
     await prepare?.(state, stored);
     return saveAndDrive(locked, stored, state);
   });
@@ -89,7 +89,7 @@ export async function edit(
       // Our own write may have landed with its answer lost: then it is done, not refused.
       if (intended && stableStringify(stored.state) === stableStringify(intended))
         return { state: stored.state, changed: true };
-      intended = operate(stored.state, op, ctx.clock.now().toISOString());
+      intended = operate(stored.state, op, nowIso(ctx));
       if (stableStringify(intended) === stableStringify(stored.state))
         return { state: stored.state, changed: false };
       return { state: (await saveState(ctx.cluster, intended, stored)).state, changed: true };

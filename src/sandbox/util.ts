@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { systemClock, type Clock as OneClock } from '../clock.js';
 
 /** A JSON object as it travels through the sandbox: objects are plain data, never class instances. */
 export type Obj = Record<string, unknown>;
@@ -81,22 +82,9 @@ export function rfc3339(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** The injectable world the sandbox's timers run on, so tests can drive time themselves. */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+/** What the sandbox takes from the one clock (src/clock.ts): the time and timers, so tests can drive time. */
+export type Clock = Pick<OneClock, 'now' | 'setTimeout' | 'clearTimeout'>;
+export const realClock: Clock = systemClock;
 
 const ALNUM = 'bcdfghjklmnpqrstvwxz2456789';
 

@@ -7,7 +7,6 @@ export {
   startRollback,
   specHash,
   isFinished,
-  parseDuration,
   OperationRefused,
 } from './run.js';
 export type { Operation, Refusal } from './run.js';

@@ -10,7 +10,7 @@ import {
 } from '../compile/index.js';
 import { stableStringify } from '../compile/stable.js';
 import { createHash } from 'node:crypto';
-import { UsageError } from '../errors.js';
+import { assertNever, UsageError } from '../errors.js';
 import {
   byRevisionNumber,
   plannedSteps,
@@ -20,6 +20,7 @@ import {
   stepMove,
 } from './steps.js';
 import { runSteps, type AppState, type StepStatus, type Transition, type WorkflowPhase } from './types.js';
+import { parseDuration } from '../duration.js';
 
 export function specHash(app: Application): string {
   return createHash('sha256').update(stableStringify(app)).digest('hex').slice(0, 16);
@@ -215,19 +216,10 @@ export function failStep(state: AppState, why: string, now: string): AppState {
     .join(', ');
   const at = index >= 0 ? `step ${state.workflow.steps[index]?.name}: ` : '';
   const message = `${at}${why}${live ? `\ntraffic stays where it was: ${live}` : ''}`;
-  const failed = index >= 0 ? withStep(state, index, { phase: 'failed', message: why, finishedAt: now }) : state;
+  const failed =
+    index >= 0 ? withStep(state, index, { phase: 'failed', message: why, finishedAt: now }) : state;
   const steps = skipRest(failed, index).workflow.steps;
   return { ...state, workflow: { ...state.workflow, phase: 'failed', steps, message, finishedAt: now } };
-}
-
-/** Durations such as `30s`, `5m`, `1h30m`, `500ms`, in milliseconds. */
-export function parseDuration(text: string): number {
-  let ms = 0;
-  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) {
-    const n = Number(m[1]);
-    ms += m[2] === 'h' ? n * 3_600_000 : m[2] === 'm' ? n * 60_000 : m[2] === 's' ? n * 1000 : n;
-  }
-  return ms;
 }
 
 /**
@@ -274,7 +266,7 @@ export function next(state: AppState, now: string, opts: { stepwise?: boolean } 
       const spec = (runSteps(s) ?? [])[index];
       const props = spec?.type === 'suspend' ? spec.properties : {};
       const resumeAt = props.duration
-        ? new Date(Date.parse(now) + parseDuration(props.duration)).toISOString()
+        ? new Date(Date.parse(now) + (parseDuration(props.duration) ?? 0)).toISOString()
         : undefined;
       s = withStep(s, index, {
         phase: 'suspended',
@@ -337,6 +329,8 @@ export function next(state: AppState, now: string, opts: { stepwise?: boolean } 
         if (opts.stepwise) return { state: s, effect: { kind: 'step-ended' }, step: index };
         continue;
       }
+      default:
+        return assertNever(move, 'step move');
     }
   }
   throw new Error('workflow did not settle');

@@ -147,7 +147,7 @@ interface Rollout {
  * left-overs of an interrupted rollout, pinning traffic before the canary has pods, the batches,
  * and the rewind of a restarted workflow.
  */
-export function rolloutMove(
+function rolloutMove(
   state: AppState,
   component: Component,
   partition: number | undefined,

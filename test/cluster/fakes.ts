@@ -3,7 +3,7 @@
  * virtual clock whose time moves only when everything else is idle (so backoff waits are instant
  * and exactly measurable).
  */
-import type { Clock } from '../../src/cluster/retry.js';
+import type { ClientClock } from '../../src/cluster/retry.js';
 import {
   TransportError,
   type HttpRequest,
@@ -15,7 +15,7 @@ import {
  * Short sleeps (backoff waits) pass at once, moving virtual time; long ones (a waitFor deadline)
  * wait until the test calls `advance`.
  */
-export class FakeClock implements Clock {
+export class FakeClock implements ClientClock {
   time = 1_000_000;
   readonly sleeps: number[] = [];
   private timers: { at: number; resolve: () => void }[] = [];

@@ -1,4 +1,4 @@
-import { batchProblems, cumulativeTargets, lastBatch } from '../../src/compile/index.js';
+import { cumulativeTargets, lastBatch } from '../../src/compile/index.js';
 
 describe('rollout batch arithmetic', () => {
   it('GIVEN integer batches THEN the target grows by each batch and ends on targetSize', () => {
@@ -24,18 +24,6 @@ describe('rollout batch arithmetic', () => {
 
   it('GIVEN no batches THEN the rollout is one batch of targetSize', () => {
     expect(cumulativeTargets({ targetSize: 4 })).toEqual([4]);
-  });
-
-  it('GIVEN batches that do not add up THEN the problems say why', () => {
-    expect(batchProblems({ targetSize: 2, rolloutBatches: [{ replicas: 1 }, { replicas: 2 }] })).toEqual([
-      'the batches add up to 3 but targetSize is 2',
-    ]);
-    expect(batchProblems({ targetSize: 2, rolloutBatches: [{ replicas: 2 }, { replicas: '10%' }] })).toEqual([
-      'the batches before the last add up to 2, which must be less than targetSize 2',
-    ]);
-    expect(batchProblems({ targetSize: 4, rolloutBatches: [{ replicas: 1 }, { replicas: '100%' }] })).toEqual(
-      [],
-    );
   });
 
   it('GIVEN a partition past the last batch THEN all batches roll (as KubeVela)', () => {

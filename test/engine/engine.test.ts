@@ -5,15 +5,22 @@ import { ClusterError, LockedError } from '../../src/errors.js';
 import { bookinfo, seedWorkflow, V3 } from '../fixtures/apps.js';
 import { MemoryCluster } from '../helpers/memory-cluster.js';
 
+/** Timers that never fire: the lease is not renewed while a test runs, unless it says so. */
+const noTimers = { setTimeout: () => undefined, clearTimeout: () => undefined };
+
 function context(
   cluster: MemoryCluster,
-  opts: { host?: string; pid?: number; alive?: (pid: number) => boolean; now?: () => Date } = {},
+  opts: { host?: string; pid?: number; alive?: (pid: number) => boolean; now?: () => number } = {},
 ): EngineContext {
   const host = opts.host ?? 'laptop';
   const pid = opts.pid ?? 100;
   return {
     cluster,
-    clock: { now: opts.now ?? (() => new Date('2026-01-01T00:00:00Z')), sleep: () => Promise.resolve() },
+    clock: {
+      now: opts.now ?? (() => Date.parse('2026-01-01T00:00:00Z')),
+      sleep: () => Promise.resolve(),
+      ...noTimers,
+    },
     report: silentReporter,
     identity: `dev@${host}/${pid}`,
     hostname: host,
@@ -58,7 +65,7 @@ describe('the lock', () => {
   it('GIVEN a holder on another host THEN it is refused until the lease expires, then taken over', async () => {
     const cluster = new MemoryCluster();
     await acquireLock(context(cluster, { host: 'ci-runner', pid: 1 }), 'default', 'book-info');
-    const at = (s: string) => () => new Date(s);
+    const at = (s: string) => () => Date.parse(s);
     await expect(
       acquireLock(context(cluster, { now: at('2026-01-01T00:00:10Z') }), 'default', 'book-info'),
     ).rejects.toBeInstanceOf(LockedError);
@@ -68,6 +75,35 @@ describe('the lock', () => {
       'book-info',
     );
     await lock.release();
+  });
+
+  it('GIVEN a held lease WHEN another driver takes it over between renewals THEN the next renewal, on the clock, finds the lock lost', async () => {
+    const cluster = new MemoryCluster();
+    // Timers fire only when the test says so: the renewal is one step of the clock.
+    const due: (() => void)[] = [];
+    const ctx = context(cluster, { pid: 1 });
+    const lock = await acquireLock(
+      {
+        ...ctx,
+        clock: { ...ctx.clock, setTimeout: (fn: () => void) => due.push(fn), clearTimeout: () => undefined },
+      },
+      'default',
+      'book-info',
+    );
+    expect(due).toHaveLength(1);
+    const lease = cluster.objects.get('Lease/default/vela-ts-book-info')!;
+    await cluster.replace({ ...lease, spec: { ...(lease.spec as object), holderIdentity: 'ops@other/9' } });
+    expect(lock.lost).toBeUndefined();
+    due.shift()!();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lock.lost).toBe('now held by ops@other/9');
+    // Once lost, it is not renewed again, and releasing it leaves the new holder alone.
+    expect(due).toHaveLength(0);
+    await lock.release();
+    expect(
+      (cluster.objects.get('Lease/default/vela-ts-book-info')?.spec as { holderIdentity: string })
+        .holderIdentity,
+    ).toBe('ops@other/9');
   });
 });
 
@@ -137,7 +173,8 @@ describe('up against a recording fake', () => {
       ...context(cluster),
       trafficSettleMs: 5000,
       clock: {
-        now: () => new Date(time),
+        ...noTimers,
+        now: () => time,
         sleep: (ms: number) => {
           log.push(`sleep ${ms}`);
           time += ms;
@@ -250,7 +287,8 @@ describe('review fixes against the recording fake', () => {
     const sleeps: number[] = [];
     let time = Date.parse('2026-01-01T00:00:00Z');
     const clock = {
-      now: () => new Date(time),
+      ...noTimers,
+      now: () => time,
       sleep: (ms: number) => {
         sleeps.push(ms);
         time += ms;

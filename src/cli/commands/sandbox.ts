@@ -36,7 +36,7 @@ export function parseServeOptions(opts: Record<string, string | undefined>, cwd:
 }
 
 /** Runs the sandbox until `until` settles (a signal), then stops it cleanly, saving state. */
-export async function serveUntil(
+async function serveUntil(
   o: ServeOptions,
   io: IO,
   until: (ready: () => void) => Promise<string>,
