@@ -4,6 +4,12 @@ import { redact } from '../redact.js';
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_INPUT = 2;
+/** `diff` only: something would change (as `kubectl diff`). */
+export const EXIT_DIFF_CHANGES = 1;
+/** Ctrl-C at a prompt or mid-run (128 + SIGINT), as a shell reports it. */
+export const EXIT_INTERRUPTED = 130;
+/** SIGTERM mid-run (128 + 15). */
+export const EXIT_TERMINATED = 143;
 /** `diff` only: 1 there means "something would change", so its other failures exit 3 (as `kubectl diff`). */
 export const EXIT_DIFF_ERROR = 3;
 

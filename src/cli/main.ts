@@ -1,16 +1,19 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { UsageError } from '../errors.js';
-import { handleError, EXIT_INPUT } from './errors.js';
+import { handleError, EXIT_INPUT, EXIT_OK } from './errors.js';
+import type { GlobalOptions } from './globals.js';
 import { processIO, type IO } from './io.js';
 
-/** Flags every command accepts. */
-export interface GlobalOptions {
-  kubeconfig?: string;
-  context?: string;
-  namespace?: string;
-  sandbox: boolean;
-  color: boolean;
-  verbose: boolean;
+/** The flags of a command that drives the workflow on: `up`, and the verbs that resume it. */
+function withRunFlags(command: Command): Command {
+  return command
+    .option('--yes', 'approve every suspend that waits for approval (timed ones are still waited out)', false)
+    .option('--no-prompt', 'never ask at a suspend step; leave it suspended and exit 0')
+    .option('--timeout <duration>', 'how long a step may wait for readiness', '10m')
+    .option(
+      '--traffic-settle <duration>',
+      'pause after each route or subset change (default 5s; 0 on the sandbox)',
+    );
 }
 
 /**
@@ -18,6 +21,11 @@ export interface GlobalOptions {
  * and `plan` never load the cluster client (about 600 ms) and `--help` loads nothing.
  */
 export function buildProgram(io: IO, setExit: (code: number) => void): Command {
+  // Its choices are what completion offers after `completion`; an unknown shell is refused by the
+  // command itself, in its own words.
+  const completionShells = new Argument('<shell>', 'bash, zsh or fish');
+  completionShells.argChoices = ['bash', 'zsh', 'fish'];
+
   const program = new Command('vela-ts')
     .description(
       'Progressive (canary) rollouts of KubeVela applications through Istio, with nothing installed in the cluster',
@@ -71,47 +79,40 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
       )(),
     );
 
-  program
+  const up = program
     .command('up')
     .description('apply FILE and run its workflow')
     .argument('<file>', 'application file')
-    .option('--yes', 'approve every suspend that waits for approval (timed ones are still waited out)', false)
-    .option('--no-prompt', 'never ask; leave a suspended workflow suspended and exit 0')
-    .option('--timeout <duration>', 'how long a step may wait for readiness', '10m')
     .option('--force', 'take over objects vela-ts does not manage', false)
-    .option('--create-namespace', "create the app's namespace if it is missing", false)
-    .option(
-      '--traffic-settle <duration>',
-      'pause after each route or subset change (default 5s; 0 on the sandbox)',
-    )
-    .action(
-      async (
-        file: string,
-        o: {
-          yes: boolean;
-          prompt: boolean;
-          timeout: string;
-          force: boolean;
-          createNamespace: boolean;
-          trafficSettle?: string;
-        },
-      ) =>
-        run(async () =>
-          (await import('./commands/up.js')).up(
-            {
-              file,
-              yes: o.yes,
-              noPrompt: !o.prompt,
-              timeout: o.timeout,
-              force: o.force,
-              createNamespace: o.createNamespace,
-              settle: o.trafficSettle,
-              globals: globals(),
-            },
-            io,
-          ),
-        )(),
-    );
+    .option('--create-namespace', "create the app's namespace if it is missing", false);
+  withRunFlags(up).action(
+    async (
+      file: string,
+      o: {
+        yes: boolean;
+        prompt: boolean;
+        timeout: string;
+        force: boolean;
+        createNamespace: boolean;
+        trafficSettle?: string;
+      },
+    ) =>
+      run(async () =>
+        (await import('./commands/up.js')).up(
+          {
+            file,
+            yes: o.yes,
+            noPrompt: !o.prompt,
+            timeout: o.timeout,
+            force: o.force,
+            createNamespace: o.createNamespace,
+            settle: o.trafficSettle,
+            globals: globals(),
+          },
+          io,
+        ),
+      )(),
+  );
 
   program
     .command('status')
@@ -154,20 +155,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
       .argument('[app]', 'app name (optional when the namespace has one vela-ts app)')
       .option('-f, --file <file>', 'name the app by its file');
     // Only the verbs that drive the workflow on take the options of a run.
-    if (verb === 'resume' || verb === 'restart' || verb === 'rollback') {
-      command
-        .option(
-          '--yes',
-          'approve every suspend that waits for approval (timed ones are still waited out)',
-          false,
-        )
-        .option('--no-prompt', 'never ask at a suspend step')
-        .option('--timeout <duration>', 'how long a step may wait for readiness', '10m')
-        .option(
-          '--traffic-settle <duration>',
-          'pause after each route or subset change (default 5s; 0 on the sandbox)',
-        );
-    }
+    if (verb === 'resume' || verb === 'restart' || verb === 'rollback') withRunFlags(command);
     if (verb === 'rollback') {
       command.option(
         '--component <name>',
@@ -222,9 +210,9 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
   program
     .command('completion')
     .description('print a shell completion script')
-    .argument('<shell>', 'bash, zsh or fish')
+    .addArgument(completionShells)
     .action(async (shell: string) =>
-      run(async () => (await import('./commands/completion.js')).completion(shell, io))(),
+      run(async () => (await import('./commands/completion.js')).completion(shell, program, io))(),
     );
 
   program
@@ -261,7 +249,7 @@ export async function main(argv: string[], io: IO = processIO()): Promise<number
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version end through here with exit code 0.
-      return err.exitCode === 0 ? 0 : EXIT_INPUT;
+      return err.exitCode === 0 ? EXIT_OK : EXIT_INPUT;
     }
     if (err instanceof UsageError) return handleError(err, write, false);
     return handleError(err, write, program.opts<GlobalOptions>().verbose);

@@ -6,8 +6,9 @@ import { UsageError } from '../errors.js';
 import { processAlive } from '../process-alive.js';
 import { parseDuration } from '../duration.js';
 import type { IO } from './io.js';
+import { EXIT_INTERRUPTED, EXIT_TERMINATED } from './errors.js';
 import { useColor } from './io.js';
-import type { GlobalOptions } from './main.js';
+import type { GlobalOptions } from './globals.js';
 
 export interface Session {
   ctx: EngineContext;
@@ -134,7 +135,7 @@ export async function openSession(
     io.stderr.write(
       `\ninterrupted (${signal}): the workflow stays where it is; rerun the same command or \`vela-ts workflow resume\` to continue\n`,
     );
-    const code = signal === 'SIGINT' ? 130 : 143;
+    const code = signal === 'SIGINT' ? EXIT_INTERRUPTED : EXIT_TERMINATED;
     const timer = setTimeout(() => process.exit(code), 2000);
     void cluster.close().finally(() => {
       clearTimeout(timer);

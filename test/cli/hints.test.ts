@@ -1,5 +1,5 @@
-import { connectionFlags } from '../../src/cli/outcome.js';
-import { statusTable } from '../../src/cli/summary.js';
+import { connectionFlags } from '../../src/cli/gate.js';
+import { statusTable } from '../../src/cli/status-table.js';
 import type { StatusReport } from '../../src/engine/index.js';
 
 /** A workflow left running by a driver that died: status prints how to continue it. */

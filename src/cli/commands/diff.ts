@@ -1,8 +1,8 @@
 import { diff as runDiff } from '../../engine/index.js';
-import { DiffFailed } from '../errors.js';
+import { DiffFailed, EXIT_DIFF_CHANGES, EXIT_OK } from '../errors.js';
 import type { IO } from '../io.js';
 import { loadAppFile, locateRefusal, resolveNamespace } from '../load.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../globals.js';
 import { openSession } from '../session.js';
 
 export interface DiffOptions {
@@ -45,7 +45,7 @@ async function report(opts: DiffOptions, io: IO): Promise<number> {
     for (const d of report.deleted) out(`- ${d}`);
     const some = report.changes.length + report.deleted.length > 0;
     if (!some) out('  no changes');
-    return some ? 1 : 0;
+    return some ? EXIT_DIFF_CHANGES : EXIT_OK;
   } finally {
     await session.close();
   }

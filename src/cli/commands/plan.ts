@@ -4,8 +4,9 @@ import { toJson } from '../format.js';
 import type { IO } from '../io.js';
 import { loadAppFile, locateRefusal, resolveNamespace } from '../load.js';
 import { UsageError } from '../../errors.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../globals.js';
 import { describePlacement } from '../describe.js';
+import { EXIT_FAILED, EXIT_OK } from '../errors.js';
 
 export interface PlanOptions {
   file: string;
@@ -85,5 +86,5 @@ export async function plan(opts: PlanOptions, io: IO): Promise<number> {
       for (const line of describePlacement(s.state)) io.stdout.write(`   ${line}\n`);
     });
   }
-  return steps.some((s) => s.phase === 'failed') ? 1 : 0;
+  return steps.some((s) => s.phase === 'failed') ? EXIT_FAILED : EXIT_OK;
 }

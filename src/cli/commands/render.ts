@@ -2,7 +2,8 @@ import { compile, initialPlacement, resolveRevisions } from '../../compile/index
 import { toJson, toYaml } from '../format.js';
 import type { IO } from '../io.js';
 import { loadAppFile, resolveNamespace } from '../load.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../globals.js';
+import { EXIT_OK } from '../errors.js';
 
 export interface RenderOptions {
   file: string;
@@ -17,5 +18,5 @@ export async function render(opts: RenderOptions, io: IO): Promise<number> {
   const { current, history } = resolveRevisions(parsed.app, {});
   const objects = compile(parsed.app, namespace, initialPlacement(parsed.app, current), history);
   io.stdout.write(opts.output === 'json' ? toJson(objects) : toYaml(objects));
-  return 0;
+  return EXIT_OK;
 }

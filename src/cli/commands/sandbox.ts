@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { IO } from '../io.js';
+import { EXIT_OK } from '../errors.js';
 
 export interface ServeOptions {
   port: number;
@@ -63,7 +64,7 @@ async function serveUntil(
   const signal = await until(() => undefined);
   await sb.close();
   io.stderr.write(`sandbox stopped (${signal})${o.statePath ? `; state saved to ${o.statePath}` : ''}\n`);
-  return 0;
+  return EXIT_OK;
 }
 
 export async function serve(opts: Record<string, string | undefined>, io: IO): Promise<number> {

@@ -2,10 +2,11 @@ import { nextChange, observe, pickApp, type StatusReport } from '../../engine/in
 import { toJson } from '../format.js';
 import type { IO } from '../io.js';
 import { loadAppFile, resolveNamespace } from '../load.js';
-import type { GlobalOptions } from '../main.js';
-import { connectionFlags } from '../outcome.js';
+import type { GlobalOptions } from '../globals.js';
+import { connectionFlags } from '../gate.js';
 import { openSession } from '../session.js';
-import { statusTable, statusYaml } from '../summary.js';
+import { statusTable, statusYaml } from '../status-table.js';
+import { EXIT_FAILED, EXIT_OK } from '../errors.js';
 
 export interface StatusOptions {
   app?: string;
@@ -15,7 +16,7 @@ export interface StatusOptions {
   globals: GlobalOptions;
 }
 
-const exitCode = (r: StatusReport) => (r.workflow.phase === 'failed' ? 1 : 0);
+const exitCode = (r: StatusReport) => (r.workflow.phase === 'failed' ? EXIT_FAILED : EXIT_OK);
 
 export async function status(opts: StatusOptions, io: IO): Promise<number> {
   // -f names the app by its file, and the file may say its namespace too.
@@ -51,7 +52,7 @@ export async function status(opts: StatusOptions, io: IO): Promise<number> {
       io.stderr.write(
         `${app}: the workflow is running but nobody drives it (the run was interrupted); continue it with \`vela-ts workflow resume ${app} -n ${ns}${connection}\`\n`,
       );
-      return 1;
+      return EXIT_FAILED;
     }
     return exitCode(report);
   } finally {

@@ -1,8 +1,8 @@
 import { up as runUp } from '../../engine/index.js';
 import type { IO } from '../io.js';
 import { loadAppFile, locateRefusal, resolveNamespace } from '../load.js';
-import type { GlobalOptions } from '../main.js';
-import { canPrompt, connectionFlags, settleOutcome } from '../outcome.js';
+import type { GlobalOptions } from '../globals.js';
+import { canPrompt, connectionFlags, settleOutcome } from '../gate.js';
 import { openSession } from '../session.js';
 
 export interface UpOptions {

@@ -1,9 +1,10 @@
 import { edit, pickApp, restart, resume, rollback as runRollback } from '../../engine/index.js';
 import type { IO } from '../io.js';
-import type { GlobalOptions } from '../main.js';
-import { canPrompt, connectionFlags, settleOutcome } from '../outcome.js';
+import type { GlobalOptions } from '../globals.js';
+import { canPrompt, connectionFlags, settleOutcome } from '../gate.js';
 import { openSession } from '../session.js';
 import { loadAppFile, resolveNamespace } from '../load.js';
+import { EXIT_OK } from '../errors.js';
 
 export type WorkflowVerb = 'resume' | 'suspend' | 'terminate' | 'restart' | 'rollback';
 
@@ -58,7 +59,7 @@ export async function workflow(opts: WorkflowOptions, io: IO): Promise<number> {
         io.stdout.write(
           changed ? `${app}: workflow ${done}.\n` : `${app}: the workflow was already ${done}.\n`,
         );
-        return 0;
+        return EXIT_OK;
       }
     }
   } finally {

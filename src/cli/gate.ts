@@ -3,7 +3,8 @@ import { resume, rollback, status, type Outcome, type UpResult } from '../engine
 import { assertNever, WorkflowError } from '../errors.js';
 import type { IO } from './io.js';
 import type { Session } from './session.js';
-import { statusTable } from './summary.js';
+import { statusTable } from './status-table.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './errors.js';
 
 export interface GateOptions {
   /** --yes: continue through every suspend. */
@@ -106,11 +107,11 @@ export async function settleOutcome(
         if (state.workflow.phase === 'suspended') out(`Continue with: ${resumeCmd}`);
         if (state.override)
           out(`It was rolled back; run its workflow again with: vela-ts workflow restart ${target}`);
-        return state.workflow.phase === 'failed' ? 1 : 0;
+        return state.workflow.phase === 'failed' ? EXIT_FAILED : EXIT_OK;
       }
       case 'succeeded':
         out(`${app}: workflow succeeded.`);
-        return 0;
+        return EXIT_OK;
       case 'failed':
         // A rollback that failed is not undone by another: say what to look at instead.
         if (state.override)
@@ -122,10 +123,10 @@ export async function settleOutcome(
         );
       case 'terminated':
         out(`${app}: workflow terminated.`);
-        return 0;
+        return EXIT_OK;
       case 'stopped':
         out(`${app}: another command changed the workflow while this one drove it; it ${phase} now.`);
-        return state.workflow.phase === 'failed' ? 1 : 0;
+        return state.workflow.phase === 'failed' ? EXIT_FAILED : EXIT_OK;
       case 'suspended': {
         const step = state.workflow.steps.find((s) => s.phase === 'suspended');
         const where = step
@@ -142,7 +143,7 @@ export async function settleOutcome(
           out(`${app}: suspended ${where}${why}, waiting for approval.`);
           out(`Continue with: ${resumeCmd}`);
           out(`Roll back with: vela-ts rollback ${target}`);
-          return 0;
+          return EXIT_OK;
         }
         out(`${app} is suspended ${where}${why}.`);
         const answer = await ask(io, 'Continue (c), roll back (r), or leave it suspended and quit (q) [q]: ');
@@ -155,7 +156,7 @@ export async function settleOutcome(
           continue;
         }
         out(`${answer === 'interrupt' ? '\nInterrupted. ' : ''}Left suspended. Continue with: ${resumeCmd}`);
-        return answer === 'interrupt' ? 130 : 0;
+        return answer === 'interrupt' ? EXIT_INTERRUPTED : EXIT_OK;
       }
       default:
         // A new outcome must be reported here, not loop forever.
