@@ -503,7 +503,8 @@ function readWorkflow(cur: Cursor, ctx: Ctx, components: ComponentFacts[]): Work
 
 /**
  * canary-rollout and canary-rollback act on one component with a rollout trait: the one named by
- * `component`, or else the only one there is (KubeVela took the first component; SPEC §4).
+ * `component`, or else the only one there is (KubeVela took the first component, which acts on
+ * the wrong one when there are several).
  */
 function checkStepTarget(
   step: WorkflowStep,

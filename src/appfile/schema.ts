@@ -263,7 +263,7 @@ export function resolveBatch(size: BatchSize, targetSize: number): number {
 }
 
 /**
- * SPEC §3 and KubeVela's verifyBatchesWithRollout: the batches before the last must leave something
+ * As KubeVela's verifyBatchesWithRollout: the batches before the last must leave something
  * for the last one, and whole-number batches must add up exactly. batchPartition past the last
  * batch is accepted and means "all batches", as KubeVela treats it.
  */

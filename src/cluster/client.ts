@@ -170,7 +170,8 @@ export class KubeClusterClient implements ClusterClient {
       query({
         fieldManager: FIELD_MANAGER,
         fieldValidation: 'Strict',
-        // `force` is only legal on apply patches, and only sent when asked (research §2.5).
+        // `force` is only legal on apply patches (the apiserver refuses it on others with a 400),
+        // and only sent when asked.
         force: opts.force ? 'true' : undefined,
         dryRun: opts.dryRun ? 'All' : undefined,
       });

@@ -25,7 +25,7 @@ export function templateHash(template: Record<string, Json>): string {
 }
 
 /**
- * The revision each component's current workload is (SPEC §2): an existing revision with the same
+ * The revision each component's current workload is (README "Revisions"): an existing revision with the same
  * pod template is reused (trait changes never make one); otherwise a new one numbered one past the
  * highest the component has had. Returns the current names and the history with any new records.
  */

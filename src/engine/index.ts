@@ -2,8 +2,8 @@
  * The engine: the one imperative shell around the pure workflow. Every command reads the app's
  * recorded state (a ConfigMap, `store.ts`), asks the pure core (`../workflow`) what the next move
  * is, records that move, and only then makes it: applies the rendered objects where the live ones
- * differ (`apply.ts`), waits for readiness by watching, removes what is no longer rendered, and
- * repeats (`drive.ts`). So a killed run is continued by running it again, from any machine.
+ * differ (`apply.ts`), waits for readiness by watching (`readiness.ts`), removes what is no longer
+ * rendered, and repeats (`drive.ts`). So a killed run is continued by running it again, from any machine.
  *
  * One driver per app holds a Lease (`lock.ts`); timed pauses are waited out without it, so others
  * can act meanwhile (`timers.ts`). Every write that can race another is re-decided on a 409

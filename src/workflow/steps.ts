@@ -40,7 +40,8 @@ function sameSet(a: string[] | undefined, b: string[]): boolean {
 const describe = (w: WeightedTarget[]) => w.map((t) => `${t.weight}% to ${t.revision}`).join(', ');
 
 /**
- * Moves a component's traffic to `targets` in the order Istio needs (SPEC §4): add the subsets
+ * Moves a component's traffic to `targets` in the order Istio needs (a route may only name a
+ * subset the DestinationRule already has, README "The workflow"): add the subsets
  * first, then change the weights, then drop the subsets nothing routes to. One change per move,
  * so the shell applies and settles each before the next. Undefined when traffic is already there.
  */
@@ -425,7 +426,7 @@ function heldBatch(component: Component, spec: WorkflowStep | undefined): number
 }
 
 /**
- * Rollback (SPEC §4): all traffic to the revision, then its replicas back to targetSize, then the
+ * Rollback (README "The workflow"): all traffic to the revision, then its replicas back to targetSize, then the
  * other revisions removed. Traffic moves first only when the revision still has ready pods;
  * otherwise it is scaled up first, because traffic never goes to a subset with no pods.
  */

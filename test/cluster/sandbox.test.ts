@@ -37,7 +37,7 @@ function deployment(name: string, image: string, replicas = 2): KubeObject {
   };
 }
 
-/** kubectl rollout status's rules (research §2.7). */
+/** kubectl rollout status's rules (its DeploymentStatusViewer: observed generation, updated, available). */
 function rolledOut(d: KubeObject | undefined): boolean {
   if (!d) return false;
   const spec = d.spec as { replicas?: number };
@@ -156,7 +156,7 @@ describe('against the sandbox', () => {
     const before = h.audit().length;
     const unknown = deployment('bad', 'nginx');
     (unknown.spec as Record<string, unknown>).replicaz = 3;
-    // A real API server answers this apply with a 500; retrying cannot fix it (research §2.5).
+    // A real API server answers this apply with a 500 naming the field; retrying cannot fix it.
     const e1 = await caught(h.client.apply(unknown));
     expect(e1.message).toMatch(
       /^the cluster rejected Deployment "bad" in namespace "default": .*\.spec\.replicaz: field not declared in schema/,

@@ -1,6 +1,6 @@
 /**
  * Server-side printing: with kubectl's Table Accept header the sandbox answers a meta.k8s.io
- * Table with the columns a 1.32 apiserver prints (research section 2.9), through the real
+ * Table with the columns a 1.32 apiserver prints (its printers in pkg/printers/internalversion), through the real
  * HTTPS server. The clock is frozen and moved by hand, so every AGE cell is exact.
  */
 import https from 'node:https';

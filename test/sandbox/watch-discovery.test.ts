@@ -1,5 +1,7 @@
 /**
- * Watch framing, discovery, OpenAPI and authentication, pinned to research sections 2.2-2.6.
+ * Watch framing, discovery, OpenAPI and authentication, pinned to what a 1.32 apiserver answers:
+ * newline-delimited watch events with BOOKMARKs, both discovery formats, /openapi/v3 with its
+ * hashes, and 401s with a Status body.
  */
 import https from 'node:https';
 import {
