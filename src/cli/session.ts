@@ -3,7 +3,7 @@ import type { ClusterClient } from '../cluster/types.js';
 import { systemClock } from '../clock.js';
 import type { EngineContext, Reporter } from '../engine/index.js';
 import { UsageError } from '../errors.js';
-import { processAlive } from '../process-alive.js';
+import { processAlive, thisProcess } from '../process-alive.js';
 import { parseDuration } from '../duration.js';
 import type { IO } from './io.js';
 import { EXIT_INTERRUPTED, EXIT_TERMINATED } from './errors.js';
@@ -112,13 +112,15 @@ export async function openSession(
   }
   const user = os.userInfo().username;
   const hostname = os.hostname();
+  const me = thisProcess();
   const ctx: EngineContext = {
     cluster,
     clock: systemClock,
     report: await reporter(io, globals),
     identity: `${user}@${hostname}/${process.pid}`,
-    hostname,
-    pid: process.pid,
+    machine: me.machine,
+    pid: me.pid,
+    started: me.started,
     timeoutMs,
     // The sandbox has no proxies to wait for; a real mesh gets 5 s unless told otherwise.
     trafficSettleMs: settleMs ?? (cluster.isSandbox ? 0 : 5000),

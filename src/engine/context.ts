@@ -22,10 +22,15 @@ export interface EngineContext {
   cluster: ClusterClient;
   clock: EngineClock;
   report: Reporter;
-  /** Who drives, for the lock: `user@host/pid`. */
+  /** Who drives, for the lock: `user@host/pid`, for people. */
   identity: string;
-  hostname: string;
+  /**
+   * The machine and PID namespace this process runs in, and its start time (process-alive.ts):
+   * what tells a dead local driver, whose lease is taken over at once, from a live one elsewhere.
+   */
+  machine: string;
   pid: number;
+  started: string;
   /** How long a step may wait for readiness before it fails. */
   timeoutMs: number;
   /**
@@ -39,6 +44,6 @@ export interface EngineContext {
   createNamespace?: boolean;
   /** Set while a lock is held: throws once the lock has been lost, so the driver stops. */
   assertLocked?: () => void;
-  /** Tells whether a process on this host is alive (for taking over a dead driver's lock). */
-  isAlive: (pid: number) => boolean;
+  /** Whether a process on this machine is alive and is the one that started at `started`. */
+  isAlive: (pid: number, started?: string) => boolean;
 }

@@ -6,6 +6,12 @@ import type { EngineContext } from './context.js';
 
 const LEASE_SECONDS = 15;
 const RENEW_MS = 5_000;
+/** As client-go's renewDeadline: a driver that could not renew for this long stops, before anyone may take its lease. */
+const RENEW_DEADLINE_MS = 10_000;
+
+/** Where a holder records what `user@host/pid` cannot say: its machine and its start time. */
+const ANNOTATION_MACHINE = 'vela-ts.dev/holder-machine';
+const ANNOTATION_STARTED = 'vela-ts.dev/holder-started';
 
 interface LeaseSpec {
   holderIdentity?: string;
@@ -25,16 +31,30 @@ function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
-/** `user@host/pid` -> host and pid, to tell a dead local driver from a live remote one. */
-function parseHolder(holder: string): { host: string; pid: number } | undefined {
-  const m = /@([^/]+)\/(\d+)$/.exec(holder);
-  return m ? { host: m[1] as string, pid: Number(m[2]) } : undefined;
+/** `user@host/pid` -> the pid. */
+function holderPid(holder: string): number | undefined {
+  const m = /\/(\d+)$/.exec(holder);
+  return m ? Number(m[1]) : undefined;
 }
 
 /**
- * One driver per app: a coordination.k8s.io Lease, renewed while we drive. A lease left by a
- * process that died on this host is taken over at once; one from another host once it expires
- * (it is short and renewed, so a cancelled CI job frees the app within 15 seconds).
+ * What this process can know of a lease's holder without waiting: on its own machine (same boot
+ * and PID namespace, not merely the same hostname), whether that process still runs. Anywhere
+ * else, nothing: only watching the lease go unrenewed tells.
+ */
+function localHolder(ctx: EngineContext, live: KubeObject): 'alive' | 'dead' | 'elsewhere' {
+  const machine = live.metadata.annotations?.[ANNOTATION_MACHINE] ?? '';
+  const pid = holderPid(((live.spec ?? {}) as LeaseSpec).holderIdentity ?? '');
+  if (!machine || machine !== ctx.machine || pid === undefined) return 'elsewhere';
+  return ctx.isAlive(pid, live.metadata.annotations?.[ANNOTATION_STARTED]) ? 'alive' : 'dead';
+}
+
+/**
+ * One driver per app: a coordination.k8s.io Lease, renewed every 5 s while we drive. A lease left
+ * by a process that died on this machine is taken over at once. One held from anywhere else is
+ * judged as client-go's leader election judges it, by the reader's own clock and never by the
+ * holder's timestamps: we watch it, and take it over only when it has gone unrenewed for its whole
+ * duration (15 s) as we measured it; renewed meanwhile, its holder is alive and we are refused.
  */
 export async function acquireLock(ctx: EngineContext, namespace: string, app: string): Promise<Lock> {
   const ref = { apiVersion: API.Lease, kind: 'Lease', namespace, name: `vela-ts-${app}` };
@@ -47,6 +67,7 @@ export async function acquireLock(ctx: EngineContext, namespace: string, app: st
         name: ref.name,
         namespace: ref.namespace,
         labels: { [LABEL_APP]: app, [LABEL_MANAGED_BY]: MANAGED_BY },
+        annotations: { [ANNOTATION_MACHINE]: ctx.machine, [ANNOTATION_STARTED]: ctx.started },
         ...(resourceVersion ? { resourceVersion } : {}),
       },
       spec: {
@@ -58,7 +79,14 @@ export async function acquireLock(ctx: EngineContext, namespace: string, app: st
     };
   };
 
-  // Someone else created or renewed it in between: look again.
+  const refused = (live: KubeObject, why: string) => {
+    const spec = (live.spec ?? {}) as LeaseSpec;
+    const since = spec.acquireTime ? ` since ${spec.acquireTime.replace(/\.\d+Z$/, 'Z')}` : '';
+    return new LockedError(
+      `${app} is being driven by ${spec.holderIdentity}${since} (${why}); only one vela-ts may drive an app at a time. Wait for it to finish, or stop it (its lease is taken over once it has gone ${LEASE_SECONDS}s without renewal)`,
+    );
+  };
+  // Someone else created, renewed or took it in between: look again.
   const current = await retryOnConflict(
     6,
     async () => {
@@ -66,11 +94,24 @@ export async function acquireLock(ctx: EngineContext, namespace: string, app: st
       if (!live) return ctx.cluster.create(body());
       const spec = (live.spec ?? {}) as LeaseSpec;
       const holder = spec.holderIdentity ?? '';
-      if (holder && holder !== ctx.identity && !takeable(ctx, spec)) {
-        const since = spec.acquireTime ? ` since ${spec.acquireTime.replace(/\.\d+Z$/, 'Z')}` : '';
-        throw new LockedError(
-          `${app} is being driven by ${holder}${since}; only one vela-ts may drive an app at a time. Wait for it to finish, or stop it (its lease expires ${LEASE_SECONDS}s after it stops renewing)`,
-        );
+      if (holder && holder !== ctx.identity) {
+        const local = localHolder(ctx, live);
+        if (local === 'alive') throw refused(live, 'it runs on this machine');
+        if (local === 'elsewhere') {
+          const seen = live.metadata.resourceVersion;
+          const duration = (spec.leaseDurationSeconds ?? LEASE_SECONDS) * 1000;
+          ctx.report.waiting(`${app} is held by ${holder}: checking that it still renews its lease`);
+          const renewed = await leaseChanged(ctx, ref.namespace, ref.name, seen, duration);
+          if (renewed) {
+            const now = renewed.get(ref.name);
+            const stillHeld = ((now?.spec ?? {}) as LeaseSpec).holderIdentity;
+            if (now && stillHeld && stillHeld !== ctx.identity) throw refused(now, 'it renewed its lease just now');
+            // Released, or deleted, while we watched: take it as anyone would.
+            return now ? ctx.cluster.replace(body(now.metadata.resourceVersion)) : ctx.cluster.create(body());
+          }
+        }
+        // Dead on this machine, or unrenewed for its whole duration as we watched: ours now. The
+        // write carries the version we judged, so a renewal in between refuses it (409) and we look again.
       }
       return ctx.cluster.replace(body(live.metadata.resourceVersion));
     },
@@ -81,12 +122,14 @@ export async function acquireLock(ctx: EngineContext, namespace: string, app: st
   );
 
   let held = current;
+  let renewedAt = ctx.clock.now();
   let lost: string | undefined;
   let renewing: Promise<void> | undefined;
   const renew = async () => {
     try {
       const spec = { ...((held.spec ?? {}) as LeaseSpec), renewTime: microTime(ctx.clock.now()) };
       held = await ctx.cluster.replace({ ...held, spec });
+      renewedAt = ctx.clock.now();
     } catch (err) {
       if (err instanceof ClusterError && err.status === 409) {
         // Either our last renewal landed with its answer lost (the lease is still ours, at a newer
@@ -96,7 +139,10 @@ export async function acquireLock(ctx: EngineContext, namespace: string, app: st
         if (live && holder === ctx.identity) held = live;
         else lost = holder ? `now held by ${holder}` : 'it was released or deleted';
       }
-      // Anything else is retried on the next tick: the lease lasts three of them.
+      // Anything else is retried on the next tick, until the renewal deadline: past it, another
+      // driver may already have watched the lease go unrenewed, so we must not act any more.
+      else if (ctx.clock.now() - renewedAt >= RENEW_DEADLINE_MS)
+        lost = `could not renew it for ${RENEW_DEADLINE_MS / 1000}s`;
     }
   };
   // Renewed every RENEW_MS on the engine's clock (a test moves it by hand), one at a time.
@@ -139,7 +185,11 @@ export async function acquireLock(ctx: EngineContext, namespace: string, app: st
   };
 }
 
-/** Who drives the app right now: the holder of a live lease, or undefined when nobody does. */
+/**
+ * Who drives the app right now, for `status`: the lease's holder, unless it is known dead on this
+ * machine, or (a display hint only, never a reason to take the lease) its last renewal is older
+ * than its duration by our clock.
+ */
 export async function currentDriver(
   ctx: EngineContext,
   namespace: string,
@@ -152,14 +202,33 @@ export async function currentDriver(
     name: `vela-ts-${app}`,
   });
   const spec = (lease?.spec ?? {}) as LeaseSpec;
-  if (!spec.holderIdentity || takeable(ctx, spec)) return undefined;
+  if (!lease || !spec.holderIdentity || localHolder(ctx, lease) === 'dead') return undefined;
+  const renewed = Date.parse(spec.renewTime ?? spec.acquireTime ?? '');
+  if (Number.isNaN(renewed)) return undefined;
+  if (renewed + (spec.leaseDurationSeconds ?? LEASE_SECONDS) * 1000 < ctx.clock.now()) return undefined;
   return spec.holderIdentity;
 }
 
-function takeable(ctx: EngineContext, spec: LeaseSpec): boolean {
-  const holder = parseHolder(spec.holderIdentity ?? '');
-  if (holder && holder.host === ctx.hostname && !ctx.isAlive(holder.pid)) return true;
-  const renewed = Date.parse(spec.renewTime ?? spec.acquireTime ?? '');
-  if (Number.isNaN(renewed)) return true;
-  return renewed + (spec.leaseDurationSeconds ?? LEASE_SECONDS) * 1000 < ctx.clock.now();
+/**
+ * Watches the lease for `ms` (measured here, as the watch's own deadline): the objects once its
+ * resourceVersion moves on (renewed, taken, released), or undefined when it stayed as it was.
+ */
+async function leaseChanged(
+  ctx: EngineContext,
+  namespace: string,
+  name: string,
+  resourceVersion: string | undefined,
+  ms: number,
+): Promise<ReadonlyMap<string, KubeObject> | undefined> {
+  try {
+    return await ctx.cluster.waitFor(
+      { apiVersion: API.Lease, kind: 'Lease' },
+      namespace,
+      (objs) => objs.get(name)?.metadata.resourceVersion !== resourceVersion,
+      { fieldSelector: `metadata.name=${name}`, timeoutMs: ms },
+    );
+  } catch (err) {
+    if (err instanceof ClusterError && err.reason === 'Timeout') return undefined;
+    throw err;
+  }
 }

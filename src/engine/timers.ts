@@ -16,14 +16,15 @@ export async function withLock<T>(
   body: (locked: EngineContext) => Promise<T>,
 ): Promise<T> {
   const lock = await acquireLock(ctx, namespace, app);
+  // Not a LockedError: this run did drive, and its stopping midway is a failure (exit 1), also
+  // when the body ended on its own after the lease was lost (it may have seen another's edits).
+  const assertLocked = () => {
+    if (lock.lost) throw new WorkflowError(`lost the lock of ${app} (${lock.lost}); stopped driving it`);
+  };
   try {
-    return await body({
-      ...ctx,
-      assertLocked: () => {
-        // Not a LockedError: this run did drive, and its stopping midway is a failure (exit 1).
-        if (lock.lost) throw new WorkflowError(`lost the lock of ${app} (${lock.lost}); stopped driving it`);
-      },
-    });
+    const result = await body({ ...ctx, assertLocked });
+    assertLocked();
+    return result;
   } finally {
     await lock.release();
   }

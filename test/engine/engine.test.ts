@@ -10,7 +10,13 @@ const noTimers = { setTimeout: () => undefined, clearTimeout: () => undefined };
 
 function context(
   cluster: MemoryCluster,
-  opts: { host?: string; pid?: number; alive?: (pid: number) => boolean; now?: () => number } = {},
+  opts: {
+    host?: string;
+    machine?: string;
+    pid?: number;
+    alive?: (pid: number) => boolean;
+    now?: () => number;
+  } = {},
 ): EngineContext {
   const host = opts.host ?? 'laptop';
   const pid = opts.pid ?? 100;
@@ -23,8 +29,10 @@ function context(
     },
     report: silentReporter,
     identity: `dev@${host}/${pid}`,
-    hostname: host,
+    // In these tests a host stands for one machine and PID namespace.
+    machine: `machine-of-${opts.machine ?? host}`,
     pid,
+    started: '',
     timeoutMs: 1000,
     force: false,
     isAlive: opts.alive ?? (() => true),
@@ -62,19 +70,91 @@ describe('the lock', () => {
     expect(next.lost).toBeUndefined();
   });
 
-  it('GIVEN a holder on another host THEN it is refused until the lease expires, then taken over', async () => {
+  /** A cluster where the holder renews its lease (or not) while a reader watches it. */
+  function watched(cluster: MemoryCluster, renews: boolean): string[] {
+    const seen: string[] = [];
+    const waitFor = cluster.waitFor.bind(cluster);
+    cluster.waitFor = async (kind, namespace, done, opts) => {
+      seen.push(`watch ${kind.kind} ${opts.fieldSelector} for ${opts.timeoutMs}ms`);
+      if (renews) {
+        const lease = cluster.objects.get('Lease/default/vela-ts-book-info')!;
+        await cluster.replace({ ...lease, spec: { ...(lease.spec as object), renewTime: 'renewed' } });
+      }
+      return waitFor(kind, namespace, done, opts);
+    };
+    return seen;
+  }
+
+  it('GIVEN a holder on another machine that renews while we watch THEN we are refused, its lease untouched, whatever its timestamps say', async () => {
     const cluster = new MemoryCluster();
-    await acquireLock(context(cluster, { host: 'ci-runner', pid: 1 }), 'default', 'book-info');
-    const at = (s: string) => () => Date.parse(s);
-    await expect(
-      acquireLock(context(cluster, { now: at('2026-01-01T00:00:10Z') }), 'default', 'book-info'),
-    ).rejects.toBeInstanceOf(LockedError);
-    const lock = await acquireLock(
-      context(cluster, { now: at('2026-01-01T00:00:16Z') }),
+    // Its clock is an hour behind ours: by timestamps it looks long expired.
+    await acquireLock(
+      context(cluster, { host: 'ci-runner', pid: 1, now: () => Date.parse('2026-01-01T00:00:00Z') }),
       'default',
       'book-info',
     );
+    const seen = watched(cluster, true);
+    const reader = context(cluster, { now: () => Date.parse('2026-01-01T01:00:00Z') });
+    await expect(acquireLock(reader, 'default', 'book-info')).rejects.toThrow(
+      /being driven by dev@ci-runner\/1 .*it renewed its lease just now/,
+    );
+    expect(seen).toEqual(['watch Lease metadata.name=vela-ts-book-info for 15000ms']);
+    expect(
+      (cluster.objects.get('Lease/default/vela-ts-book-info')?.spec as { holderIdentity: string })
+        .holderIdentity,
+    ).toBe('dev@ci-runner/1');
+  });
+
+  it('GIVEN a holder on another machine whose clock is 20 s ahead WHEN it stops renewing THEN it is taken over only after we watched it unrenewed for its duration', async () => {
+    const cluster = new MemoryCluster();
+    await acquireLock(
+      context(cluster, { host: 'ci-runner', pid: 1, now: () => Date.parse('2026-01-01T00:00:20Z') }),
+      'default',
+      'book-info',
+    );
+    const seen = watched(cluster, false);
+    const lock = await acquireLock(context(cluster), 'default', 'book-info');
+    expect(seen).toEqual(['watch Lease metadata.name=vela-ts-book-info for 15000ms']);
+    expect(
+      (cluster.objects.get('Lease/default/vela-ts-book-info')?.spec as { holderIdentity: string })
+        .holderIdentity,
+    ).toBe('dev@laptop/100');
     await lock.release();
+  });
+
+  it('GIVEN a holder with our hostname in another PID namespace (a container) THEN its pid is not looked up here: it is watched like any remote holder', async () => {
+    const cluster = new MemoryCluster();
+    await acquireLock(context(cluster, { machine: 'container-a', pid: 1 }), 'default', 'book-info');
+    const seen = watched(cluster, true);
+    // Pid 1 does not run in our namespace: by hostname and kill(pid, 0) alone it would look dead.
+    const reader = context(cluster, { machine: 'container-b', pid: 2, alive: () => false });
+    await expect(acquireLock(reader, 'default', 'book-info')).rejects.toBeInstanceOf(LockedError);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('GIVEN renewals that keep failing (the API server unreachable) THEN past the 10 s renewal deadline the lock counts as lost, before anyone may take it (15 s)', async () => {
+    const cluster = new MemoryCluster();
+    const due: (() => void)[] = [];
+    let time = Date.parse('2026-01-01T00:00:00Z');
+    const ctx = context(cluster, { pid: 1, now: () => time });
+    const lock = await acquireLock(
+      {
+        ...ctx,
+        clock: { ...ctx.clock, setTimeout: (fn: () => void) => due.push(fn), clearTimeout: () => undefined },
+      },
+      'default',
+      'book-info',
+    );
+    cluster.replace = () => Promise.reject(new ClusterError('the cluster could not be reached', 0));
+    const tick = async (ms: number) => {
+      time += ms;
+      due.shift()!();
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    await tick(5000);
+    expect(lock.lost).toBeUndefined();
+    await tick(5000);
+    expect(lock.lost).toBe('could not renew it for 10s');
   });
 
   it('GIVEN a held lease WHEN another driver takes it over between renewals THEN the next renewal, on the clock, finds the lock lost', async () => {
