@@ -105,7 +105,8 @@ export async function acquireLock(ctx: EngineContext, namespace: string, app: st
           if (renewed) {
             const now = renewed.get(ref.name);
             const stillHeld = ((now?.spec ?? {}) as LeaseSpec).holderIdentity;
-            if (now && stillHeld && stillHeld !== ctx.identity) throw refused(now, 'it renewed its lease just now');
+            if (now && stillHeld && stillHeld !== ctx.identity)
+              throw refused(now, 'it renewed its lease just now');
             // Released, or deleted, while we watched: take it as anyone would.
             return now ? ctx.cluster.replace(body(now.metadata.resourceVersion)) : ctx.cluster.create(body());
           }
