@@ -136,8 +136,10 @@ const volume = tagged(
   'volume',
 );
 
-const nonNegative = integer({ min: 0 });
-const positive = integer({ min: 1 });
+/** Replica counts and partitions are int32 fields of the Kubernetes API: a larger one is refused by the server. */
+const INT32 = { max: 2 ** 31 - 1, why: 'a Kubernetes int32' };
+const nonNegative = integer({ min: 0, ...INT32 });
+const positive = integer({ min: 1, ...INT32 });
 const probe = object(
   {
     exec: opt(object({ command: req(listOf(text, { nonEmpty: true })) })),
@@ -254,7 +256,7 @@ const batchSize = custom<BatchSize>('a batch size', (cur, ctx) => {
     );
     return undefined;
   }
-  return integer({ min: 1 }).check(cur, ctx);
+  return integer({ min: 1, ...INT32 }).check(cur, ctx);
 });
 
 /** Replicas of a batch once percentages are resolved against targetSize (rounding up, as KubeVela). */

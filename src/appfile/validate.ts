@@ -152,7 +152,8 @@ export function string(opts: StringOptions = {}): Schema<string> {
   };
 }
 
-export function integer(opts: { min?: number; max?: number } = {}): Schema<number> {
+export function integer(opts: { min?: number; max?: number; why?: string } = {}): Schema<number> {
+  const why = opts.why ? ` (${opts.why})` : '';
   const range =
     opts.min !== undefined && opts.max !== undefined
       ? ` between ${opts.min} and ${opts.max}`
@@ -167,7 +168,7 @@ export function integer(opts: { min?: number; max?: number } = {}): Schema<numbe
       if (!isIntegerScalar(cur.node)) return typeError(cur, ctx, 'an integer');
       const v = (cur.node as { value: number }).value;
       if ((opts.min !== undefined && v < opts.min) || (opts.max !== undefined && v > opts.max)) {
-        ctx.report(cur.pos, cur.path, `${v} is out of range: expected an integer${range}`);
+        ctx.report(cur.pos, cur.path, `${v} is out of range: expected an integer${range}${why}`);
         return undefined;
       }
       return v;

@@ -9,7 +9,7 @@ function withRunFlags(command: Command): Command {
   return command
     .option('--yes', 'approve every suspend that waits for approval (timed ones are still waited out)', false)
     .option('--no-prompt', 'never ask at a suspend step; leave it suspended and exit 0')
-    .option('--timeout <duration>', 'how long a step may wait for readiness', '10m')
+    .option('--timeout <duration>', 'how long a step may wait for readiness (0: no limit)', '10m')
     .option(
       '--traffic-settle <duration>',
       'pause after each route or subset change (default 5s; 0 on the sandbox)',

@@ -16,19 +16,20 @@ export interface Session {
   close(): Promise<void>;
 }
 
-/** `10m`, `90s`, `1h`; a bare number is seconds (as kubectl's --timeout). */
-function parseTimeout(
+/**
+ * `10m`, `90s`, `1h`; a bare number is seconds (as kubectl's --timeout). What 0 means is the
+ * flag's: no limit for --timeout (as `kubectl rollout status --timeout=0`), none for a pause.
+ */
+export function parseTimeout(
   text: string | undefined,
   fallbackMs: number,
   flag = '--timeout',
-  zeroAllowed = false,
+  zero: 'no limit' | 'zero' = 'no limit',
 ): number {
   if (text === undefined) return fallbackMs;
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const ms = parseDuration(text);
-  if (ms === undefined || (ms <= 0 && !zeroAllowed)) {
-    throw new UsageError(`${flag} "${text}" is not a duration such as 90s, 10m or 1h`);
-  }
+  const ms = /^\d+$/.test(text) ? Number(text) * 1000 : parseDuration(text);
+  if (ms === undefined) throw new UsageError(`${flag} "${text}" is not a duration such as 90s, 10m or 1h`);
+  if (ms === 0) return zero === 'no limit' ? Number.POSITIVE_INFINITY : 0;
   return ms;
 }
 
@@ -92,7 +93,7 @@ export async function openSession(
           settleText,
           0,
           opts.settle !== undefined ? '--traffic-settle' : 'VELA_TS_TRAFFIC_SETTLE',
-          true,
+          'zero',
         )
       : undefined;
   const { connect } = await import('../cluster/connect.js');

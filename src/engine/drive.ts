@@ -144,7 +144,7 @@ export function stateWritten(
         { apiVersion: API.ConfigMap, kind: 'ConfigMap' },
         namespace,
         (objs) => objs.get(stateName(app))?.metadata.resourceVersion !== resourceVersion,
-        { fieldSelector: `metadata.name=${stateName(app)}`, timeoutMs: 24 * 3_600_000, signal },
+        { fieldSelector: `metadata.name=${stateName(app)}`, timeoutMs: Number.POSITIVE_INFINITY, signal },
       )
       .then(
         () => resolve(),

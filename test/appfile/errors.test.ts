@@ -558,6 +558,19 @@ describe('workflow steps', () => {
   });
 });
 
+describe('numbers a cluster cannot hold', () => {
+  test('GIVEN a targetSize past int32 WHEN parsed THEN it is refused at its line, saying why', () => {
+    const text = edit(18, '            targetSize: 2147483648');
+    expect(issuesOf(text).map((i) => [i.line, i.path, i.message])).toEqual([
+      [
+        18,
+        'spec.components[0].traits[1].properties.targetSize',
+        '2147483648 is out of range: expected an integer between 1 and 2147483647 (a Kubernetes int32)',
+      ],
+    ]);
+  });
+});
+
 describe('one pass', () => {
   test('GIVEN a file with problems in several places WHEN parsed THEN all are reported, sorted by line', () => {
     let text = VALID;
