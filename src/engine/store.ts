@@ -68,7 +68,7 @@ function manifest(state: AppState): Record<string, unknown> {
   };
 }
 
-function stateObject(state: AppState, resourceVersion?: string): KubeObject {
+export function stateObject(state: AppState, resourceVersion?: string): KubeObject {
   return {
     apiVersion: API.ConfigMap,
     kind: 'ConfigMap',

@@ -7,6 +7,7 @@ import { waitReady } from './readiness.js';
 import { retryOnConflict } from './conflicts.js';
 import { nowIso, type EngineContext } from './context.js';
 import { drive, objectsOf, persist, saveAndDrive, type Outcome } from './drive.js';
+import { checkLimits } from './limits.js';
 import { loadState, recordRevisions, type Stored } from './store.js';
 import { driveWithTimers, withLock } from './timers.js';
 
@@ -40,6 +41,7 @@ export async function up(ctx: EngineContext, app: Application, namespace: string
   }
   // Everything that can refuse the spec runs before the lock is taken: exit 2 writes nothing.
   const planned = begin(app, namespace, stored?.state, nowIso(ctx));
+  checkLimits(planned);
   await checkOwnership(
     ctx.cluster,
     namespace,

@@ -1,7 +1,7 @@
 import { acquireLock } from '../../src/engine/lock.js';
 import { up, type EngineContext } from '../../src/engine/index.js';
 import { silentReporter } from '../../src/engine/context.js';
-import { ClusterError, LockedError } from '../../src/errors.js';
+import { ClusterError, LockedError, UsageError } from '../../src/errors.js';
 import { bookinfo, seedWorkflow, V3 } from '../fixtures/apps.js';
 import { MemoryCluster } from '../helpers/memory-cluster.js';
 
@@ -616,5 +616,35 @@ describe('--create-namespace', () => {
     expect(refused).toBe(true);
     expect(res.kind).toBe('succeeded');
     expect(cluster.objects.has('Namespace//shop')).toBe(true);
+  });
+});
+
+describe('inputs too large for the cluster', () => {
+  it('GIVEN a pod annotation of 300 KiB WHEN up THEN it is refused before the first write, naming the object and the limit', async () => {
+    const cluster = new MemoryCluster();
+    const app = bookinfo();
+    const reviews = app.components.find((c) => c.name === 'reviews')!;
+    (reviews.properties as { annotations?: Record<string, string> }).annotations = {
+      note: 'x'.repeat(300 * 1024),
+    };
+    const refused = up(context(cluster), app, 'default');
+    await expect(refused).rejects.toBeInstanceOf(UsageError);
+    await expect(refused).rejects.toThrow(
+      /too large for the cluster, nothing was sent:\n {2}Deployment\/reviews-v1: annotations take 301 KiB; Kubernetes allows 256 KiB in all/,
+    );
+    expect(cluster.writes()).toEqual([]);
+  });
+
+  it('GIVEN app annotations that overflow the 1 MiB state ConfigMap THEN refused, nothing written', async () => {
+    const cluster = new MemoryCluster();
+    // Each stays below the annotation limit; the recorded state holds the spec twice (yaml and json).
+    const annotations = Object.fromEntries(
+      Array.from({ length: 4 }, (_, i) => [`k${i}`, 'z'.repeat(150 * 1024)]),
+    );
+    const app = { ...bookinfo(), annotations };
+    await expect(up(context(cluster), app, 'default')).rejects.toThrow(
+      /ConfigMap\/vela-ts-book-info \(the app's recorded state\) would hold \d+ KiB; a ConfigMap holds at most 1 MiB/,
+    );
+    expect(cluster.writes()).toEqual([]);
   });
 });
