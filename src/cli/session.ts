@@ -106,6 +106,11 @@ export async function openSession(
     env: io.env,
     ...(readyDelay ? { sandboxOptions: { readyDelayMs: Number(readyDelay) } } : {}),
   });
+  if (cluster.insecure) {
+    io.stderr.write(
+      `warning: TLS verification is off for this cluster (insecure-skip-tls-verify in the kubeconfig): anyone between you and ${cluster.server} can read and change what vela-ts sends\n`,
+    );
+  }
   if (cluster.isSandbox && globals.sandbox) {
     io.stderr.write(
       `Using the vela-ts sandbox at ${cluster.server}: a simulated cluster for rehearsals, not a real one (state in .vela-ts/)\n`,

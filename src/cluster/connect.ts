@@ -29,7 +29,11 @@ export interface ConnectOptions {
   retry?: RetryPolicy;
 }
 
-export type ConnectedClient = ClusterClient & { close(): Promise<void> };
+export type ConnectedClient = ClusterClient & {
+  close(): Promise<void>;
+  /** The kubeconfig turns TLS verification off (insecure-skip-tls-verify): the server is not authenticated. */
+  insecure: boolean;
+};
 
 /** The name the sandbox gives its cluster and context in the kubeconfig it writes. */
 const SANDBOX_CLUSTER_NAME = 'vela-ts-sandbox';
@@ -101,6 +105,7 @@ export async function connect(opts: ConnectOptions): Promise<ConnectedClient> {
     const started = sandbox;
     const release = unlock;
     return Object.assign(client, {
+      insecure: !sandbox && Boolean(loaded.cluster.skipTLSVerify),
       close: async () => {
         transport.close();
         await started?.close();
@@ -116,6 +121,14 @@ export async function connect(opts: ConnectOptions): Promise<ConnectedClient> {
 
 async function buildTransport(loaded: LoadedKubeconfig): Promise<HttpsTransport> {
   const { cluster, user, contextName } = loaded;
+  // kubectl refuses the same: a CA and "trust any certificate" cannot both be meant.
+  if (cluster.skipTLSVerify && (cluster.caData || cluster.caFile)) {
+    throw new ClusterError(
+      `context "${contextName}": specifying a root certificates file with the insecure flag is not allowed (the kubeconfig sets both certificate-authority and insecure-skip-tls-verify)`,
+      0,
+      'BadKubeconfig',
+    );
+  }
   const first = await httpsOptions(loaded);
   let agent = first.agent as http.Agent;
   // client-node makes a fresh Agent without keep-alive; reuse connections for speed.
@@ -146,7 +159,7 @@ async function buildTransport(loaded: LoadedKubeconfig): Promise<HttpsTransport>
     try {
       await l.kc.applyToHTTPSOptions(o);
     } catch (err) {
-      throw credentialError(err, contextName, cluster.server);
+      throw credentialError(err, contextName, cluster.server, user?.exec as { command?: string } | undefined);
     }
     return o;
   }
@@ -165,8 +178,25 @@ function authHeadersOf(o: https.RequestOptions): Record<string, string> {
   return out;
 }
 
-function credentialError(err: unknown, context: string, server: string): ClusterError {
+function credentialError(
+  err: unknown,
+  context: string,
+  server: string,
+  exec?: { command?: string },
+): ClusterError {
   const message = err instanceof Error ? err.message : String(err);
+  // A failing plugin's output is never shown: it may hold the very secret it failed to hand over
+  // (`login failed for token ...`), which nothing has registered for scrubbing yet.
+  if (exec?.command) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    return new ClusterError(
+      missing
+        ? `the exec credential plugin "${exec.command}" of context "${context}" is not installed (not found on PATH)`
+        : `the exec credential plugin "${exec.command}" of context "${context}" failed; its output is not shown, as it may hold secrets: run the plugin by hand to see why`,
+      0,
+      'Unauthorized',
+    );
+  }
   if (/HTTP protocol is not allowed/.test(message)) {
     return new ClusterError(
       `context "${context}" points at ${server} over plain HTTP; vela-ts needs HTTPS (or insecure-skip-tls-verify: true in the kubeconfig)`,

@@ -234,4 +234,46 @@ describe('connect', () => {
       'context "dev" points at http://127.0.0.1:1 over plain HTTP; vela-ts needs HTTPS (or insecure-skip-tls-verify: true in the kubeconfig)',
     );
   });
+
+  it('GIVEN an exec plugin that fails printing a secret THEN the error names the plugin and never its output', async () => {
+    const plugin = write(
+      'plugin.sh',
+      'echo "login failed for token EXECFAIL-secret-42"\necho "EXECFAIL-secret-42" >&2\nexit 1\n',
+    );
+    const garbage = write('garbage.sh', 'echo "not json EXECFAIL-secret-43"\n');
+    for (const [script, secret] of [
+      [plugin, 'EXECFAIL-secret-42'],
+      [garbage, 'EXECFAIL-secret-43'],
+    ] as const) {
+      const user = { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'sh', args: [script] } };
+      write('kc', kubeconfig({ ...base, users: [{ name: 'u1', user }] }));
+      const err = await connect({ kubeconfig: 'kc', cwd: dir, env: { HOME: dir } }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ClusterError);
+      expect((err as Error).message).toBe(
+        'the exec credential plugin "sh" of context "dev" failed; its output is not shown, as it may hold secrets: run the plugin by hand to see why',
+      );
+      expect(JSON.stringify(err) + String((err as Error).stack)).not.toContain(secret);
+    }
+  });
+
+  it('GIVEN insecure-skip-tls-verify together with a CA THEN refused as kubectl refuses it; alone THEN the client says it is insecure', async () => {
+    const insecure = (extra: Record<string, unknown>) =>
+      JSON.stringify({
+        ...JSON.parse(kubeconfig(base)),
+        clusters: [
+          {
+            name: 'c1',
+            cluster: { server: 'https://10.1.1.1:6443', 'insecure-skip-tls-verify': true, ...extra },
+          },
+        ],
+      });
+    write('kc', insecure({ 'certificate-authority-data': Buffer.from('not a real CA').toString('base64') }));
+    await expect(connect({ kubeconfig: 'kc', cwd: dir, env: { HOME: dir } })).rejects.toThrow(
+      'context "dev": specifying a root certificates file with the insecure flag is not allowed',
+    );
+    write('kc', insecure({}));
+    const client = await connect({ kubeconfig: 'kc', cwd: dir, env: { HOME: dir } });
+    expect(client.insecure).toBe(true);
+    await client.close();
+  });
 });
