@@ -43,6 +43,15 @@ export async function loadState(
     name: stateName(app),
   });
   if (!cm) return undefined;
+  // Someone else's ConfigMap with our name is not a damaged state: never read it, never replace it.
+  const labels = cm.metadata.labels ?? {};
+  if (labels[LABEL_STATE] !== 'true' || labels[LABEL_MANAGED_BY] !== MANAGED_BY) {
+    throw new ClusterError(
+      `ConfigMap ${namespace}/${stateName(app)} exists but is not vela-ts's (it lacks the labels ${LABEL_STATE}=true and ${LABEL_MANAGED_BY}=${MANAGED_BY}); vela-ts keeps the state of app ${app} under that name, so it will not touch it: rename the app, or remove that ConfigMap if it is not needed`,
+      0,
+      'NotOurs',
+    );
+  }
   const data = (cm.data ?? {}) as Record<string, string>;
   try {
     const state = JSON.parse(data['state.json'] ?? '') as AppState;

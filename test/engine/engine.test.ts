@@ -648,3 +648,22 @@ describe('inputs too large for the cluster', () => {
     expect(cluster.writes()).toEqual([]);
   });
 });
+
+describe('a ConfigMap with the state name that is not ours', () => {
+  it("GIVEN someone else's ConfigMap vela-ts-book-info WHEN up THEN refused, saying it is not ours, and it is left untouched", async () => {
+    const cluster = new MemoryCluster();
+    const theirs = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'vela-ts-book-info', namespace: 'default' },
+      data: { 'state.json': 'their notes' },
+    };
+    await cluster.create(theirs);
+    const before = cluster.writes().length;
+    await expect(up(context(cluster), bookinfo(), 'default')).rejects.toThrow(
+      /ConfigMap default\/vela-ts-book-info exists but is not vela-ts's .* so it will not touch it/,
+    );
+    expect(cluster.writes().length).toBe(before);
+    expect(cluster.objects.get('ConfigMap/default/vela-ts-book-info')).toMatchObject({ data: theirs.data });
+  });
+});
