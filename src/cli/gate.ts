@@ -1,5 +1,15 @@
 import { createInterface } from 'node:readline';
-import { resume, rollback, status, type Outcome, type UpResult } from '../engine/index.js';
+import {
+  appWritten,
+  readApp,
+  resume,
+  rollback,
+  StaleView,
+  status,
+  type Outcome,
+  type Stored,
+  type UpResult,
+} from '../engine/index.js';
 import { assertNever, WorkflowError } from '../errors.js';
 import type { IO } from './io.js';
 import type { Session } from './session.js';
@@ -45,18 +55,30 @@ export function canPrompt(io: IO, noPrompt: boolean): boolean {
   return !noPrompt && Boolean(io.stdin.isTTY) && Boolean(io.stdout.isTTY);
 }
 
-type Answer = 'continue' | 'rollback' | 'quit' | 'interrupt';
+type Answer = 'continue' | 'rollback' | 'quit' | 'interrupt' | 'stale';
 
-/** Asks until the answer is one it knows; Enter means quit, Ctrl-C interrupts. */
-async function ask(io: IO, question: string): Promise<Answer> {
+/**
+ * Asks until the answer is one it knows; Enter means quit, Ctrl-C interrupts. When `stale`
+ * settles first (the workflow changed under the prompt), it stops asking and answers 'stale'.
+ */
+async function ask(io: IO, question: string, stale: Promise<unknown>): Promise<Answer> {
   const rl = createInterface({ input: io.stdin, output: io.stdout, terminal: true });
+  let gone = false;
+  const left = stale.then(() => {
+    gone = true;
+    return '\u0000';
+  });
   try {
     for (;;) {
-      const answer = await new Promise<string>((resolve) => {
-        rl.question(question, (a) => resolve(a.trim().toLowerCase()));
-        rl.once('SIGINT', () => resolve('\u0003'));
-        rl.once('close', () => resolve(''));
-      });
+      const answer = await Promise.race([
+        left,
+        new Promise<string>((resolve) => {
+          rl.question(question, (a) => resolve(a.trim().toLowerCase()));
+          rl.once('SIGINT', () => resolve('\u0003'));
+          rl.once('close', () => resolve(''));
+        }),
+      ]);
+      if (gone) return 'stale';
       if (answer === '\u0003') return 'interrupt';
       if (answer === 'c' || answer === 'continue') return 'continue';
       if (answer === 'r' || answer === 'rollback') return 'rollback';
@@ -66,6 +88,49 @@ async function ask(io: IO, question: string): Promise<Answer> {
   } finally {
     rl.close();
   }
+}
+
+/** What someone else did to the workflow since `before` was shown, in a sentence, and by whom when known. */
+async function whatHappened(session: Session, ns: string, app: string, before: Stored): Promise<string> {
+  let now: Stored;
+  try {
+    now = await readApp(session.ctx, ns, app);
+  } catch {
+    return 'its state was deleted';
+  }
+  const s = now.state;
+  const driver = s.workflow.phase === 'running' ? (await status(session.ctx, ns, app)).driver : undefined;
+  const by = driver ? ` by ${driver}` : '';
+  const revisions = Object.values(s.rollouts)
+    .map((p) => p.target)
+    .join(', ');
+  // A new spec first records the old workflow as terminated, saying why: that is what a watch sees first.
+  const newSpec =
+    s.specHash !== before.state.specHash || s.workflow.message === 'terminated: a new spec was applied';
+  if (newSpec)
+    return `a new spec was applied${s.specHash !== before.state.specHash && revisions ? ` (${revisions})` : ''}${by}`;
+  if (s.override && !before.state.override) return `it was rolled back${by}`;
+  const words: Record<string, string> = {
+    running: 'it was resumed',
+    succeeded: 'it was resumed and has finished',
+    terminated: 'it was terminated',
+    failed: 'it has failed',
+    suspended: 'it was suspended',
+  };
+  return `${words[s.workflow.phase] ?? `it ${PHASE_WORDS[s.workflow.phase] ?? s.workflow.phase} now`}${by}`;
+}
+
+/** `rolled back reviews to reviews-v1 (100%)`, one clause per component the rollback put back. */
+function rolledBack(state: Outcome['state']): string {
+  const parts = (state.override ?? []).map((step) => {
+    const component = (step.properties as { component?: string } | undefined)?.component ?? '';
+    // Where it stands now: the revision its traffic goes to, else the one that runs.
+    const at = state.placement[component];
+    const route = [...(at?.traffic ?? [])].sort((a, b) => b.weight - a.weight)[0];
+    const revision = route?.revision ?? Object.keys(at?.replicas ?? {})[0] ?? '';
+    return `${component} to ${revision}${route ? ` (${route.weight}%)` : ''}`;
+  });
+  return `rolled back ${parts.join(', ')}`;
 }
 
 /**
@@ -110,7 +175,9 @@ export async function settleOutcome(
         return state.workflow.phase === 'failed' ? EXIT_FAILED : EXIT_OK;
       }
       case 'succeeded':
-        out(`${app}: workflow succeeded.`);
+        // A rollback's success is not the release's: say what was put back, so a CI log cannot
+        // read it as the canary going through.
+        out(state.override ? `${app}: ${rolledBack(state)}.` : `${app}: workflow succeeded.`);
         return EXIT_OK;
       case 'failed':
         // A rollback that failed is not undone by another: say what to look at instead.
@@ -138,6 +205,9 @@ export async function settleOutcome(
           outcome = await resume(session.ctx, ns, app);
           continue;
         }
+        // What the person is shown is bound to this version of the state: an answer given on it
+        // acts only if nothing changed meanwhile.
+        const shown = await readApp(session.ctx, ns, app);
         out(statusTable(await status(session.ctx, ns, app)));
         if (!gate.prompt) {
           out(`${app}: suspended ${where}${why}, waiting for approval.`);
@@ -146,15 +216,44 @@ export async function settleOutcome(
           return EXIT_OK;
         }
         out(`${app} is suspended ${where}${why}.`);
-        const answer = await ask(io, 'Continue (c), roll back (r), or leave it suspended and quit (q) [q]: ');
-        if (answer === 'continue') {
-          outcome = await resume(session.ctx, ns, app);
-          continue;
+        const watching = new AbortController();
+        const changed = appWritten(session.ctx, ns, app, shown.resourceVersion, watching.signal);
+        let answer: Answer;
+        try {
+          answer = await ask(
+            io,
+            'Continue (c), roll back (r), or leave it suspended and quit (q) [q]: ',
+            changed,
+          );
+        } finally {
+          watching.abort();
         }
-        if (answer === 'rollback') {
-          outcome = await rollback(session.ctx, ns, app);
-          continue;
+        const left = async (lead: string) => {
+          out(
+            `${lead}${app}: the workflow changed while this prompt was open: ${await whatHappened(session, ns, app, shown)}. Nothing was done here.`,
+          );
+          return EXIT_OK;
+        };
+        if (answer === 'stale') return left('\n');
+        const bound = { expect: shown.resourceVersion };
+        try {
+          if (answer === 'continue') {
+            outcome = await resume(session.ctx, ns, app, bound);
+            continue;
+          }
+          if (answer === 'rollback') {
+            outcome = await rollback(session.ctx, ns, app, undefined, bound);
+            continue;
+          }
+        } catch (err) {
+          // Changed between the key and the lock: the answer was given on a view that is gone.
+          if (err instanceof StaleView) return left('');
+          throw err;
         }
+        // Ctrl-C or q: say where the workflow truly stands, which may no longer be this gate.
+        const still = (await readApp(session.ctx, ns, app)).resourceVersion === shown.resourceVersion;
+        if (!still)
+          return answer === 'interrupt' ? left('\nInterrupted. ').then(() => EXIT_INTERRUPTED) : left('');
         out(`${answer === 'interrupt' ? '\nInterrupted. ' : ''}Left suspended. Continue with: ${resumeCmd}`);
         return answer === 'interrupt' ? EXIT_INTERRUPTED : EXIT_OK;
       }

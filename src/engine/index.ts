@@ -17,6 +17,17 @@ export type { EngineContext, EngineClock, Reporter } from './context.js';
 export { silentReporter } from './context.js';
 export type { Outcome } from './drive.js';
 export { up, type UpResult } from './up.js';
-export { edit, pickApp, restart, resume, rollback } from './verbs.js';
+export {
+  appWritten,
+  edit,
+  pickApp,
+  readApp,
+  restart,
+  resume,
+  rollback,
+  StaleView,
+  type Bound,
+} from './verbs.js';
+export type { Stored } from './store.js';
 export { nextChange, observe, status, type Observed, type StatusReport } from './status.js';
 export { diff, type DiffReport } from './diff.js';

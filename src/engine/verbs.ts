@@ -3,7 +3,7 @@ import { ClusterError, UsageError } from '../errors.js';
 import { operate, startRollback, type AppState, type Operation } from '../workflow/index.js';
 import { retryOnConflict } from './conflicts.js';
 import { nowIso, type EngineContext } from './context.js';
-import { saveAndDrive, type Outcome } from './drive.js';
+import { saveAndDrive, stateWritten, type Outcome } from './drive.js';
 import { listApps, loadState, recordRevisions, saveState, type Stored } from './store.js';
 import { driveWithTimers } from './timers.js';
 
@@ -33,31 +33,59 @@ async function decideThenDrive(
   namespace: string,
   app: string,
   decide: (state: AppState, now: string) => AppState,
-  prepare?: (state: AppState, stored: Stored) => Promise<void>,
+  opts: Bound & { prepare?: (state: AppState, stored: Stored) => Promise<void> } = {},
 ): Promise<Outcome> {
-  decide((await mustLoad(ctx, namespace, app)).state, nowIso(ctx));
-  return driveWithTimers(ctx, namespace, app, async (locked) => {
+  const load = async () => {
     const stored = await mustLoad(ctx, namespace, app);
+    if (opts.expect !== undefined && stored.resourceVersion !== opts.expect) throw new StaleView(stored);
+    return stored;
+  };
+  decide((await load()).state, nowIso(ctx));
+  return driveWithTimers(ctx, namespace, app, async (locked) => {
+    const stored = await load();
     const state = decide(stored.state, nowIso(ctx));
-    await prepare?.(state, stored);
+    await opts.prepare?.(state, stored);
     return saveAndDrive(locked, stored, state);
   });
 }
 
+/** An action bound to the state a person saw: `expect` is its resourceVersion. */
+export interface Bound {
+  expect?: string;
+}
+
+/**
+ * The state changed since the person saw it (someone resumed, rolled back, suspended or applied a
+ * new spec): an approval given on that view must not act on what is there now.
+ */
+export class StaleView extends Error {
+  override name = 'StaleView';
+  constructor(readonly now: Stored) {
+    super('the workflow changed since it was shown');
+  }
+}
+
+/** The app's recorded state as it is now, with its version: what a person is shown at a gate. */
+export const readApp = mustLoad;
+
+/** Resolves once anyone writes the app's state after version `resourceVersion`; never rejects. */
+export const appWritten = stateWritten;
+
 /** `workflow resume`: approve a suspended workflow (or continue one whose driver died) and drive it. */
-export function resume(ctx: EngineContext, namespace: string, app: string): Promise<Outcome> {
-  return decideThenDrive(ctx, namespace, app, (s, now) => operate(s, 'resume', now));
+export function resume(
+  ctx: EngineContext,
+  namespace: string,
+  app: string,
+  bound: Bound = {},
+): Promise<Outcome> {
+  return decideThenDrive(ctx, namespace, app, (s, now) => operate(s, 'resume', now), bound);
 }
 
 /** `workflow restart`: run the recorded spec's workflow again from its first step. */
 export function restart(ctx: EngineContext, namespace: string, app: string): Promise<Outcome> {
-  return decideThenDrive(
-    ctx,
-    namespace,
-    app,
-    (s, now) => operate(s, 'restart', now),
-    (state, stored) => recordRevisions(ctx.cluster, state, stored.state.revisions),
-  );
+  return decideThenDrive(ctx, namespace, app, (s, now) => operate(s, 'restart', now), {
+    prepare: (state, stored) => recordRevisions(ctx.cluster, state, stored.state.revisions),
+  });
 }
 
 /** `rollback`: end the workflow and put the canary component back on its stable revision. */
@@ -66,8 +94,9 @@ export function rollback(
   namespace: string,
   app: string,
   component?: string,
+  bound: Bound = {},
 ): Promise<Outcome> {
-  return decideThenDrive(ctx, namespace, app, (s, now) => startRollback(s, now, component));
+  return decideThenDrive(ctx, namespace, app, (s, now) => startRollback(s, now, component), bound);
 }
 
 /**

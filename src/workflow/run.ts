@@ -371,7 +371,7 @@ export function operate(state: AppState, op: Operation, now: string): AppState {
     case 'resume':
       if (phase === 'terminated')
         throw new OperationRefused(
-          'cannot resume a terminated workflow; use `workflow restart` or apply the file again',
+          'cannot resume a terminated workflow; run it again from its first step with `vela-ts workflow restart`, or put the stable revision back with `vela-ts rollback`',
         );
       if (phase === 'failed')
         throw new OperationRefused(

@@ -38,7 +38,9 @@ describe('diff exit codes', () => {
     const res = await runCli(['--kubeconfig', unreachable, 'diff', first], { env: { HOME: tmp } });
     expect(res.code).toBe(3);
     expect(res.stdout).toBe('');
+    // The kubeconfig turns TLS verification off, which is warned about first, in one line.
     expect(res.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^warning: TLS verification is off for this cluster/),
       expect.stringMatching(/^error: .*(cannot reach|refused)/i),
     ]);
     expect(res.stderr).not.toContain(token);

@@ -109,6 +109,8 @@ describe('the seed walkthrough against the sandbox, through the built binary and
     const res = await c.vela(['rollback', 'book-info']);
     expect(res).toMatchObject({ code: 0 });
     expect(await reviews(c)).toEqual(rolledBack);
+    // Its last line says what was put back; a CI log must not read "succeeded" as the canary going through.
+    expect(res.stdout.trim().split('\n').at(-1)).toBe('book-info: rolled back reviews to reviews-v1 (100%).');
   });
 
   it('GIVEN a suspended app WHEN the same file is applied again THEN not one write request reaches the server', async () => {

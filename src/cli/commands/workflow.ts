@@ -54,11 +54,28 @@ export async function workflow(opts: WorkflowOptions, io: IO): Promise<number> {
         );
       case 'suspend':
       case 'terminate': {
-        const { changed } = await edit(session.ctx, ns, app, opts.verb);
+        const { state, changed } = await edit(session.ctx, ns, app, opts.verb);
         const done = opts.verb === 'suspend' ? 'suspended' : 'terminated';
         io.stdout.write(
           changed ? `${app}: workflow ${done}.\n` : `${app}: the workflow was already ${done}.\n`,
         );
+        const target = `${app} -n ${ns}${gate.connection}`;
+        if (opts.verb === 'suspend') {
+          io.stdout.write(`Continue with: vela-ts workflow resume ${target}\n`);
+        } else {
+          // Every hint is a command that does something: a terminated workflow is not resumed.
+          const split = Object.values(state.placement).some(
+            (p) => (p.traffic ?? []).filter((t) => t.weight > 0).length > 1,
+          );
+          if (split)
+            io.stdout.write(
+              `Traffic stays split between revisions, each with only part of its replicas: put the stable revision back with vela-ts rollback ${target}\n`,
+            );
+          else io.stdout.write(`Put the stable revision back with: vela-ts rollback ${target}\n`);
+          io.stdout.write(
+            `or run the workflow again from its first step: vela-ts workflow restart ${target}\n`,
+          );
+        }
         return EXIT_OK;
       }
     }
