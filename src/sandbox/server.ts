@@ -14,7 +14,14 @@ import {
   resourceList,
   VERSION_INFO,
 } from './discovery.js';
-import { badRequest, methodNotAllowed, pathNotFound, StatusError, unauthorized } from './errors.js';
+import {
+  badRequest,
+  methodNotAllowed,
+  pathNotFound,
+  StatusError,
+  unauthorized,
+  unsupportedBodyType,
+} from './errors.js';
 import { resourceKey, type Registry } from './registry.js';
 import { openApiDocs } from './schema.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
@@ -443,11 +450,18 @@ export class SandboxServer {
   }
 }
 
+/** The body media types the sandbox's serializers read (a real apiserver also reads protobuf). */
+const BODY_TYPES = ['application/json', 'application/yaml'];
+
 function decodeBody(req: IncomingMessage, body: Buffer): unknown {
   const text = body.toString('utf8');
   const type = String(req.headers['content-type'] ?? '');
+  const media = type.split(';')[0]!.trim().toLowerCase();
+  // NegotiateInputSerializer: a body in a type no serializer reads (kubectl create sends protobuf;
+  // no Content-Type counts as application/octet-stream) is a 415 with the accepted types, not a parse error.
+  if (!BODY_TYPES.includes(media)) throw unsupportedBodyType(BODY_TYPES);
   try {
-    if (/yaml/i.test(type)) return yaml.load(text);
+    if (media === 'application/yaml') return yaml.load(text);
     return JSON.parse(text);
   } catch (e) {
     throw badRequest(`couldn't get version/kind; json parse error: ${(e as Error).message}`);
