@@ -6,6 +6,7 @@ import {
   AGGREGATED_V2,
   AGGREGATED_V2BETA1,
   aggregated,
+  allOpenApiDocs,
   apiGroupDoc,
   apiGroupList,
   apiVersions,
@@ -23,7 +24,6 @@ import {
   unsupportedBodyType,
 } from './errors.js';
 import { resourceKey, type Registry } from './registry.js';
-import { openApiDocs } from './schema.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import type { StoreEvent } from './store.js';
 import { includeObjectOption, negotiateTable, toTable, type TableVersion } from './table.js';
@@ -324,9 +324,9 @@ export class SandboxServer {
     send: (code: number, body: Obj | string, headers?: Record<string, string>) => void,
   ): void {
     if (segs[1] !== 'v3') throw pathNotFound();
-    if (segs.length === 2) return send(200, openApiRoot());
+    if (segs.length === 2) return send(200, openApiRoot(this.o.registry));
     const gv = segs.slice(2).join('/');
-    const doc = openApiDocs().find((d) => d.gv === gv);
+    const doc = allOpenApiDocs(this.o.registry).find((d) => d.gv === gv);
     if (!doc) throw pathNotFound();
     send(200, doc.bytes.toString('utf8'), { 'Content-Type': 'application/json' });
   }
