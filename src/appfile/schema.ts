@@ -37,12 +37,15 @@ export const dnsLabel: StringOptions = { pattern: DNS_LABEL, maxLength: 63, what
 
 /**
  * Component names become Service names, which Kubernetes holds to RFC 1035 (must start with a
- * letter), and Deployment names `<component>-v<N>`.
+ * letter), and revisions `<component>-v<N>`, which are label values (`app.oam.dev/revision`) and
+ * Istio subset names: both at most 63 characters. A real server refuses a longer one (422) only
+ * once a rollout is under way, so the name is held to 55: room for `-v` and six digits of N.
  */
+export const MAX_COMPONENT_NAME = 55;
 export const COMPONENT_NAME: StringOptions = {
   pattern: /^[a-z]([-a-z0-9]*[a-z0-9])?$/,
-  maxLength: 63,
-  what: 'a DNS-1035 label (at most 63 characters: lowercase letters, digits and "-", starting with a letter and ending with a letter or digit)',
+  maxLength: MAX_COMPONENT_NAME,
+  what: `a DNS-1035 label of at most ${MAX_COMPONENT_NAME} characters (lowercase letters, digits and "-", starting with a letter and ending with a letter or digit): its revisions "<name>-v<N>" are label values and Istio subset names, which may be at most 63 characters, and ${MAX_COMPONENT_NAME} leaves room for revision numbers up to 999999`,
 };
 
 /** Step names are recorded in workflow state; dots are allowed as KubeVela examples use them. */

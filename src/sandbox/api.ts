@@ -13,6 +13,8 @@ import {
   unsupportedMediaType,
   type GroupResource,
 } from './errors.js';
+import { istioAdmission } from './istio.js';
+import { normalizeBuiltin } from './normalize.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import { apiVersionOf, resourceKey, storageVersion, type Registry, type ResourceType } from './registry.js';
 import { pruneUnknown, rootView, unknownFields } from './schema.js';
@@ -518,8 +520,14 @@ export class Api {
     delete m.selfLink;
     if (rt.generation) m.generation = old?.metadata.generation ?? 1;
     else delete m.generation;
+    // Decoding into Go structs canonicalises quantities and loses empty omitempty fields; then defaulting.
+    if (!w.trusted) normalizeBuiltin(rt, cand, t.version);
     applyDefaults(rt, cand, this.alloc);
-    if (!w.trusted) validateObject(rt, cand, old, t.version);
+    if (!w.trusted) {
+      validateObject(rt, cand, old, t.version);
+      // Validating admission webhooks run after the apiserver's own validation (dry runs included).
+      istioAdmission(rt, cand);
+    }
     if (rt.generation && old && specChanged(old, cand)) m.generation = (old.metadata.generation ?? 1) + 1;
     if (!w.ssa) {
       const mf = recordUpdate({

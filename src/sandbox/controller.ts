@@ -29,6 +29,8 @@ export class Controller {
   private flushing = false;
   private readonly podTimers = new Map<string, unknown>();
   private readonly deadlineTimers = new Map<string, unknown>();
+  /** The pod template hash each Deployment had at its last reconcile: a new one is a new rollout. */
+  private readonly templateHashes = new Map<string, string>();
   private unsubscribe?: () => void;
   private stopped = false;
   private podIp = 0;
@@ -252,9 +254,31 @@ export class Controller {
     const deadlineMs =
       (typeof spec.progressDeadlineSeconds === 'number' ? spec.progressDeadlineSeconds : 600) * 1000;
 
+    // Once timed out, a real controller keeps Progressing=False/ProgressDeadlineExceeded until the
+    // rollout makes progress again (deployment util DeploymentTimedOut, DeploymentProgressing): more
+    // updated, ready or available replicas, fewer old ones, or a new template (a new ReplicaSet).
+    const key = `${ns}/${name}`;
+    const knownHash = this.templateHashes.get(key);
+    this.templateHashes.set(key, hash);
+    const count = (o: Obj, k: string) => (typeof o[k] === 'number' ? o[k] : 0);
+    const resumed =
+      (knownHash !== undefined && knownHash !== hash) ||
+      count(counts, 'updatedReplicas') > count(prev, 'updatedReplicas') ||
+      count(counts, 'replicas') - count(counts, 'updatedReplicas') <
+        count(prev, 'replicas') - count(prev, 'updatedReplicas') ||
+      count(counts, 'readyReplicas') > count(prev, 'readyReplicas') ||
+      count(counts, 'availableReplicas') > count(prev, 'availableReplicas');
+    const timedOut = prevProg?.reason === 'ProgressDeadlineExceeded' && !resumed;
+
     let progressing: [string, string, string];
     if (complete)
       progressing = ['True', 'NewReplicaSetAvailable', `ReplicaSet "${rsName}" has successfully progressed.`];
+    else if (timedOut)
+      progressing = [
+        'False',
+        'ProgressDeadlineExceeded',
+        `ReplicaSet "${rsName}" has timed out progressing.`,
+      ];
     else if (now - lastProgress >= deadlineMs)
       progressing = [
         'False',
@@ -273,13 +297,13 @@ export class Controller {
         nowStr,
         false,
       ),
-      condition(prevConds, 'Progressing', progressing, nowStr, progressed),
+      // An unchanged timed-out condition keeps its times, as SetDeploymentCondition leaves it.
+      condition(prevConds, 'Progressing', progressing, nowStr, progressed && !timedOut),
     ];
     const status: Obj = { observedGeneration: d.metadata.generation ?? 1, ...counts, conditions };
     if (!deepEqual(status, prev))
       this.api.systemWrite(this.deployments, d, { ...d, status }, MANAGER, 'status');
 
-    const key = `${ns}/${name}`;
     const t = this.deadlineTimers.get(key);
     if (t !== undefined) this.clock.clearTimeout(t);
     this.deadlineTimers.delete(key);

@@ -1,5 +1,6 @@
 import { apiVersionOf, type Registry, type ResourceType } from './registry.js';
-import { openApiDocs } from './schema.js';
+import { crdOpenApiDocs } from './openapi-crd.js';
+import { openApiDocs, type OpenApiDoc } from './schema.js';
 import type { Obj } from './util.js';
 
 export const VERSION_INFO = {
@@ -152,9 +153,15 @@ export function negotiateDiscovery(accept: string | undefined): 'v2' | 'v2beta1'
  * them missing, lists the CRDs and verifies fieldValidation support on the Namespace PATCH instead,
  * exactly as it does against a real cluster.
  */
-export function openApiRoot(): Obj {
+/** Every document /openapi/v3 serves: the upstream built-in ones and one per custom resource group version. */
+export function allOpenApiDocs(reg: Registry): OpenApiDoc[] {
+  return [...openApiDocs(), ...crdOpenApiDocs(reg)];
+}
+
+export function openApiRoot(reg: Registry): Obj {
   const paths: Obj = {};
-  for (const d of openApiDocs()) paths[d.gv] = { serverRelativeURL: `/openapi/v3/${d.gv}?hash=${d.hash}` };
+  for (const d of allOpenApiDocs(reg))
+    paths[d.gv] = { serverRelativeURL: `/openapi/v3/${d.gv}?hash=${d.hash}` };
   return { paths };
 }
 

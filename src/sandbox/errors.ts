@@ -124,6 +124,15 @@ export function unsupportedMediaType(contentType: string, accepted: string[]): S
   );
 }
 
+/** A request body no serializer reads: negotiation's unsupportedMediaTypeError, a Status without details. */
+export function unsupportedBodyType(accepted: string[]): StatusError {
+  return new StatusError(
+    415,
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`,
+  );
+}
+
 export function internalError(message: string): StatusError {
   // SSA failures on undeclared fields come back as a bare 500 with no reason (apimachinery
   // structuredmerge.go returns a plain error); clients must not treat them as retryable.

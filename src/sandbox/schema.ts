@@ -43,6 +43,11 @@ function allComponents(): Record<string, Obj> {
   return components;
 }
 
+/** One named schema of the Kubernetes documents (`io.k8s.api.core.v1.Container`). */
+export function component(name: string): Obj | undefined {
+  return allComponents()[name];
+}
+
 /**
  * A field's description in the upstream documents: what the apiserver's printers put in a Table's
  * column definitions (Go's SwaggerDoc() carries the same text). Empty when the document lacks it.

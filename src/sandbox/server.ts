@@ -6,6 +6,7 @@ import {
   AGGREGATED_V2,
   AGGREGATED_V2BETA1,
   aggregated,
+  allOpenApiDocs,
   apiGroupDoc,
   apiGroupList,
   apiVersions,
@@ -14,9 +15,15 @@ import {
   resourceList,
   VERSION_INFO,
 } from './discovery.js';
-import { badRequest, methodNotAllowed, pathNotFound, StatusError, unauthorized } from './errors.js';
+import {
+  badRequest,
+  methodNotAllowed,
+  pathNotFound,
+  StatusError,
+  unauthorized,
+  unsupportedBodyType,
+} from './errors.js';
 import { resourceKey, type Registry } from './registry.js';
-import { openApiDocs } from './schema.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import type { StoreEvent } from './store.js';
 import { includeObjectOption, negotiateTable, toTable, type TableVersion } from './table.js';
@@ -317,9 +324,9 @@ export class SandboxServer {
     send: (code: number, body: Obj | string, headers?: Record<string, string>) => void,
   ): void {
     if (segs[1] !== 'v3') throw pathNotFound();
-    if (segs.length === 2) return send(200, openApiRoot());
+    if (segs.length === 2) return send(200, openApiRoot(this.o.registry));
     const gv = segs.slice(2).join('/');
-    const doc = openApiDocs().find((d) => d.gv === gv);
+    const doc = allOpenApiDocs(this.o.registry).find((d) => d.gv === gv);
     if (!doc) throw pathNotFound();
     send(200, doc.bytes.toString('utf8'), { 'Content-Type': 'application/json' });
   }
@@ -443,11 +450,18 @@ export class SandboxServer {
   }
 }
 
+/** The body media types the sandbox's serializers read (a real apiserver also reads protobuf). */
+const BODY_TYPES = ['application/json', 'application/yaml'];
+
 function decodeBody(req: IncomingMessage, body: Buffer): unknown {
   const text = body.toString('utf8');
   const type = String(req.headers['content-type'] ?? '');
+  const media = type.split(';')[0]!.trim().toLowerCase();
+  // NegotiateInputSerializer: a body in a type no serializer reads (kubectl create sends protobuf;
+  // no Content-Type counts as application/octet-stream) is a 415 with the accepted types, not a parse error.
+  if (!BODY_TYPES.includes(media)) throw unsupportedBodyType(BODY_TYPES);
   try {
-    if (/yaml/i.test(type)) return yaml.load(text);
+    if (media === 'application/yaml') return yaml.load(text);
     return JSON.parse(text);
   } catch (e) {
     throw badRequest(`couldn't get version/kind; json parse error: ${(e as Error).message}`);

@@ -1,11 +1,15 @@
 import { badRequest, invalid, StatusError, type Cause } from './errors.js';
 import type { ResourceType } from './registry.js';
+import {
+  isDns1035Label,
+  isDns1123Label,
+  isDns1123Subdomain,
+  isQualifiedName,
+  isValidLabelValue,
+  TOTAL_ANNOTATION_SIZE_LIMIT,
+} from './names.js';
 import { schemaProblems, type SchemaProblem } from './schema.js';
 import { deepEqual, isObj, type KObject, type Obj } from './util.js';
-
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 function goType(v: unknown): string {
   if (Array.isArray(v)) return 'array';
@@ -27,41 +31,71 @@ function nameCauses(rt: ResourceType, name: string | undefined): Cause[] {
         field: 'metadata.name',
       },
     ];
-  // Services and Namespaces need DNS labels; almost everything else a DNS subdomain.
-  if (rt.group === '' && rt.kind === 'Service') {
-    if (name.length > 63 || !DNS1035_LABEL.test(name)) {
-      return [
-        {
-          reason: 'FieldValueInvalid',
-          message: `Invalid value: ${show(name)}: a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`,
-          field: 'metadata.name',
-        },
-      ];
-    }
-    return [];
+  // Services need DNS-1035 labels, Namespaces DNS-1123 labels; everything else a DNS-1123 subdomain.
+  const rule =
+    rt.group === '' && rt.kind === 'Service'
+      ? isDns1035Label
+      : rt.group === '' && rt.kind === 'Namespace'
+        ? isDns1123Label
+        : isDns1123Subdomain;
+  return invalidEach('metadata.name', name, rule(name));
+}
+
+function invalidEach(field: string, value: unknown, messages: string[]): Cause[] {
+  return messages.map((m) => ({
+    reason: 'FieldValueInvalid',
+    message: `Invalid value: ${show(value)}: ${m}`,
+    field,
+  }));
+}
+
+/** ValidateLabels: each key a qualified name, each value a label value. */
+function labelCauses(labels: unknown, field: string): Cause[] {
+  if (!isObj(labels)) return [];
+  return Object.entries(labels).flatMap(([k, v]) => [
+    ...invalidEach(field, k, isQualifiedName(k)),
+    ...(typeof v === 'string' ? invalidEach(field, v, isValidLabelValue(v)) : []),
+  ]);
+}
+
+/** ValidateAnnotations: keys are qualified names (case aside), and all of it at most 256 KiB. */
+function annotationCauses(annotations: unknown, field: string): Cause[] {
+  if (!isObj(annotations)) return [];
+  const out = Object.keys(annotations).flatMap((k) =>
+    invalidEach(field, k, isQualifiedName(k.toLowerCase())),
+  );
+  let size = 0;
+  for (const [k, v] of Object.entries(annotations))
+    size += Buffer.byteLength(k) + Buffer.byteLength(typeof v === 'string' ? v : '');
+  if (size > TOTAL_ANNOTATION_SIZE_LIMIT) {
+    out.push({
+      reason: 'FieldValueTooLong',
+      message: `Too long: may not be more than ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes`,
+      field,
+    });
   }
-  if (rt.group === '' && rt.kind === 'Namespace') {
-    if (name.length > 63 || !DNS1123_LABEL.test(name)) {
-      return [
-        {
-          reason: 'FieldValueInvalid',
-          message: `Invalid value: ${show(name)}: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
-          field: 'metadata.name',
-        },
-      ];
-    }
-    return [];
+  return out;
+}
+
+/** ValidateObjectMeta's label and annotation checks, for the object and (Deployments) its pod template. */
+function metadataCauses(rt: ResourceType, obj: KObject): Cause[] {
+  const out = [
+    ...labelCauses(obj.metadata.labels, 'metadata.labels'),
+    ...annotationCauses(obj.metadata.annotations, 'metadata.annotations'),
+  ];
+  const spec = isObj(obj.spec) ? obj.spec : {};
+  if (rt.group === 'apps' && rt.kind === 'Deployment') {
+    out.push(...labelCauses(getObj(spec, 'selector', 'matchLabels'), 'spec.selector.matchLabels'));
+    out.push(...labelCauses(getObj(spec, 'template', 'metadata', 'labels'), 'spec.template.metadata.labels'));
+    out.push(
+      ...annotationCauses(
+        getObj(spec, 'template', 'metadata', 'annotations'),
+        'spec.template.metadata.annotations',
+      ),
+    );
   }
-  if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
-    return [
-      {
-        reason: 'FieldValueInvalid',
-        message: `Invalid value: ${show(name)}: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
-        field: 'metadata.name',
-      },
-    ];
-  }
-  return [];
+  if (rt.group === '' && rt.kind === 'Service') out.push(...labelCauses(spec.selector, 'spec.selector'));
+  return out;
 }
 
 function schemaCause(rt: ResourceType, p: SchemaProblem): Cause {
@@ -110,7 +144,11 @@ export function validateObject(
       );
     }
   }
-  const causes: Cause[] = [...nameCauses(rt, obj.metadata.name), ...problems.map((p) => schemaCause(rt, p))];
+  const causes: Cause[] = [
+    ...nameCauses(rt, obj.metadata.name),
+    ...metadataCauses(rt, obj),
+    ...problems.map((p) => schemaCause(rt, p)),
+  ];
   causes.push(...semanticCauses(rt, obj, old));
   if (causes.length) throw invalid(rt, obj.metadata.name ?? '', causes);
 }
