@@ -31,6 +31,17 @@ function deploymentReady(d: DeploymentLike): boolean {
   );
 }
 
+/** `Progressing=False, reason=ProgressDeadlineExceeded`, in kubectl's words, or undefined. */
+function deadlineExceeded(d: KubeObject | undefined): string | undefined {
+  const conditions = (
+    d?.status as
+      { conditions?: { type?: string; status?: string; reason?: string; message?: string }[] } | undefined
+  )?.conditions;
+  const c = conditions?.find((x) => x.type === 'Progressing');
+  if (c?.status !== 'False' || c.reason !== 'ProgressDeadlineExceeded') return undefined;
+  return `its progress deadline was exceeded (Progressing=False, ProgressDeadlineExceeded${c.message ? `: ${c.message}` : ''})`;
+}
+
 /** Waits, by watching, until the named Deployments are all ready; says which are not when it gives up. */
 export async function waitReady(
   cluster: ClusterClient,
@@ -41,18 +52,31 @@ export async function waitReady(
   signal?: AbortSignal,
 ): Promise<void> {
   if (names.length === 0) return;
-  const done = (objs: ReadonlyMap<string, KubeObject>) =>
-    names.every((n) => {
+  // As `kubectl rollout status`: a Deployment that reports its progress deadline exceeded has
+  // failed now; waiting out the rest of the timeout cannot help.
+  let stuck: string | undefined;
+  const done = (objs: ReadonlyMap<string, KubeObject>) => {
+    for (const n of names) {
+      const why = deadlineExceeded(objs.get(n));
+      if (why) {
+        stuck = `${n}: ${why}`;
+        return true;
+      }
+    }
+    return names.every((n) => {
       const d = objs.get(n);
       return d !== undefined && deploymentReady(d);
     });
+  };
   try {
     await cluster.waitFor({ apiVersion: API.Deployment, kind: 'Deployment' }, namespace, done, {
       labelSelector: `${LABEL_APP}=${app}`,
       timeoutMs,
       ...(signal ? { signal } : {}),
     });
+    if (stuck) throw new ClusterError(`not ready: ${stuck}`, 0, 'Timeout');
   } catch (err) {
+    if (stuck) throw err;
     if (err instanceof ClusterError && err.reason === 'Timeout') {
       throw new ClusterError(await notReadyReport(cluster, namespace, app, names, timeoutMs), 0, 'Timeout');
     }
