@@ -124,13 +124,22 @@ export interface ApplyResult {
 }
 
 /**
- * Makes the cluster hold `desired`: server-side apply of what differs, in apply order (subsets
- * before routes). Reads only when nothing differs. Objects vela-ts did not write for this app are
- * never changed unless `force`.
+ * The fields of `live` that `wanted` sets differently and that Kubernetes never lets anyone change
+ * after creation (a Deployment's selector): taking such an object over cannot succeed, --force or not.
  */
+function immutableDifference(live: KubeObject, wanted: KubeObject): string | undefined {
+  if (wanted.kind !== 'Deployment' || !wanted.spec) return undefined;
+  const selector = (o: KubeObject) =>
+    stableStringify((o.spec as { selector?: unknown } | undefined)?.selector ?? null);
+  return selector(live) !== selector(wanted) ? 'spec.selector' : undefined;
+}
+
 /**
- * Refuses, before anything is written, when an object the app would render already exists and is
- * not this app's (another app's, or not vela-ts's at all), unless `force`.
+ * Refuses, before anything is written (no object, no lease, no revision record), what the run
+ * could not finish: an object the app would render that exists and is not this app's, unless
+ * `force` takes it over and can (a stranger's object whose immutable fields already match);
+ * another vela-ts app's object or revision record, which no flag may take. Each problem once,
+ * all at once, and --force is suggested only where it would work.
  */
 export async function checkOwnership(
   cluster: ClusterClient,
@@ -139,26 +148,71 @@ export async function checkOwnership(
   desired: readonly KubeObject[],
   force: boolean,
   moreDeployments: readonly string[] = [],
+  revisions: readonly string[] = [],
 ): Promise<void> {
-  if (force) return;
   const live = await readLive(cluster, namespace, app);
   const later = moreDeployments.map((name): KubeObject => ({
     apiVersion: API.Deployment,
     kind: 'Deployment',
     metadata: { name, namespace },
   }));
+  const problems: string[] = [];
+  const seen = new Set<string>();
   for (const wanted of [...desired, ...later]) {
-    if (live.byKey.has(objectKey(wanted))) continue;
+    const key = objectKey(wanted);
+    if (live.byKey.has(key) || seen.has(key)) continue;
+    seen.add(key);
     const current = await cluster.get({
       apiVersion: wanted.apiVersion,
       kind: wanted.kind,
       namespace,
       name: wanted.metadata.name,
     });
-    if (current && !ownedBy(current, app)) throw new ClusterError(foreign(current, namespace));
+    if (!current || ownedBy(current, app)) continue;
+    const where = `${current.kind} ${namespace}/${current.metadata.name}`;
+    const owner =
+      current.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY
+        ? current.metadata.labels[LABEL_APP]
+        : undefined;
+    const immutable = immutableDifference(current, wanted);
+    if (owner) {
+      problems.push(
+        `${where} already exists and belongs to vela-ts app "${owner}"; two apps in one namespace cannot share a component name: rename the component`,
+      );
+    } else if (immutable) {
+      problems.push(
+        `${where} already exists and is not managed by vela-ts, and its ${immutable} differs from this app's, which Kubernetes does not let anyone change (not even with --force): rename the component, or remove the object`,
+      );
+    } else if (!force) {
+      problems.push(
+        `${where} already exists and is not managed by vela-ts; rename the component, remove the object, or pass --force to take it over`,
+      );
+    }
   }
+  if (revisions.length > 0) {
+    const records = await cluster.list(
+      { apiVersion: API.ControllerRevision, kind: 'ControllerRevision' },
+      namespace,
+    );
+    for (const r of records.items) {
+      if (!revisions.includes(r.metadata.name) || r.metadata.labels?.[LABEL_APP] === app) continue;
+      const owner =
+        r.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY
+          ? `vela-ts app "${r.metadata.labels[LABEL_APP]}"`
+          : 'something other than vela-ts';
+      problems.push(
+        `ControllerRevision ${namespace}/${r.metadata.name} belongs to ${owner}; two apps in one namespace cannot share a component name: rename the component`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new ClusterError(problems.join('\n'), 0, 'NotOurs');
 }
 
+/**
+ * Makes the cluster hold `desired`: server-side apply of what differs, in apply order (subsets
+ * before routes). Reads only when nothing differs. Objects vela-ts did not write for this app are
+ * never changed unless `force`.
+ */
 export async function applyObjects(
   cluster: ClusterClient,
   namespace: string,

@@ -49,6 +49,7 @@ export async function up(ctx: EngineContext, app: Application, namespace: string
     objectsOf(planned),
     ctx.force,
     revisionDeployments(planned),
+    Object.values(planned.revisions).flatMap((records) => records.map((r) => r.name)),
   );
   const theirs: { stored?: Stored } = {};
   const outcome = await driveWithTimers(ctx, namespace, app.name, async (locked) => {

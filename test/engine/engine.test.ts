@@ -667,3 +667,44 @@ describe('a ConfigMap with the state name that is not ours', () => {
     expect(cluster.objects.get('ConfigMap/default/vela-ts-book-info')).toMatchObject({ data: theirs.data });
   });
 });
+
+describe('--force that cannot finish does not start', () => {
+  it('GIVEN a foreign Deployment whose selector differs WHEN up --force THEN refused before any write (no lease either), and --force is not advised', async () => {
+    const cluster = new MemoryCluster();
+    cluster.put({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'details', namespace: 'default' },
+      spec: { selector: { matchLabels: { app: 'details' } } },
+    });
+    const refused = up({ ...context(cluster), force: true }, bookinfo(), 'default');
+    await expect(refused).rejects.toThrow(
+      "Deployment default/details already exists and is not managed by vela-ts, and its spec.selector differs from this app's, which Kubernetes does not let anyone change (not even with --force): rename the component, or remove the object",
+    );
+    expect(cluster.writes()).toEqual([]);
+  });
+
+  it("GIVEN another app's revision record of the same name WHEN up --force THEN refused before any write, naming it", async () => {
+    const cluster = new MemoryCluster();
+    await up(context(cluster), { ...bookinfo(), name: 'other-app' }, 'default');
+    // Only its records are left: the objects were removed by hand.
+    for (const key of [...cluster.objects.keys()])
+      if (!key.startsWith('ControllerRevision/')) cluster.objects.delete(key);
+    const mark = cluster.writes().length;
+    await expect(up({ ...context(cluster), force: true }, bookinfo(), 'default')).rejects.toThrow(
+      'ControllerRevision default/reviews-v1 belongs to vela-ts app "other-app"; two apps in one namespace cannot share a component name: rename the component',
+    );
+    expect(cluster.writes().slice(mark)).toEqual([]);
+  });
+
+  it("GIVEN another app's objects WHEN up without --force THEN every conflict is named at once and none suggests --force", async () => {
+    const cluster = new MemoryCluster();
+    await up(context(cluster), bookinfo(), 'default');
+    const err = await up(context(cluster), { ...bookinfo(), name: 'other-app' }, 'default').catch(
+      (e: unknown) => e,
+    );
+    const lines = (err as Error).message.split('\n');
+    expect(lines.length).toBeGreaterThan(4);
+    expect(lines.filter((l) => l.includes('--force'))).toEqual([]);
+  });
+});
