@@ -66,6 +66,12 @@ export interface ClientOptions {
   retry?: RetryPolicy;
   /** Longest single watch request, in seconds; the watch is renewed after it (like client-go's 5-10 min). */
   watchSeconds?: number;
+  /**
+   * A watch that delivers nothing, not even a BOOKMARK (which the apiserver sends about once a
+   * minute), for this long is taken for a connection that went silent: it is re-listed and watched
+   * anew. Default 90 s, well under a step's timeout.
+   */
+  watchSilenceMs?: number;
 }
 
 type Retry = 'idempotent' | 'create';
@@ -85,6 +91,7 @@ export class KubeClusterClient implements ClusterClient {
   private readonly clock: ClientClock;
   private readonly policy: RetryPolicy;
   private readonly watchSeconds: number;
+  private readonly watchSilenceMs: number;
   private sandboxKnown: boolean;
   private readonly discovery = new Map<string, Promise<unknown>>();
 
@@ -96,6 +103,7 @@ export class KubeClusterClient implements ClusterClient {
     this.clock = opts.clock ?? systemClock;
     this.policy = opts.retry ?? defaultRetryPolicy;
     this.watchSeconds = opts.watchSeconds ?? 300;
+    this.watchSilenceMs = opts.watchSilenceMs ?? 90_000;
     this.sandboxKnown = opts.sandbox ?? false;
   }
 
@@ -336,6 +344,21 @@ export class KubeClusterClient implements ClusterClient {
     const stop = new AbortController();
     const onAbort = () => stop.abort();
     signal.addEventListener('abort', onAbort, { once: true });
+    // Silence (no line at all) for watchSilenceMs ends this watch; the caller re-lists.
+    let silent = false;
+    let quiet = new AbortController();
+    const arm = () => {
+      quiet.abort();
+      quiet = new AbortController();
+      void this.clock.sleep(this.watchSilenceMs, quiet.signal).then(
+        () => {
+          silent = true;
+          stop.abort();
+        },
+        () => undefined,
+      );
+    };
+    arm();
     const path =
       resourcePath(info, ns || undefined) +
       query({
@@ -348,6 +371,7 @@ export class KubeClusterClient implements ClusterClient {
 
     const onLine = (line: string) => {
       if (finished || relist || thrown !== undefined) return;
+      arm();
       let event: { type?: string; object?: KubeObject & { code?: number } };
       try {
         event = JSON.parse(line) as typeof event;
@@ -402,11 +426,12 @@ export class KubeClusterClient implements ClusterClient {
       transportErr = err;
     } finally {
       signal.removeEventListener('abort', onAbort);
+      quiet.abort();
     }
 
     if (thrown !== undefined) throw thrown instanceof Error ? thrown : new Error('the wait condition failed');
     if (finished) return { kind: 'done', rv };
-    if (relist) return { kind: 'relist', rv };
+    if (relist || (silent && !signal.aborted)) return { kind: 'relist', rv };
     if (signal.aborted) throw new TransportError('ABORTED', 'the request was cancelled');
     if (errorEvent) {
       const error = statusError(op, this.target, errorEvent.code, errorEvent.body);

@@ -464,6 +464,20 @@ describe('waitFor', () => {
     expect(snap.size).toBe(0);
   });
 
+  it('GIVEN a watch that stays open but goes silent (no event, no bookmark) THEN after 90 s it re-lists, and the list shows it ready', async () => {
+    const { transport, clock, client } = setup();
+    transport.reply(list('10', deployment('web', '9', 0)), list('30', deployment('web', '29', 1)));
+    // Its first chunk arrives; then nothing ever again, though the connection stays open.
+    transport.watches({ lines: [{ type: 'MODIFIED', object: deployment('web', '11', 0) }], then: 'hang' });
+    const seen = (objs: ReadonlyMap<string, KubeObject>) => {
+      if (objs.get('web')?.metadata.resourceVersion === '11') setImmediate(() => clock.advance(90_000));
+      return allReady(objs);
+    };
+    const snap = await client.waitFor(DEPLOY, 'default', seen, { timeoutMs: 600_000 });
+    expect(snap.get('web')?.metadata.resourceVersion).toBe('29');
+    expect(transport.paths().filter((p) => !p.includes('watch=1'))).toHaveLength(2);
+  });
+
   it('GIVEN it never becomes ready THEN it times out with a ClusterError (reason Timeout) carrying the last snapshot', async () => {
     const { transport, clock, client } = setup();
     transport.reply(list('10', deployment('web', '9', 0)));
