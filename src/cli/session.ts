@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type { ClusterClient } from '../cluster/types.js';
 import { systemClock } from '../clock.js';
+import { defaultRetryPolicy } from '../cluster/retry.js';
 import type { EngineContext, Reporter } from '../engine/index.js';
 import { UsageError } from '../errors.js';
 import { processAlive, thisProcess } from '../process-alive.js';
@@ -105,6 +106,10 @@ export async function openSession(
     cwd: io.cwd,
     env: io.env,
     ...(readyDelay ? { sandboxOptions: { readyDelayMs: Number(readyDelay) } } : {}),
+    // --timeout bounds the command, not only its readiness waits: a request that goes unanswered
+    // (a frozen API server, a half-open connection) and its retries end within it too.
+    requestTimeoutMs: Math.min(30_000, timeoutMs),
+    retry: { ...defaultRetryPolicy, budgetMs: Math.min(defaultRetryPolicy.budgetMs, timeoutMs) },
   });
   if (cluster.insecure) {
     io.stderr.write(

@@ -27,6 +27,8 @@ export interface ConnectOptions {
   sandboxOptions?: { readyDelayMs?: number; failRate?: number; auditLogPath?: string };
   clock?: ClientClock;
   retry?: RetryPolicy;
+  /** How long one request may go unanswered (default 30 s); a command's --timeout shortens it. */
+  requestTimeoutMs?: number;
 }
 
 export type ConnectedClient = ClusterClient & {
@@ -91,7 +93,7 @@ export async function connect(opts: ConnectOptions): Promise<ConnectedClient> {
       env: opts.env,
       text: kubeconfigText,
     });
-    const transport = await buildTransport(loaded);
+    const transport = await buildTransport(loaded, opts.requestTimeoutMs);
     const client = new KubeClusterClient({
       transport,
       defaultNamespace: loaded.defaultNamespace,
@@ -119,7 +121,7 @@ export async function connect(opts: ConnectOptions): Promise<ConnectedClient> {
   }
 }
 
-async function buildTransport(loaded: LoadedKubeconfig): Promise<HttpsTransport> {
+async function buildTransport(loaded: LoadedKubeconfig, requestTimeoutMs?: number): Promise<HttpsTransport> {
   const { cluster, user, contextName } = loaded;
   // kubectl refuses the same: a CA and "trust any certificate" cannot both be meant.
   if (cluster.skipTLSVerify && (cluster.caData || cluster.caFile)) {
@@ -139,6 +141,7 @@ async function buildTransport(loaded: LoadedKubeconfig): Promise<HttpsTransport>
   }
   return new HttpsTransport({
     server: cluster.server,
+    ...(requestTimeoutMs !== undefined ? { defaultTimeoutMs: requestTimeoutMs } : {}),
     agent,
     userAgent: `${USER_AGENT} (node ${process.version})`,
     servername: cluster.tlsServerName,

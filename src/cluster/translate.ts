@@ -193,6 +193,15 @@ export function statusError(
 
 export function networkError(target: Target, err: TransportError, attempts = 1): ClusterError {
   const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
+  // It answered before and now does not: not a wrong address but a server that stopped answering.
+  if (err.code === 'ETIMEDOUT')
+    return new ClusterError(
+      redact(
+        `the cluster at ${target.server} stopped answering (no answer within the request timeout${tries}); the workflow stays where it was recorded: continue it with \`vela-ts workflow resume\` once the cluster answers again`,
+      ),
+      0,
+      err.code,
+    );
   return new ClusterError(
     redact(
       `cannot reach the cluster at ${target.server} (${err.message})${tries}; check --kubeconfig/--context`,
