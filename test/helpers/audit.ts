@@ -11,17 +11,19 @@ export function readAudit<E>(file: string): E[] {
 }
 
 /**
- * Resolves with the first audit entry that satisfies `pred`, the ones already written included.
- * The sandbox appends a line as it answers each request: this is woken by the file's change events
- * and reads only what was appended since, so waiting costs nothing while nothing happens.
+ * Resolves with the first audit entry after the first `after` ones that satisfies `pred`, the
+ * ones already written included. The sandbox appends a line as it answers each request: this is
+ * woken by the file's change events and reads only what was appended since, so waiting costs
+ * nothing while nothing happens.
  */
 export function auditEntry<E>(
   file: string,
   what: string,
   pred: (entry: E) => boolean,
-  timeoutMs = 20_000,
+  { after = 0, timeoutMs = 20_000 }: { after?: number; timeoutMs?: number } = {},
 ): Promise<E> {
   return new Promise<E>((resolve, reject) => {
+    let seen = 0;
     let offset = 0;
     let partial = Buffer.alloc(0);
     let settled = false;
@@ -50,7 +52,7 @@ export function auditEntry<E>(
       const lines = partial.subarray(0, end).toString('utf8').split('\n');
       partial = partial.subarray(end + 1);
       for (const line of lines) {
-        if (!line) continue;
+        if (!line || seen++ < after) continue;
         const entry = JSON.parse(line) as E;
         if (pred(entry)) return finish(() => resolve(entry));
       }

@@ -85,8 +85,8 @@ export class SandboxCluster {
   }
 
   /** The first request (answered so far or from now on) that satisfies `pred`; woken by the log's growth, no polling. */
-  auditEntry(what: string, pred: (r: AuditLine) => boolean): Promise<AuditLine> {
-    return auditEntry(this.auditLog, what, pred);
+  auditEntry(what: string, pred: (r: AuditLine) => boolean, after = 0): Promise<AuditLine> {
+    return auditEntry(this.auditLog, what, pred, { after });
   }
 
   /**
