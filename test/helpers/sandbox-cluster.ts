@@ -5,6 +5,7 @@ import path from 'node:path';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { auditEntry, readAudit } from './audit.js';
 import { runCli, type CliResult } from './cli.js';
+import { sharedTls } from './tls.js';
 
 export interface Obj {
   apiVersion: string;
@@ -61,6 +62,7 @@ export class SandboxCluster {
       auditLogPath: this.auditLog,
       failRate: this.failRate,
       random: seeded(42),
+      tls: sharedTls(),
     });
     return this;
   }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { connect, type ConnectOptions, type ConnectedClient } from '../../src/cluster/connect.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { auditEntry, readAudit } from './audit.js';
+import { sharedTls } from './tls.js';
 
 export interface AuditEntry {
   time: string;
@@ -48,6 +49,7 @@ export async function startSandboxClient(
     readyDelayMs: 30,
     kubeconfigPath,
     auditLogPath,
+    tls: sharedTls(),
     ...opts.sandbox,
   });
   const client = await connect({ kubeconfig: kubeconfigPath, cwd: dir, env: { HOME: dir }, ...opts.client });
