@@ -30,6 +30,8 @@ export interface SandboxOptions {
   /** Test hooks: the clock the controller and watch timeouts run on, and the randomness of --fail-rate. */
   clock?: Clock;
   random?: () => number;
+  /** Test hook: serve with this CA and certificate rather than make new ones (a saved state's come first). */
+  tls?: TlsMaterial;
 }
 
 export interface Sandbox {
@@ -77,7 +79,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const clock = opts.clock ?? realClock;
   const registry = new Registry();
   const prior = opts.statePath ? loadState(opts.statePath) : undefined;
-  const tls: TlsMaterial = prior?.tls ?? generateTls(new Date(clock.now()));
+  const tls: TlsMaterial = prior?.tls ?? opts.tls ?? generateTls(new Date(clock.now()));
   const token = prior?.token ?? randomBytes(24).toString('base64url');
   const store = new Store(prior?.resourceVersion ?? 1);
   for (const { resource, object } of prior?.objects ?? []) store.restore(resource, object);

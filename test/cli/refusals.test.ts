@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { kubevelaExamples, runCli } from '../helpers/cli.js';
+import { kubevelaExamples, runCli, type CliResult } from '../helpers/cli.js';
+import { runMain } from '../helpers/main.js';
 import { SandboxCluster } from '../helpers/sandbox-cluster.js';
 
 const first = path.join(kubevelaExamples, 'first-deploy.yaml');
@@ -14,7 +15,7 @@ function variant(edit: (text: string) => string): string {
   return text;
 }
 
-const cases: { what: string; text: string; at: RegExp }[] = [
+const refusals: { what: string; text: string; at: RegExp }[] = [
   {
     what: 'a weight naming a revision this rollout does not move between',
     text: variant((t) => t.replaceAll('revision: reviews-v2', 'revision: reviews-v3')),
@@ -42,6 +43,15 @@ const cases: { what: string; text: string; at: RegExp }[] = [
   },
 ];
 
+/**
+ * Every refusal is checked in this process, through main(argv, io) as the binary calls it; the
+ * first one of each command also through the built binary, a smoke run of the path a user takes.
+ */
+type Run = (args: string[], cwd?: string) => Promise<CliResult>;
+const inProcess: Run = (args, cwd) => runMain(args, { cwd });
+const binary: Run = (args, cwd) => runCli(args, { cwd });
+const cases = refusals.map((r, i) => ({ ...r, runs: i === 0 ? [inProcess, binary] : [inProcess] }));
+
 describe('a workflow that cannot work is refused at its line before anything moves', () => {
   let c: SandboxCluster;
   beforeAll(async () => {
@@ -50,30 +60,36 @@ describe('a workflow that cannot work is refused at its line before anything mov
   });
   afterAll(() => c.stop());
 
-  it.each(cases)('GIVEN $what THEN plan exits 2 pointing at the line', async ({ text, at }) => {
-    const res = await runCli(['plan', c.file('plan.yaml', text), '--from', first]);
-    expect(res).toMatchObject({ code: 2, stdout: '' });
-    expect(res.stderr).toMatch(at);
-    expect(res.stderr).toContain('nothing was sent to the cluster');
+  it.each(cases)('GIVEN $what THEN plan exits 2 pointing at the line', async ({ text, at, runs }) => {
+    for (const run of runs) {
+      const res = await run(['plan', c.file('plan.yaml', text), '--from', first]);
+      expect(res).toMatchObject({ code: 2, stdout: '' });
+      expect(res.stderr).toMatch(at);
+      expect(res.stderr).toContain('nothing was sent to the cluster');
+    }
   });
 
-  it.each(cases)('GIVEN $what THEN diff exits 2 pointing at the line', async ({ text, at }) => {
-    const res = await c.vela(['diff', c.file('diff.yaml', text)]);
-    expect(res).toMatchObject({ code: 2, stdout: '' });
-    expect(res.stderr).toMatch(at);
+  it.each(cases)('GIVEN $what THEN diff exits 2 pointing at the line', async ({ text, at, runs }) => {
+    for (const run of runs) {
+      const res = await run(['--kubeconfig', c.kubeconfig, 'diff', c.file('diff.yaml', text)], c.dir);
+      expect(res).toMatchObject({ code: 2, stdout: '' });
+      expect(res.stderr).toMatch(at);
+    }
   });
 
-  it.each(cases)('GIVEN $what THEN up exits 2 and sends no write', async ({ text, at }) => {
-    const before = c.audit().length;
-    const res = await c.vela(['up', c.file('up.yaml', text)]);
-    expect(res).toMatchObject({ code: 2 });
-    expect(res.stderr).toMatch(at);
-    expect(res.stderr).not.toMatch(/\n\s+at /);
-    expect(
-      c
-        .audit()
-        .slice(before)
-        .filter((r) => r.method !== 'GET'),
-    ).toEqual([]);
+  it.each(cases)('GIVEN $what THEN up exits 2 and sends no write', async ({ text, at, runs }) => {
+    for (const run of runs) {
+      const before = c.audit().length;
+      const res = await run(['--kubeconfig', c.kubeconfig, 'up', c.file('up.yaml', text)], c.dir);
+      expect(res).toMatchObject({ code: 2 });
+      expect(res.stderr).toMatch(at);
+      expect(res.stderr).not.toMatch(/\n\s+at /);
+      expect(
+        c
+          .audit()
+          .slice(before)
+          .filter((r) => r.method !== 'GET'),
+      ).toEqual([]);
+    }
   });
 });

@@ -498,8 +498,9 @@ describe('waitFor', () => {
     const { transport, client } = setup();
     transport.reply(list('10', deployment('web', '9', 0)));
     const ctrl = new AbortController();
+    // The caller gives up while the wait is watching.
+    transport.onStream = () => ctrl.abort();
     const p = client.waitFor(DEPLOY, 'default', allReady, { timeoutMs: 600_000, signal: ctrl.signal });
-    setTimeout(() => ctrl.abort(), 1);
     const err = await caught(p);
     expect(err.reason).toBe('Aborted');
   });

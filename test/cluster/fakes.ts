@@ -105,6 +105,8 @@ export class FakeTransport implements Transport {
   readonly requests: HttpRequest[] = [];
   private readonly replies: Reply[] = [];
   private readonly scripts: StreamScript[] = [];
+  /** Called as each watch request is made, before it answers. */
+  onStream?: (req: HttpRequest) => void;
 
   reply(...replies: Reply[]): this {
     this.replies.push(...replies);
@@ -137,15 +139,14 @@ export class FakeTransport implements Transport {
 
   async stream(req: HttpRequest, onLine: (line: string) => void): Promise<HttpResponse> {
     this.requests.push(req);
+    this.onStream?.(req);
     const script = this.scripts.shift();
     if (!script) {
-      // Nothing scripted: a quiet watch that stays open.
+      // Nothing scripted: a quiet watch that stays open until it is aborted.
       return new Promise((_resolve, reject) => {
-        req.signal?.addEventListener(
-          'abort',
-          () => reject(new TransportError('ABORTED', 'cancelled', true)),
-          { once: true },
-        );
+        const abort = () => reject(new TransportError('ABORTED', 'cancelled', true));
+        if (req.signal?.aborted) abort();
+        req.signal?.addEventListener('abort', abort, { once: true });
       });
     }
     this.everConnected = true;

@@ -10,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { connect, type ConnectedClient } from '../../src/cluster/connect.js';
 import type { KubeObject } from '../../src/cluster/types.js';
+import { systemClock } from '../../src/clock.js';
+import type { ClientClock as Clock } from '../../src/cluster/retry.js';
 import { caught } from '../helpers/caught.js';
 import { redact } from '../../src/redact.js';
 import { generateTls, type TlsMaterial } from '../../src/sandbox/tls.js';
@@ -109,10 +111,21 @@ it('GIVEN 429 with Retry-After, then 503, then 200 THEN get succeeds after waiti
     (_q, res) => json(res, 503, statusBody(503, 'ServiceUnavailable', 'busy')),
     (_q, res) => json(res, 200, cm),
   );
-  const started = Date.now();
-  expect(await client.get({ ...cm, namespace: 'ns1', name: 'c' })).toMatchObject({ data: { a: '1' } });
+  // The system clock, recording each wait before a retry.
+  const sleeps: number[] = [];
+  const clock: Clock = {
+    ...systemClock,
+    sleep: (ms, signal) => (sleeps.push(ms), systemClock.sleep(ms, signal)),
+  };
+  const timed = await connect({ kubeconfig: 'kc', cwd: dir, env: { HOME: dir }, retry: fast, clock });
+  try {
+    expect(await timed.get({ ...cm, namespace: 'ns1', name: 'c' })).toMatchObject({ data: { a: '1' } });
+  } finally {
+    await timed.close();
+  }
   expect(seen).toHaveLength(3);
-  expect(Date.now() - started).toBeGreaterThanOrEqual(55); // Retry-After 1 s clamped to the test policy's 60 ms
+  // Retry-After 1 s clamped to the test policy's 60 ms, then the jittered backoff after the 503.
+  expect(sleeps).toEqual([60, expect.any(Number)]);
 });
 
 it('GIVEN the connection is reset mid-request THEN the request is retried', async () => {
@@ -159,9 +172,8 @@ it('GIVEN a cut watch THEN waitFor resumes from the last resourceVersion seen', 
     (_q, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.write(JSON.stringify({ type: 'MODIFIED', object: dep('11', 0) }) + '\n');
-      // half an event, then the connection dies
-      res.write('{"type":"MODIFIED","obj');
-      setTimeout(() => res.socket?.destroy(), 20);
+      // half an event, then, once it is sent, the connection dies
+      res.write('{"type":"MODIFIED","obj', () => res.socket?.destroy());
     },
     (_q, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });

@@ -10,7 +10,10 @@ import type { KubeObject } from '../../src/cluster/types.js';
 import { ClusterError } from '../../src/errors.js';
 import { caught } from '../helpers/caught.js';
 import { startSandbox } from '../../src/sandbox/index.js';
-import { startSandboxClient, type SandboxClient } from '../helpers/sandbox.js';
+import { startSandboxClient, type AuditEntry, type SandboxClient } from '../helpers/sandbox.js';
+import { auditEntry } from '../helpers/audit.js';
+import { systemClock } from '../../src/clock.js';
+import type { ClientClock as Clock } from '../../src/cluster/retry.js';
 
 const DEPLOY = { apiVersion: 'apps/v1', kind: 'Deployment' };
 const CM = { apiVersion: 'v1', kind: 'ConfigMap' };
@@ -35,6 +38,44 @@ function deployment(name: string, image: string, replicas = 2): KubeObject {
       template: { metadata: { labels: { ...labels } }, spec: { containers: [{ name: 'main', image }] } },
     },
   };
+}
+
+/**
+ * The system clock, except that a wait's deadline (the sleep as long as `timeoutMs`) passes only
+ * when the test calls `expire`.
+ */
+function deadlineClock(timeoutMs: number): { clock: Clock; deadlines: number[]; expire: () => void } {
+  const deadlines: number[] = [];
+  const due: (() => void)[] = [];
+  const clock: Clock = {
+    now: () => systemClock.now(),
+    random: () => systemClock.random(),
+    sleep: (ms, signal) => {
+      if (ms !== timeoutMs) return systemClock.sleep(ms, signal);
+      deadlines.push(ms);
+      return new Promise<void>((resolve, reject) => {
+        due.push(resolve);
+        signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+      });
+    },
+  };
+  return { clock, deadlines, expire: () => due.splice(0).forEach((d) => d()) };
+}
+
+/** The system clock, with a promise for the next time the client sleeps (backs off before a retry). */
+function observedClock(): { clock: Clock; nextSleep: () => Promise<number> } {
+  let waiting: ((ms: number) => void)[] = [];
+  const clock: Clock = {
+    now: () => systemClock.now(),
+    random: () => systemClock.random(),
+    sleep: (ms, signal) => {
+      const woken = waiting;
+      waiting = [];
+      for (const w of woken) w(ms);
+      return systemClock.sleep(ms, signal);
+    },
+  };
+  return { clock, nextSleep: () => new Promise<number>((r) => waiting.push(r)) };
 }
 
 /** kubectl rollout status's rules (its DeploymentStatusViewer: observed generation, updated, available). */
@@ -197,15 +238,30 @@ describe('against the sandbox', () => {
 
   it('GIVEN an image that never becomes ready THEN waitFor times out with a ClusterError carrying the snapshot', async () => {
     await h.client.apply(deployment('stuck', 'example/never-ready:1'));
-    const started = Date.now();
-    const err = await caught(
-      h.client.waitFor(DEPLOY, 'default', (objs) => rolledOut(objs.get('stuck')), { timeoutMs: 400 }),
-    );
-    expect(err).toBeInstanceOf(WaitTimeoutError);
-    expect(err.reason).toBe('Timeout');
-    expect(err.message).toBe('timed out after 400ms waiting for deployments in namespace "default"');
-    expect((err as WaitTimeoutError).snapshot.has('stuck')).toBe(true);
-    expect(Date.now() - started).toBeLessThan(3000);
+    // The wait's deadline runs on the client's clock; here it passes when the test says, once the
+    // wait is watching: the watch must be given up then, or the wait would never end.
+    const { clock, deadlines, expire } = deadlineClock(400);
+    const client = await connect({ kubeconfig: h.kubeconfigPath, cwd: h.dir, env: { HOME: h.dir }, clock });
+    try {
+      const watching = h.auditEntry(
+        'the wait to watch',
+        (e) => e.watch === true && e.path.includes('/deployments'),
+        h.audit().length,
+      );
+      const waiting = caught(
+        client.waitFor(DEPLOY, 'default', (objs) => rolledOut(objs.get('stuck')), { timeoutMs: 400 }),
+      );
+      await watching;
+      expect(deadlines).toEqual([400]);
+      expire();
+      const err = await waiting;
+      expect(err).toBeInstanceOf(WaitTimeoutError);
+      expect(err.reason).toBe('Timeout');
+      expect(err.message).toBe('timed out after 400ms waiting for deployments in namespace "default"');
+      expect((err as WaitTimeoutError).snapshot.has('stuck')).toBe(true);
+    } finally {
+      await client.close();
+    }
   });
 
   it('no error message ever carries the token', async () => {
@@ -305,17 +361,32 @@ describe('a flaky API server', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vela-ts-restart-'));
     const statePath = path.join(dir, 'state.json');
     const kubeconfigPath = path.join(dir, 'kubeconfig');
-    let sandbox = await startSandbox({ port: 0, statePath, kubeconfigPath, readyDelayMs: 60_000 });
+    const auditLogPath = path.join(dir, 'audit.log');
+    let sandbox = await startSandbox({
+      port: 0,
+      statePath,
+      kubeconfigPath,
+      auditLogPath,
+      readyDelayMs: 60_000,
+    });
     const port = sandbox.port;
-    const client = await connect({ kubeconfig: kubeconfigPath, cwd: dir, env: { HOME: dir } });
+    const { clock, nextSleep } = observedClock();
+    const client = await connect({ kubeconfig: kubeconfigPath, cwd: dir, env: { HOME: dir }, clock });
     try {
       await client.apply(deployment('restart', 'nginx:1.27', 1));
+      const watching = auditEntry<AuditEntry>(
+        auditLogPath,
+        'the wait to watch',
+        (e) => e.watch === true && e.path.includes('/deployments'),
+      );
       const waiting = client.waitFor(DEPLOY, 'default', (objs) => rolledOut(objs.get('restart')), {
         timeoutMs: 20_000,
       });
-      await new Promise((r) => setTimeout(r, 200));
+      await watching;
+      // The server goes away mid-watch; it comes back once the client has found it gone and backs off.
+      const backingOff = nextSleep();
       await sandbox.close();
-      await new Promise((r) => setTimeout(r, 300));
+      await backingOff;
       // Back on the same port with the same state; pods now become ready quickly.
       sandbox = await startSandbox({ port, statePath, readyDelayMs: 50 });
       const snap = await waiting;

@@ -2,19 +2,10 @@ import { readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { binPath, kubevelaExamples, repoRoot, runCli } from '../helpers/cli.js';
-import { SandboxCluster } from '../helpers/sandbox-cluster.js';
+import { SandboxCluster, type Obj } from '../helpers/sandbox-cluster.js';
 
 const first = path.join(kubevelaExamples, 'first-deploy.yaml');
 const rollout = path.join(kubevelaExamples, 'rollout-v2.yaml');
-
-/** Waits for a condition the server reaches by itself (its own timers), with a deadline. */
-async function until(what: string, check: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
 
 /**
  * Starts `up FILE` and kills it with SIGKILL mid-step: once the new revision has been scaled up,
@@ -27,8 +18,9 @@ async function killMidStep(c: SandboxCluster, file: string): Promise<void> {
     cwd: c.dir,
     stdio: 'ignore',
   });
-  await until('reviews-v2 to be created', () =>
-    c.audit().some((r) => r.method === 'PATCH' && r.path.includes('/deployments/reviews-v2')),
+  await c.auditEntry(
+    'reviews-v2 to be created',
+    (r) => r.method === 'PATCH' && r.path.includes('/deployments/reviews-v2'),
   );
   child.kill('SIGKILL');
   await new Promise((r) => child.once('exit', r));
@@ -176,8 +168,9 @@ describe('a step that cannot finish', () => {
     );
     // Were the waiting up to hold on until its 10m timeout, it would outlive this 60 s guard.
     const waiting = c.vela(['up', broken, '--timeout', '10m'], { timeoutMs: 60_000 });
-    await until('the canary to be created', () =>
-      c.audit().some((r) => r.method === 'PATCH' && r.path.includes('/deployments/reviews-v2')),
+    await c.auditEntry(
+      'the canary to be created',
+      (r) => r.method === 'PATCH' && r.path.includes('/deployments/reviews-v2'),
     );
     expect(await c.vela(['workflow', 'terminate', 'book-info'])).toMatchObject({ code: 0 });
     const res = await waiting;
@@ -271,10 +264,12 @@ describe('a timed pause', () => {
     expect(readFileSync(soak, 'utf8')).toContain('duration: 10m');
     // Were the waiting up to sleep through the edit, it would outlive this 60 s guard.
     const waiting = c.vela(['up', soak], { timeoutMs: 60_000 });
-    await until('the soak to start', async () => {
-      const cm = await c.get('', 'configmaps', 'vela-ts-book-info');
-      return cm?.data?.phase === 'suspended';
-    });
+    await c.until(
+      'the soak to start',
+      '',
+      'configmaps',
+      (cm) => cm.metadata.name === 'vela-ts-book-info' && cm.data?.phase === 'suspended',
+    );
     expect(await c.vela(['workflow', 'suspend', 'book-info'])).toMatchObject({ code: 0 });
     const res = await waiting;
     expect(res).toMatchObject({ code: 0 });
@@ -335,17 +330,15 @@ describe('status --watch', () => {
   });
 
   it('GIVEN a driven workflow THEN it follows each move and returns once the workflow is suspended', async () => {
-    const holder = async () => {
-      const lease = await c.get('coordination.k8s.io/v1', 'leases', 'vela-ts-book-info');
-      return (lease?.spec as { holderIdentity?: string } | undefined)?.holderIdentity;
-    };
-    const killed = await holder();
+    const holder = (lease: Obj | undefined) =>
+      (lease?.spec as { holderIdentity?: string } | undefined)?.holderIdentity;
+    const killed = holder(await c.get('coordination.k8s.io/v1', 'leases', 'vela-ts-book-info'));
     // The resumed run stays mid-step (pods still held unready) until the watcher has seen it running.
     const driving = c.vela(['workflow', 'resume', 'book-info']);
     // The killed run's name stays on the lease until the resumed run takes it over.
-    await until('the resumed run to hold the lease', async () => {
-      const now = await holder();
-      return Boolean(now) && now !== killed;
+    await c.until('the resumed run to hold the lease', 'coordination.k8s.io/v1', 'leases', (lease) => {
+      const now = holder(lease);
+      return lease.metadata.name === 'vela-ts-book-info' && Boolean(now) && now !== killed;
     });
     let seenFirst!: () => void;
     const firstReport = new Promise<void>((r) => (seenFirst = r));

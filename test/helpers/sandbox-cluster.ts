@@ -1,9 +1,11 @@
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { auditEntry, readAudit } from './audit.js';
 import { runCli, type CliResult } from './cli.js';
+import { sharedTls } from './tls.js';
 
 export interface Obj {
   apiVersion: string;
@@ -12,6 +14,13 @@ export interface Obj {
   spec?: Record<string, unknown>;
   status?: Record<string, unknown>;
   data?: Record<string, string>;
+}
+
+export interface AuditLine {
+  method: string;
+  path: string;
+  code: number;
+  userAgent?: string;
 }
 
 /** A small seeded generator (mulberry32): the same failures in the same order on every run. */
@@ -53,6 +62,7 @@ export class SandboxCluster {
       auditLogPath: this.auditLog,
       failRate: this.failRate,
       random: seeded(42),
+      tls: sharedTls(),
     });
     return this;
   }
@@ -72,12 +82,76 @@ export class SandboxCluster {
   }
 
   /** Audit lines so far, for counting what a command sent. */
-  audit(): { method: string; path: string; code: number; userAgent?: string }[] {
-    if (!existsSync(this.auditLog)) return [];
-    return readFileSync(this.auditLog, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as { method: string; path: string; code: number; userAgent?: string });
+  audit(): AuditLine[] {
+    return readAudit<AuditLine>(this.auditLog);
+  }
+
+  /** The first request (answered so far or from now on) that satisfies `pred`; woken by the log's growth, no polling. */
+  auditEntry(what: string, pred: (r: AuditLine) => boolean, after = 0): Promise<AuditLine> {
+    return auditEntry(this.auditLog, what, pred, { after });
+  }
+
+  /**
+   * The first object of `resource` in `ns` that satisfies `pred`, from the server's own watch
+   * events: the objects as they are now, then each change. A cut stream is watched again.
+   */
+  until(
+    what: string,
+    group: string,
+    resource: string,
+    pred: (o: Obj) => boolean,
+    ns = 'default',
+    timeoutMs = 20_000,
+  ): Promise<Obj> {
+    const base = group === '' ? '/api/v1' : `/apis/${group}`;
+    const url = new URL(`${this.sandbox.url}${base}/namespaces/${ns}/${resource}?watch=true`);
+    return new Promise<Obj>((resolve, reject) => {
+      let req: ReturnType<typeof https.request> | undefined;
+      let settled = false;
+      const finish = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        req?.destroy();
+        fn();
+      };
+      const timer = setTimeout(
+        () => finish(() => reject(new Error(`timed out waiting for ${what}`))),
+        timeoutMs,
+      );
+      const open = () => {
+        if (settled) return;
+        req = https.request(
+          {
+            hostname: url.hostname,
+            port: url.port,
+            path: url.pathname + url.search,
+            ca: this.sandbox.caPem,
+            headers: { authorization: `Bearer ${this.sandbox.token}`, 'user-agent': 'vela-ts-test' },
+          },
+          (res) => {
+            let buffered = '';
+            res.on('data', (c: Buffer) => {
+              buffered += c.toString();
+              const lines = buffered.split('\n');
+              buffered = lines.pop()!;
+              for (const line of lines) {
+                if (!line) continue;
+                const ev = JSON.parse(line) as { type: string; object: Obj };
+                if ((ev.type === 'ADDED' || ev.type === 'MODIFIED') && pred(ev.object))
+                  return finish(() => resolve(ev.object));
+              }
+            });
+            // --fail-rate cuts watches (and fails some with 5xx/429): watch again.
+            res.on('end', open);
+            res.on('error', () => undefined);
+          },
+        );
+        req.on('error', (err) => finish(() => reject(err)));
+        req.end();
+      };
+      open();
+    });
   }
 
   async createNamespace(name: string): Promise<void> {

@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { connect, type ConnectOptions, type ConnectedClient } from '../../src/cluster/connect.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { auditEntry, readAudit } from './audit.js';
+import { sharedTls } from './tls.js';
 
 export interface AuditEntry {
   time: string;
@@ -27,6 +29,8 @@ export interface SandboxClient {
   auditLogPath: string;
   /** The requests the sandbox has seen so far, oldest first. */
   audit(): AuditEntry[];
+  /** The first request after the first `after` that satisfies `pred`, once the sandbox has answered it (no polling). */
+  auditEntry(what: string, pred: (e: AuditEntry) => boolean, after?: number): Promise<AuditEntry>;
   /** Closes the client and the sandbox, and removes the folder. */
   close(): Promise<void>;
 }
@@ -45,6 +49,7 @@ export async function startSandboxClient(
     readyDelayMs: 30,
     kubeconfigPath,
     auditLogPath,
+    tls: sharedTls(),
     ...opts.sandbox,
   });
   const client = await connect({ kubeconfig: kubeconfigPath, cwd: dir, env: { HOME: dir }, ...opts.client });
@@ -54,14 +59,8 @@ export async function startSandboxClient(
     dir,
     kubeconfigPath,
     auditLogPath,
-    audit: () =>
-      fs.existsSync(auditLogPath)
-        ? fs
-            .readFileSync(auditLogPath, 'utf8')
-            .split('\n')
-            .filter(Boolean)
-            .map((l) => JSON.parse(l) as AuditEntry)
-        : [],
+    audit: () => readAudit<AuditEntry>(auditLogPath),
+    auditEntry: (what, pred, after = 0) => auditEntry(auditLogPath, what, pred, { after }),
     close: async () => {
       await client.close();
       await sandbox.close();

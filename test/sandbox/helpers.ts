@@ -3,13 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { sharedTls } from '../helpers/tls.js';
 
 export function tmpDir(prefix = 'vela-sandbox-'): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
 export async function start(opts: SandboxOptions = {}): Promise<{ sb: Sandbox; kc: KubeConfig }> {
-  const sb = await startSandbox({ port: 0, readyDelayMs: 20, ...opts });
+  const sb = await startSandbox({ port: 0, readyDelayMs: 20, tls: sharedTls(), ...opts });
   const kc = new KubeConfig();
   kc.loadFromString(sb.kubeconfig);
   return { sb, kc };

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { runCli } from '../helpers/cli.js';
 import { tmpDir } from '../sandbox/helpers.js';
 import { parseApplication } from '../../src/appfile/parse.js';
-import { FILE, onlyIssue, VALID } from './support.js';
+import { FILE, onlyIssue, VALID } from '../appfile/support.js';
 
 const named = (name: string) =>
   VALID.replace('    - name: web\n', `    - name: ${name}\n`)
