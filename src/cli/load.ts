@@ -4,8 +4,25 @@ import type { ParsedFile } from '../appfile/types.js';
 import { InputError, UsageError } from '../errors.js';
 import { OperationRefused } from '../workflow/index.js';
 
-/** Reads and validates an application file; a missing file is a located input problem (exit 2). */
-export async function loadAppFile(file: string): Promise<ParsedFile> {
+/** How problems in a file read from standard input (`-`) are located. */
+const STDIN_NAME = '<stdin>';
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream)
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Reads and validates an application file, or standard input for `-` (as kubectl's `-f -`); a
+ * missing file is a located input problem (exit 2).
+ */
+export async function loadAppFile(file: string, stdin?: NodeJS.ReadableStream): Promise<ParsedFile> {
+  if (file === '-') {
+    if (!stdin) throw new UsageError('standard input (-) cannot be read here');
+    return parseApplication(await readAll(stdin), STDIN_NAME);
+  }
   let text: string;
   try {
     text = await readFile(file, 'utf8');

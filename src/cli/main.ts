@@ -4,6 +4,32 @@ import { handleError, EXIT_INPUT, EXIT_OK } from './errors.js';
 import type { GlobalOptions } from './globals.js';
 import { processIO, type IO } from './io.js';
 
+/**
+ * The file a command takes, given either as its argument or with `-f` (the `kubectl apply -f`
+ * habit), not both; `-` is standard input.
+ */
+function fileArgument(positional: string | undefined, flag: string | undefined): string {
+  if (positional !== undefined && flag !== undefined && positional !== flag) {
+    throw new UsageError(`two files given (${positional} and -f ${flag}); give one`);
+  }
+  const file = positional ?? flag;
+  if (file === undefined)
+    throw new UsageError('no application file given: name it, or use -f FILE (- for standard input)');
+  return file;
+}
+
+/** A command that takes the application file, positionally or with -f. */
+function withFile(command: Command): Command {
+  return command
+    .argument('[file]', 'application file (- for standard input)')
+    .option('-f, --file <file>', 'the application file, as kubectl apply -f takes it');
+}
+
+/** The Examples section every command's --help ends with, as kubectl, vela and argo have. */
+function examples(command: Command, lines: string[]): Command {
+  return command.addHelpText('after', `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+}
+
 /** The flags of a command that drives the workflow on: `up`, and the verbs that resume it. */
 function withRunFlags(command: Command): Command {
   return command
@@ -42,27 +68,37 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
     })
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    // Every subcommand's --help lists the global flags too (--sandbox, --kubeconfig, ...).
+    .configureHelp({ showGlobalOptions: true });
 
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   const run = (load: () => Promise<number>) => async () => setExit(await load());
 
-  program
-    .command('render')
-    .alias('dry-run')
-    .description('print the manifests of a first deploy, without a cluster')
-    .argument('<file>', 'application file')
+  const render = withFile(
+    program
+      .command('render')
+      .alias('dry-run')
+      .description('print the manifests of a first deploy, without a cluster'),
+  )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
-    .action(async (file: string, opts: { output: 'yaml' | 'json' }) =>
+    .action(async (arg: string | undefined, opts: { file?: string; output: 'yaml' | 'json' }) =>
       run(async () =>
-        (await import('./commands/render.js')).render({ file, output: opts.output, globals: globals() }, io),
+        (await import('./commands/render.js')).render(
+          { file: fileArgument(arg, opts.file), output: opts.output, globals: globals() },
+          io,
+        ),
       )(),
     );
+  examples(render, [
+    'vela-ts render app.yaml',
+    'vela-ts render -f app.yaml -o json',
+    'cat app.yaml | vela-ts render -',
+  ]);
 
-  program
-    .command('plan')
-    .description('simulate the workflow offline and show the objects after each step')
-    .argument('<file>', 'application file')
+  const plan = withFile(
+    program.command('plan').description('simulate the workflow offline and show the objects after each step'),
+  )
     .option(
       '--from <file>',
       'a file deployed before (repeat for a history, oldest first); the plan starts after it finished',
@@ -70,25 +106,28 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
       [] as string[],
     )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (file: string, opts: { from: string[]; output: 'text' | 'json' }) =>
-      run(async () =>
-        (await import('./commands/plan.js')).plan(
-          { file, from: opts.from, output: opts.output, globals: globals() },
-          io,
-        ),
-      )(),
+    .action(
+      async (arg: string | undefined, opts: { file?: string; from: string[]; output: 'text' | 'json' }) =>
+        run(async () =>
+          (await import('./commands/plan.js')).plan(
+            { file: fileArgument(arg, opts.file), from: opts.from, output: opts.output, globals: globals() },
+            io,
+          ),
+        )(),
     );
+  examples(plan, [
+    'vela-ts plan rollout-v2.yaml --from first-deploy.yaml',
+    'vela-ts plan rollback.yaml --from first-deploy.yaml --from rollout-v2.yaml -o json',
+  ]);
 
-  const up = program
-    .command('up')
-    .description('apply FILE and run its workflow')
-    .argument('<file>', 'application file')
+  const up = withFile(program.command('up').description('apply FILE and run its workflow'))
     .option('--force', 'take over objects vela-ts does not manage', false)
     .option('--create-namespace', "create the app's namespace if it is missing", false);
   withRunFlags(up).action(
     async (
-      file: string,
+      arg: string | undefined,
       o: {
+        file?: string;
         yes: boolean;
         prompt: boolean;
         timeout: string;
@@ -100,7 +139,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
       run(async () =>
         (await import('./commands/up.js')).up(
           {
-            file,
+            file: fileArgument(arg, o.file),
             yes: o.yes,
             noPrompt: !o.prompt,
             timeout: o.timeout,
@@ -114,7 +153,14 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
       )(),
   );
 
-  program
+  examples(up, [
+    'vela-ts up examples/bookinfo/first-deploy.yaml --sandbox',
+    'vela-ts up -f app.yaml --kubeconfig ~/.kube/prod -n shop',
+    'vela-ts up app.yaml --no-prompt           # CI: stop at the approval gate, exit 0',
+    'vela-ts up app.yaml --yes --timeout 15m   # CI: approve every gate',
+  ]);
+
+  const statusCommand = program
     .command('status')
     .description("show an app's workflow, revisions, replicas and traffic")
     .argument('[app]', 'app name (optional when the namespace has one vela-ts app)')
@@ -137,6 +183,12 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
           ),
         )(),
     );
+
+  examples(statusCommand, [
+    'vela-ts status book-info --sandbox',
+    'vela-ts status -f app.yaml -o json',
+    'vela-ts status book-info --watch          # CI: wait until a gate or the end',
+  ]);
 
   const workflow = program
     .command('workflow')
@@ -162,6 +214,8 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
         'roll back only this component (default: every component this spec rolls out that has moved)',
       );
     }
+    const self = verb === 'rollback' && parent === program ? 'rollback' : `workflow ${verb}`;
+    examples(command, [`vela-ts ${self} book-info --sandbox`, `vela-ts ${self} -f app.yaml -n shop`]);
     return command.action(
       async (
         app: string | undefined,
@@ -199,13 +253,19 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     'put traffic and replicas back on the revision that was stable before this rollout',
   );
 
-  program
-    .command('diff')
-    .description('what `up` would change (server dry-run); exit 0 none, 1 some, 3 it could not tell')
-    .argument('<file>', 'application file')
-    .action(async (file: string) =>
-      run(async () => (await import('./commands/diff.js')).diff({ file, globals: globals() }, io))(),
-    );
+  const diff = withFile(
+    program
+      .command('diff')
+      .description('what `up` would change (server dry-run); exit 0 none, 1 some, 3 it could not tell'),
+  ).action(async (arg: string | undefined, o: { file?: string }) =>
+    run(async () =>
+      (await import('./commands/diff.js')).diff({ file: fileArgument(arg, o.file), globals: globals() }, io),
+    )(),
+  );
+  examples(diff, [
+    'vela-ts diff app.yaml',
+    'vela-ts diff -f app.yaml --kubeconfig ci.yaml || echo "changes or errors: $?"',
+  ]);
 
   program
     .command('completion')

@@ -24,7 +24,7 @@ export async function diff(opts: DiffOptions, io: IO): Promise<number> {
 }
 
 async function report(opts: DiffOptions, io: IO): Promise<number> {
-  const parsed = await loadAppFile(opts.file);
+  const parsed = await loadAppFile(opts.file, io.stdin);
   const session = await openSession(opts.globals, io);
   try {
     const ns = resolveNamespace(parsed, opts.globals.namespace, session.cluster.defaultNamespace);

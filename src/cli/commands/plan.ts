@@ -31,7 +31,7 @@ function gate(s: SimulatedStep): string {
 }
 
 export async function plan(opts: PlanOptions, io: IO): Promise<number> {
-  const parsed = await loadAppFile(opts.file);
+  const parsed = await loadAppFile(opts.file, io.stdin);
   const namespace = resolveNamespace(parsed, opts.globals.namespace);
   let previous: AppState | undefined;
   for (const from of opts.from) {
