@@ -17,6 +17,13 @@ export function statusTable(r: StatusReport, connection = '', now = new Date()):
     `App:       ${r.name} (namespace ${r.namespace})${r.sandbox ? '  [sandbox: simulated cluster]' : ''}`,
   );
   out.push(`Workflow:  ${r.workflow.phase}${pause}`);
+  const at = r.workflow.current;
+  if (at) {
+    const since = at.since
+      ? `, since ${at.since.replace(/\.\d+Z$/, 'Z')} (${age(now.getTime() - Date.parse(at.since))} ago)`
+      : '';
+    out.push(`Step:      ${at.index}/${at.count}: ${at.name} (${at.type})${since}`);
+  }
   if (r.driver !== undefined) {
     out.push(
       r.driver ? `Driver:    ${r.driver}` : `Driver:    nobody (interrupted): continue with \`${resume}\``,
@@ -29,19 +36,37 @@ export function statusTable(r: StatusReport, connection = '', now = new Date()):
   for (const s of r.workflow.steps)
     out.push(row([s.name, s.type, s.phase, (s.message ?? '').split('\n')[0] ?? '']));
   out.push('');
-  out.push(row(['COMPONENT', 'REVISION', 'READY', 'TRAFFIC']));
+  out.push(row(['COMPONENT', 'REVISION', 'READY', 'TRAFFIC', 'ROLE', 'IMAGE']));
   for (const c of r.components) {
     for (const rev of c.revisions) {
       const weight = c.traffic?.find((t) => t.revision === rev.name)?.weight;
       const traffic = c.traffic ? `${weight ?? 0}%` : c.subsets ? 'service' : '';
-      out.push(row([c.name, rev.name, `${rev.readyReplicas}/${rev.replicas}`, traffic]));
+      out.push(
+        row([
+          c.name,
+          rev.name,
+          `${rev.readyReplicas}/${rev.replicas}`,
+          traffic,
+          rev.role ?? '',
+          rev.image ?? '',
+        ]),
+      );
     }
   }
   return `${out.join('\n')}\n`;
 }
 
+/** A person's age of a duration, as kubectl's AGE column: `45s`, `3m`, `2h`, `4d`. */
+function age(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 120) return `${s}s`;
+  if (s < 2 * 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 2 * 86400) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86400)}d`;
+}
+
 function row(cells: string[]): string {
-  const widths = [18, 20, 12, 10];
+  const widths = [18, 20, 12, 10, 8];
   return cells
     .map((c, i) => (i < cells.length - 1 ? c.padEnd(widths[i] ?? 12) : c))
     .join(' ')

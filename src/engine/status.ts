@@ -17,12 +17,29 @@ export interface StatusReport {
     phase: string;
     message?: string;
     resumeAt?: string;
-    steps: { name: string; type: string; phase: string; message?: string }[];
+    /** The step it stands at (1-based, of `count`), and since when (RFC 3339), while unfinished. */
+    current?: { index: number; count: number; name: string; type: string; since?: string };
+    steps: {
+      name: string;
+      type: string;
+      phase: string;
+      message?: string;
+      startedAt?: string;
+      finishedAt?: string;
+    }[];
   };
   components: {
     name: string;
     revision: string;
-    revisions: { name: string; replicas: number; readyReplicas: number }[];
+    revisions: {
+      name: string;
+      /** `stable`: the revision a rollout moves from; `canary`: the one it moves to. */
+      role?: 'stable' | 'canary';
+      /** The image of its first container, from the revision's recorded pod template. */
+      image?: string;
+      replicas: number;
+      readyReplicas: number;
+    }[];
     traffic?: { revision: string; weight: number }[];
     subsets?: string[];
   }[];
@@ -96,6 +113,32 @@ async function liveRouting(
   }
 }
 
+/** The first container's image of a component's revision, as its pod template was recorded. */
+function imageOf(s: AppState, component: string, revision: string): string | undefined {
+  const record = (s.revisions[component] ?? []).find((r) => r.name === revision);
+  const containers = (record?.template as { spec?: { containers?: { image?: string }[] } } | undefined)?.spec
+    ?.containers;
+  return containers?.[0]?.image;
+}
+
+/** Where an unfinished workflow stands: `step 2/3: manual-approval`, and since when. */
+function currentStep(s: AppState): { current?: NonNullable<StatusReport['workflow']['current']> } {
+  if (s.workflow.phase !== 'running' && s.workflow.phase !== 'suspended') return {};
+  const steps = s.workflow.steps;
+  const index = steps.findIndex((st) => st.phase === 'suspended' || st.phase === 'running');
+  const at = steps[index];
+  if (!at) return {};
+  return {
+    current: {
+      index: index + 1,
+      count: steps.length,
+      name: at.name,
+      type: at.type,
+      ...(at.startedAt ? { since: at.startedAt } : {}),
+    },
+  };
+}
+
 function buildReport(
   ctx: EngineContext,
   namespace: string,
@@ -118,11 +161,14 @@ function buildReport(
       phase: s.workflow.phase,
       ...(s.workflow.message ? { message: s.workflow.message } : {}),
       ...(s.workflow.resumeAt ? { resumeAt: s.workflow.resumeAt } : {}),
+      ...currentStep(s),
       steps: s.workflow.steps.map((st) => ({
         name: st.name,
         type: st.type,
         phase: st.phase,
         ...(st.message ? { message: st.message } : {}),
+        ...(st.startedAt ? { startedAt: st.startedAt } : {}),
+        ...(st.finishedAt ? { finishedAt: st.finishedAt } : {}),
       })),
     },
     components: s.app.components.map((c) => {
@@ -130,10 +176,28 @@ function buildReport(
       // The cluster's routing where it has the component's objects; else what was recorded.
       const traffic = routing?.traffic.has(c.name) ? routing.traffic.get(c.name) : p?.traffic;
       const subsets = routing?.subsets.has(c.name) ? routing.subsets.get(c.name) : p?.subsets;
+      // Roles while a rollout is under way (or its revisions still run side by side).
+      const moving =
+        s.workflow.phase === 'running' ||
+        s.workflow.phase === 'suspended' ||
+        (p ? liveRevisions(p).length > 1 : false);
+      const pair = moving ? s.rollouts[c.name] : undefined;
+      const described = (r: string) => {
+        const role: 'stable' | 'canary' | undefined =
+          pair && pair.source !== pair.target
+            ? r === pair.target
+              ? 'canary'
+              : r === pair.source
+                ? 'stable'
+                : undefined
+            : undefined;
+        const image = imageOf(s, c.name, r);
+        return { name: r, ...(role ? { role } : {}), ...(image ? { image } : {}) };
+      };
       const revisions =
         trait(c, 'rollout') && p
-          ? liveRevisions(p).map((r) => ({ name: r, ...replicasOf(r) }))
-          : [{ name: p?.revision ?? c.name, ...replicasOf(c.name) }];
+          ? liveRevisions(p).map((r) => ({ ...described(r), ...replicasOf(r) }))
+          : [{ ...described(p?.revision ?? c.name), ...replicasOf(c.name) }];
       return {
         name: c.name,
         revision: s.current[c.name] ?? '',

@@ -155,3 +155,49 @@ describe('the seed walkthrough against the sandbox, through the built binary and
     expect(res.stdout).toMatch(/reviews\s+reviews-v1\s+2\/2/);
   });
 });
+
+describe('a gate worth approving on', () => {
+  let c: SandboxCluster;
+  beforeEach(async () => {
+    c = await new SandboxCluster().start();
+  });
+  afterEach(() => c.stop());
+
+  it('GIVEN the approval gate THEN status (table and JSON) shows both images with their roles, the step counter and when the gate was reached', async () => {
+    await toApprovalGate(c);
+    const json = JSON.parse((await c.vela(['status', 'book-info', '-o', 'json'])).stdout);
+    expect(json.workflow.current).toEqual({
+      index: 2,
+      count: 3,
+      name: 'manual-approval',
+      type: 'suspend',
+      since: json.workflow.steps[1].startedAt,
+    });
+    expect(Date.parse(json.workflow.current.since)).not.toBeNaN();
+    const reviewsJson = json.components.find((x: { name: string }) => x.name === 'reviews');
+    expect(reviewsJson.revisions).toEqual([
+      {
+        name: 'reviews-v1',
+        role: 'stable',
+        image: 'docker.io/istio/examples-bookinfo-reviews-v2:1.16.2',
+        replicas: 1,
+        readyReplicas: 1,
+      },
+      {
+        name: 'reviews-v2',
+        role: 'canary',
+        image: 'docker.io/istio/examples-bookinfo-reviews-v3:1.16.2',
+        replicas: 1,
+        readyReplicas: 1,
+      },
+    ]);
+    const table = (await c.vela(['status', 'book-info'])).stdout;
+    expect(table).toMatch(/^Step: +2\/3: manual-approval \(suspend\), since \S+Z \(\d+s ago\)$/m);
+    expect(table).toMatch(
+      /reviews +reviews-v1 +1\/1 +90% +stable +docker\.io\/istio\/examples-bookinfo-reviews-v2:1\.16\.2/,
+    );
+    expect(table).toMatch(
+      /reviews +reviews-v2 +1\/1 +10% +canary +docker\.io\/istio\/examples-bookinfo-reviews-v3:1\.16\.2/,
+    );
+  });
+});
