@@ -414,7 +414,16 @@ export function operate(state: AppState, op: Operation, now: string): AppState {
  * own step, traffic first); named, only that one. Returns a state whose workflow is those
  * rollback steps, so the same runner drives them (and a killed rollback is continued like any step).
  */
-export function startRollback(state: AppState, now: string, named?: string): AppState {
+/**
+ * `vela-ts rollback`: ends the workflow and runs a canary-rollback of each component that moved
+ * (or only `named`). `unready`: components whose canary the shell found with no ready pod.
+ */
+export function startRollback(
+  state: AppState,
+  now: string,
+  named?: string,
+  unready: string[] = [],
+): AppState {
   // The caller holds the lock, so whatever step was running is ours to end.
   const plan = (component: Component) => {
     const probe = rollbackMove(state, component, undefined);
@@ -453,8 +462,11 @@ export function startRollback(state: AppState, now: string, named?: string): App
     chosen = [one];
   }
   const stepName = (c: Component) => (chosen.length === 1 ? 'rollback' : `rollback-${c.name}`);
+  const { drainFirst: _previous, ...rest } = state;
+  const drain = chosen.map((p) => p.component.name).filter((c) => unready.includes(c));
   return {
-    ...state,
+    ...rest,
+    ...(drain.length > 0 ? { drainFirst: drain } : {}),
     override: chosen.map(({ component }) => ({
       name: stepName(component),
       type: 'canary-rollback' as const,

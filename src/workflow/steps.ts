@@ -426,9 +426,11 @@ function heldBatch(component: Component, spec: WorkflowStep | undefined): number
 }
 
 /**
- * Rollback (README "The workflow"): all traffic to the revision, then its replicas back to targetSize, then the
- * other revisions removed. Traffic moves first only when the revision still has ready pods;
- * otherwise it is scaled up first, because traffic never goes to a subset with no pods.
+ * Rollback (README "The workflow"): the revision grows back to targetSize (and is waited on)
+ * before it takes all the traffic, so it never carries more than its ready pods can, as Argo
+ * Rollouts checks the stable's availability before it moves weight; then the other revisions go.
+ * Only when the canary has no ready pod at all (`drainFirst`) does traffic leave it at once, onto
+ * the revision's pods that still run; traffic never goes to a subset with no pods.
  */
 export function rollbackMove(state: AppState, component: Component, version: string | undefined): StepMove {
   const name = component.name;
@@ -449,11 +451,17 @@ export function rollbackMove(state: AppState, component: Component, version: str
   const reps = cur.replicas ?? {};
   if (!(reps[R] ?? 0))
     return setReplicas(name, cur, R, total, `scale ${R} to ${total} before moving traffic back`);
+  const drain = canary && state.override !== undefined && (state.drainFirst ?? []).includes(name);
+  if (drain) {
+    const move = trafficMove(name, cur, [{ revision: R, weight: 100 }]);
+    if (move) return move;
+  }
+  if (reps[R] !== total)
+    return setReplicas(name, cur, R, total, `scale ${R} back to ${total} before it takes all the traffic`);
   if (canary) {
     const move = trafficMove(name, cur, [{ revision: R, weight: 100 }]);
     if (move) return move;
   }
-  if (reps[R] !== total) return setReplicas(name, cur, R, total, `scale ${R} back to ${total}`);
   for (const other of liveRevisions(cur).filter((r) => r !== R)) {
     return setReplicas(name, cur, other, undefined, `remove ${other}`);
   }

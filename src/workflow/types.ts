@@ -57,6 +57,12 @@ export interface AppState {
    * canary-rollback step without changing the spec, so `workflow restart` still runs the spec's.
    */
   override?: WorkflowStep[];
+  /**
+   * Components whose canary had no ready pod when their rollback began (the shell looked): their
+   * traffic leaves the canary at once, before the stable revision has grown back, since the
+   * canary serves nothing anyway. Every other rollback grows the stable revision first.
+   */
+  drainFirst?: string[];
 }
 
 /** What the shell must do after a transition. */

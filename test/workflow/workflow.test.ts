@@ -93,12 +93,41 @@ describe('workflow: the seed walkthrough', () => {
     expect(reviews(state).replicas).toEqual({ 'reviews-v1': 2 });
     expect(reviews(state).traffic).toEqual([{ revision: 'reviews-v1', weight: 100 }]);
     expect(reviews(state).subsets).toEqual(['reviews-v1']);
+    // The stable revision grows back (and is waited on) before it takes all the traffic: it never
+    // carries more than its ready pods can.
+    expect(notes).toEqual([
+      'scale reviews-v1 back to 2 before it takes all the traffic',
+      'route 100% to reviews-v1',
+      'remove subsets reviews-v2 from DestinationRule reviews',
+      'remove reviews-v2',
+    ]);
+  });
+
+  it('GIVEN a canary with no ready pod WHEN rolled back THEN traffic leaves it at once, before the stable revision grows back', () => {
+    const suspended = drive(begin(rollout, 'default', deployed, NOW)).state;
+    const { state, notes } = drive(startRollback(suspended, NOW, undefined, ['reviews']));
     expect(notes).toEqual([
       'route 100% to reviews-v1',
       'remove subsets reviews-v2 from DestinationRule reviews',
-      'scale reviews-v1 back to 2',
+      'scale reviews-v1 back to 2 before it takes all the traffic',
       'remove reviews-v2',
     ]);
+    expect(reviews(state).replicas).toEqual({ 'reviews-v1': 2 });
+  });
+
+  it('GIVEN a canary with ready pods WHEN `rollback` is asked THEN the stable revision grows first, and is waited on while it does', () => {
+    const suspended = drive(begin(rollout, 'default', deployed, NOW)).state;
+    const started = startRollback(suspended, NOW);
+    const first = next(started, NOW);
+    expect(first.effect).toEqual({
+      kind: 'realize',
+      note: 'scale reviews-v1 back to 2 before it takes all the traffic',
+    });
+    expect(reviews(first.state).traffic).toEqual([
+      { revision: 'reviews-v1', weight: 90 },
+      { revision: 'reviews-v2', weight: 10 },
+    ]);
+    expect(readinessGates(first.state)).toContain('reviews-v1');
   });
 
   it('GIVEN the suspended rollout WHEN `rollback` is asked THEN the same end state, and the workflow says it was rolled back', () => {
