@@ -190,6 +190,23 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     'vela-ts status book-info --watch          # CI: wait until a gate or the end',
   ]);
 
+  const list = program
+    .command('ls')
+    .description('list the vela-ts apps of the namespace (or of all namespaces with -A)')
+    .option('-A, --all-namespaces', 'every namespace the identity may list', false)
+    .addOption(
+      new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'),
+    )
+    .action(async (o: { allNamespaces: boolean; output: 'table' | 'json' }) =>
+      run(async () =>
+        (await import('./commands/ls.js')).ls(
+          { allNamespaces: o.allNamespaces, output: o.output, globals: globals() },
+          io,
+        ),
+      )(),
+    );
+  examples(list, ['vela-ts ls --sandbox', 'vela-ts ls -A -o json']);
+
   const workflow = program
     .command('workflow')
     .description('resume, suspend, terminate, restart or roll back a workflow');

@@ -1,5 +1,6 @@
 import jsYaml from 'js-yaml';
 import type { StatusReport } from '../engine/index.js';
+import { age } from './format.js';
 
 /**
  * The table `status` prints, and `up` shows at an approval gate. `connection` is the command's
@@ -54,15 +55,6 @@ export function statusTable(r: StatusReport, connection = '', now = new Date()):
     }
   }
   return `${out.join('\n')}\n`;
-}
-
-/** A person's age of a duration, as kubectl's AGE column: `45s`, `3m`, `2h`, `4d`. */
-function age(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 120) return `${s}s`;
-  if (s < 2 * 3600) return `${Math.floor(s / 60)}m`;
-  if (s < 2 * 86400) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86400)}d`;
 }
 
 function row(cells: string[]): string {

@@ -16,6 +16,8 @@ import { writeAgainOnConflict } from './conflicts.js';
 
 /** Marks the ConfigMap that holds an app's state, so `status` can find the apps of a namespace. */
 const LABEL_STATE = 'vela-ts.dev/app-state';
+/** Selects the state ConfigMaps of every app (with our managed-by label, so never a stranger's). */
+export const LABEL_STATE_SELECTOR = `${LABEL_STATE}=true,${LABEL_MANAGED_BY}=${MANAGED_BY}`;
 
 export function stateName(app: string): string {
   return `vela-ts-${app}`;
