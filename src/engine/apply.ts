@@ -73,7 +73,7 @@ export interface LiveSet {
 }
 
 /** Everything of the managed kinds that carries the app's label, one list per kind. */
-async function readLive(cluster: ClusterClient, namespace: string, app: string): Promise<LiveSet> {
+export async function readLive(cluster: ClusterClient, namespace: string, app: string): Promise<LiveSet> {
   const byKey = new Map<string, KubeObject>();
   for (const kind of MANAGED_KINDS) {
     const list = await cluster.list(kind, namespace, { labelSelector: `${LABEL_APP}=${app}` });
@@ -95,7 +95,7 @@ function appliedHash(obj: KubeObject): string {
 }
 
 /** Ours means written by vela-ts for this app; another app's object is as foreign as a stranger's. */
-function ownedBy(o: KubeObject, app: string): boolean {
+export function ownedBy(o: KubeObject, app: string): boolean {
   return o.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY && o.metadata.labels[LABEL_APP] === app;
 }
 

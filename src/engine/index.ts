@@ -13,6 +13,7 @@
  *   status.ts  `status`: the recorded state beside what the cluster has, and waiting for a change
  *   diff.ts    `diff`: what `up` would change, checked by the server with dry-run
  *   list.ts    `ls`: the apps of a namespace (or all), from their recorded states
+ *   delete.ts  `delete`: everything vela-ts made for an app, routes first, its state last
  */
 export type { EngineContext, EngineClock, Reporter } from './context.js';
 export { silentReporter } from './context.js';
@@ -33,3 +34,4 @@ export type { Stored } from './store.js';
 export { nextChange, observe, status, type Observed, type StatusReport } from './status.js';
 export { diff, type DiffReport } from './diff.js';
 export { listAppSummaries, type AppSummary } from './list.js';
+export { deleteApp } from './delete.js';
