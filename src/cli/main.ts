@@ -207,6 +207,20 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     );
   examples(list, ['vela-ts ls --sandbox', 'vela-ts ls -A -o json']);
 
+  const hist = program
+    .command('history')
+    .description("an app's revisions: image, when each was recorded, which run and take traffic")
+    .argument('[app]', 'app name (optional when the namespace has one vela-ts app)')
+    .addOption(
+      new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'),
+    )
+    .action(async (app: string | undefined, o: { output: 'table' | 'json' }) =>
+      run(async () =>
+        (await import('./commands/history.js')).history({ app, output: o.output, globals: globals() }, io),
+      )(),
+    );
+  examples(hist, ['vela-ts history book-info --sandbox', 'vela-ts history book-info -o json']);
+
   const del = program
     .command('delete')
     .description('delete an app and everything vela-ts made for it (routes first, its state last)')

@@ -12,7 +12,7 @@
  *   verbs.ts   `workflow resume|restart|suspend|terminate`, `rollback`, and picking the app
  *   status.ts  `status`: the recorded state beside what the cluster has, and waiting for a change
  *   diff.ts    `diff`: what `up` would change, checked by the server with dry-run
- *   list.ts    `ls`: the apps of a namespace (or all), from their recorded states
+ *   list.ts    `ls` and `history`: the apps of a namespace (or all), an app's revisions
  *   delete.ts  `delete`: everything vela-ts made for an app, routes first, its state last
  */
 export type { EngineContext, EngineClock, Reporter } from './context.js';
@@ -33,5 +33,5 @@ export {
 export type { Stored } from './store.js';
 export { nextChange, observe, status, type Observed, type StatusReport } from './status.js';
 export { diff, type DiffReport } from './diff.js';
-export { listAppSummaries, type AppSummary } from './list.js';
+export { listAppSummaries, revisionHistory, type AppSummary, type RevisionEntry } from './list.js';
 export { deleteApp } from './delete.js';

@@ -51,4 +51,40 @@ describe('vela-ts ls', () => {
       stderr: expect.stringContaining('no vela-ts apps in namespace kube-system'),
     });
   });
+
+  it('GIVEN the canary at its gate WHEN history THEN both revisions of reviews with their images, when recorded, and which take traffic', async () => {
+    const res = await c.vela(['history', 'book-info', '-o', 'json']);
+    expect(res.code).toBe(0);
+    const reviews = (JSON.parse(res.stdout) as { component: string }[]).filter(
+      (e) => e.component === 'reviews',
+    );
+    expect(reviews).toEqual([
+      {
+        component: 'reviews',
+        revision: 'reviews-v1',
+        image: 'docker.io/istio/examples-bookinfo-reviews-v2:1.16.2',
+        recorded: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        live: true,
+        replicas: 1,
+        weight: 90,
+        current: false,
+        stable: true,
+      },
+      {
+        component: 'reviews',
+        revision: 'reviews-v2',
+        image: 'docker.io/istio/examples-bookinfo-reviews-v3:1.16.2',
+        recorded: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        live: true,
+        replicas: 1,
+        weight: 10,
+        current: true,
+        stable: false,
+      },
+    ]);
+    const table = (await c.vela(['history', 'book-info'])).stdout;
+    expect(table).toMatch(
+      /^reviews +reviews-v2 +docker\.io\/istio\/examples-bookinfo-reviews-v3:1\.16\.2 +\S+Z +yes \(1\) +10% +current$/m,
+    );
+  });
 });

@@ -1,0 +1,50 @@
+import { pickApp, revisionHistory, type RevisionEntry } from '../../engine/index.js';
+import { EXIT_OK } from '../errors.js';
+import { toJson } from '../format.js';
+import type { GlobalOptions } from '../globals.js';
+import type { IO } from '../io.js';
+import { openSession } from '../session.js';
+
+export interface HistoryOptions {
+  app?: string;
+  output: 'table' | 'json';
+  globals: GlobalOptions;
+}
+
+function table(entries: RevisionEntry[]): string {
+  const rows = [
+    ['COMPONENT', 'REVISION', 'IMAGE', 'RECORDED', 'LIVE', 'TRAFFIC', 'ROLE'],
+    ...entries.map((e) => [
+      e.component,
+      e.revision,
+      e.image ?? '',
+      e.recorded ?? '',
+      e.live ? (e.replicas !== undefined ? `yes (${e.replicas})` : 'yes') : 'no',
+      e.weight !== undefined ? `${e.weight}%` : '',
+      [e.stable ? 'stable' : '', e.current ? 'current' : ''].filter(Boolean).join(', '),
+    ]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return `${rows
+    .map((r) =>
+      r
+        .map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i] ?? 0) : c))
+        .join('   ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
+}
+
+/** `vela-ts history APP`: every revision of every component, with its image, when it was recorded, and which run. */
+export async function history(opts: HistoryOptions, io: IO): Promise<number> {
+  const session = await openSession(opts.globals, io);
+  try {
+    const ns = opts.globals.namespace ?? session.cluster.defaultNamespace;
+    const app = await pickApp(session.ctx, ns, opts.app);
+    const entries = await revisionHistory(session.ctx, ns, app);
+    io.stdout.write(opts.output === 'json' ? toJson(entries) : table(entries));
+    return EXIT_OK;
+  } finally {
+    await session.close();
+  }
+}
