@@ -590,7 +590,8 @@ function checkStepTarget(
         );
       }
       traffic.weightedTargets.forEach((t, j) => {
-        if (!revision.test(t.revision)) {
+        // `stable` and `canary` (vela-ts's names for the two ends of the rollout) always fit.
+        if (!revision.test(t.revision) && t.revision !== 'stable' && t.revision !== 'canary') {
           const sub = `.traffic.weightedTargets[${j}].revision`;
           fail(
             at(sub),

@@ -13,9 +13,12 @@ import { createHash } from 'node:crypto';
 import { assertNever, UsageError } from '../errors.js';
 import {
   byRevisionNumber,
+  CANARY,
   plannedSteps,
+  resolveTargets,
   rollbackMove,
   rollbackTarget,
+  STABLE,
   stepComponent,
   stepMove,
 } from './steps.js';
@@ -82,10 +85,47 @@ export function begin(
     rollouts,
     workflow: {
       phase: 'running',
-      steps: plannedSteps(app).map((s) => ({ ...s, phase: 'pending' })),
+      steps: skipWhenNothingRolls(
+        app,
+        rollouts,
+        plannedSteps(app).map((s) => ({ ...s, phase: 'pending' })),
+      ),
       startedAt: now,
     },
   };
+}
+
+/**
+ * A new spec that gives no rolling component a new revision (only another component, or a trait,
+ * changed) has nothing to roll out: as Argo Rollouts promotes at once a change that leaves the pod
+ * template alone, its canary-rollout steps and gates are skipped, and the change is simply applied.
+ * Only for workflows that name the rollout's ends as `stable`/`canary` or name no weights; one
+ * with explicit revision names was written for one particular rollout and runs as written.
+ */
+function skipWhenNothingRolls(
+  app: Application,
+  rollouts: AppState['rollouts'],
+  steps: StepStatus[],
+): StepStatus[] {
+  const specSteps = app.workflow;
+  if (!specSteps) return steps;
+  const rolling = specSteps.filter((st) => st.type === 'canary-rollout');
+  if (rolling.length === 0) return steps;
+  const moving = rolling.some((st) => {
+    const c = stepComponent(app, st.properties.component);
+    return c !== undefined && rollouts[c.name]?.source !== undefined;
+  });
+  const aliasesOnly = rolling.every((st) =>
+    (st.properties.traffic?.weightedTargets ?? []).every(
+      (t) => t.revision === STABLE || t.revision === CANARY,
+    ),
+  );
+  if (moving || !aliasesOnly) return steps;
+  return steps.map((s, i) =>
+    specSteps[i]?.type === 'canary-rollout' || specSteps[i]?.type === 'suspend'
+      ? { ...s, phase: 'skipped' as const }
+      : s,
+  );
 }
 
 /**
@@ -164,7 +204,12 @@ function unworkable(
       return;
     }
     const allowed = [pair.source, pair.target].filter((r): r is string => r !== undefined);
-    const targets = step.properties.traffic?.weightedTargets ?? [];
+    // `stable` and `canary` name the two ends of whatever this rollout is; they always fit.
+    const targets = (step.properties.traffic?.weightedTargets ?? []).map((t) =>
+      t.revision === STABLE || t.revision === CANARY
+        ? { ...t, revision: resolveTargets([t], pair)[0]!.revision }
+        : t,
+    );
     targets.forEach((t, ti) => {
       const path = `${at}.traffic.weightedTargets[${ti}].revision`;
       if (allowed.includes(t.revision)) return;

@@ -1,6 +1,6 @@
 import type { Application, Component, WeightedTarget, WorkflowStep } from '../appfile/types.js';
 import { cumulativeTargets, lastBatch, trait, type ComponentPlacement } from '../compile/index.js';
-import { runSteps, type AppState, type RunStepType } from './types.js';
+import { runSteps, type AppState, type RolloutPair, type RunStepType } from './types.js';
 
 /** What a step wants next: a new placement for one component, done, or a failure to report. */
 export type StepMove =
@@ -468,6 +468,22 @@ export function rollbackMove(state: AppState, component: Component, version: str
   return { kind: 'done', stable: { component: name, revision: R } };
 }
 
+/** vela-ts's names for the two ends of a rollout, usable in weightedTargets instead of revision names. */
+export const STABLE = 'stable';
+export const CANARY = 'canary';
+
+/**
+ * Weights with `stable`/`canary` resolved to the revisions this rollout moves from and to (as
+ * Argo Rollouts' setWeight implies them). With nothing to move from, both are the one revision
+ * there is, and their weights add up. Explicit revision names pass through unchanged.
+ */
+export function resolveTargets(targets: readonly WeightedTarget[], pair: RolloutPair): WeightedTarget[] {
+  const name = (r: string) => (r === STABLE ? (pair.source ?? pair.target) : r === CANARY ? pair.target : r);
+  const merged = new Map<string, number>();
+  for (const t of targets) merged.set(name(t.revision), (merged.get(name(t.revision)) ?? 0) + t.weight);
+  return [...merged].map(([revision, weight]) => ({ revision, weight }));
+}
+
 /** The move of one workflow step (suspend is handled by the runner). */
 export function stepMove(state: AppState, index: number): StepMove {
   const app = state.app;
@@ -486,7 +502,14 @@ export function stepMove(state: AppState, index: number): StepMove {
         return { kind: 'fail', message: `no component ${step.properties.component ?? ''} to roll out` };
       const partition =
         step.properties.batchPartition ?? trait(component, 'rollout')?.properties.batchPartition;
-      return rolloutMove(state, component, partition, step.properties.traffic?.weightedTargets);
+      const pair = state.rollouts[component.name];
+      const weights = step.properties.traffic?.weightedTargets;
+      return rolloutMove(
+        state,
+        component,
+        partition,
+        weights && pair ? resolveTargets(weights, pair) : weights,
+      );
     }
     case 'canary-rollback': {
       const component = stepComponent(app, step.properties.component);

@@ -467,3 +467,73 @@ describe('workflow: a step that fails', () => {
     expect(failed.placement).toEqual(running.placement);
   });
 });
+
+describe('workflow: stable and canary instead of revision names', () => {
+  const NOW2 = '2026-01-02T00:00:00.000Z';
+  const steps = [
+    canary('first-batch', 0, { stable: 90, canary: 10 }),
+    gate('approve'),
+    canary('rest', undefined, { canary: 100 }),
+  ];
+  const release = (image: string) => bookinfo({ reviewsImage: image, batches: [1, 1], workflow: steps });
+
+  it('GIVEN one file WHEN three images are released in a row, changing only the image THEN each stops at its gate at 90/10 and finishes at 100%', () => {
+    let s = settled(bookinfo({ batches: [1, 1] }), 'default', undefined, NOW);
+    const seen: unknown[] = [];
+    for (const image of ['reviews:3', 'reviews:4', 'reviews:5']) {
+      const atGate = drive(begin(release(image), 'default', s, NOW2)).state;
+      expect(atGate.workflow.phase).toBe('suspended');
+      const done = drive(operate(atGate, 'resume', NOW2)).state;
+      expect(done.workflow.phase).toBe('succeeded');
+      seen.push([reviews(atGate).traffic, reviews(done).traffic, reviews(done).replicas]);
+      s = done;
+    }
+    expect(seen).toEqual([
+      [
+        [
+          { revision: 'reviews-v1', weight: 90 },
+          { revision: 'reviews-v2', weight: 10 },
+        ],
+        [{ revision: 'reviews-v2', weight: 100 }],
+        { 'reviews-v2': 2 },
+      ],
+      [
+        [
+          { revision: 'reviews-v2', weight: 90 },
+          { revision: 'reviews-v3', weight: 10 },
+        ],
+        [{ revision: 'reviews-v3', weight: 100 }],
+        { 'reviews-v3': 2 },
+      ],
+      [
+        [
+          { revision: 'reviews-v3', weight: 90 },
+          { revision: 'reviews-v4', weight: 10 },
+        ],
+        [{ revision: 'reviews-v4', weight: 100 }],
+        { 'reviews-v4': 2 },
+      ],
+    ]);
+  });
+
+  it('GIVEN a finished release WHEN the same file changes only another component THEN it is applied without refusing, without a gate, and reviews is left as it is', () => {
+    const s0 = settled(bookinfo({ batches: [1, 1] }), 'default', undefined, NOW);
+    const released = drive(
+      operate(drive(begin(release('reviews:3'), 'default', s0, NOW2)).state, 'resume', NOW2),
+    ).state;
+    const other = release('reviews:3');
+    other.components.find((c) => c.name === 'ratings')!.properties = {
+      ...other.components.find((c) => c.name === 'ratings')!.properties,
+      image: 'ratings:2',
+    };
+    const { state, notes } = drive(begin(other, 'default', released, NOW2));
+    expect(state.workflow.phase).toBe('succeeded');
+    expect(state.workflow.steps.map((st) => [st.name, st.phase])).toEqual([
+      ['first-batch', 'skipped'],
+      ['approve', 'skipped'],
+      ['rest', 'skipped'],
+    ]);
+    expect(notes).toEqual([]);
+    expect(reviews(state)).toEqual(reviews(released));
+  });
+});
