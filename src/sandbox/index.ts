@@ -1,3 +1,26 @@
+/**
+ * The embedded Kubernetes-compatible API server (`--sandbox`, `vela-ts sandbox serve`, the tests).
+ * startSandbox below wires the parts together; where each part lives:
+ *
+ * - HTTP serving: server.ts (routing, auth, audit log, --fail-rate, body decoding); tls.ts (the CA
+ *   and serving certificate); errors.ts (Status answers in apimachinery's shapes).
+ * - Watch: watch.ts (streams, resuming from a resourceVersion, bookmarks, 410 Expired).
+ * - Request semantics: api.ts (get/list/create/replace/patch/delete, the write pipeline, dry run,
+ *   subresources); patch.ts (JSON, merge and strategic-merge patches); ssa.ts (server-side apply
+ *   and managedFields); selectors.ts (label and field selectors).
+ * - Validation and admission: schema.ts (the upstream OpenAPI documents, compiled with ajv);
+ *   validate.ts and names.ts (apimachinery's rules and messages); istio.ts (Istio's validating
+ *   webhook); normalize.ts, omitempty.ts and defaults.ts (what decoding into the Go types and
+ *   defaulting do to a stored object).
+ * - The simulated controller: controller.ts (Deployments get Pods; Pods become ready).
+ * - Printers: table.ts (server-side Tables), printers.ts (per-kind columns), jsonpath.ts (CRD
+ *   printer columns).
+ * - Discovery and OpenAPI: registry.ts (the kinds served, the Istio CRDs), discovery.ts (/api,
+ *   /apis, aggregated discovery, /version), openapi-crd.ts (the CRDs' /openapi/v3 documents),
+ *   paths.ts (where the schemas folder is).
+ * - Storage and persistence: store.ts (the sandbox's etcd: objects, resourceVersions, the watch
+ *   history); persistence.ts (the --state file).
+ */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
