@@ -22,15 +22,20 @@
  *   history); persistence.ts (the --state file).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import yaml from 'js-yaml';
 import { Api } from './api.js';
 import { Controller } from './controller.js';
 import { crdObjects } from './discovery.js';
-import { loadState, saveState, type SandboxState } from './persistence.js';
+import {
+  journalPath,
+  Journal,
+  loadState,
+  saveState,
+  writePrivate,
+  type SandboxState,
+} from './persistence.js';
 import { Registry, resourceKey } from './registry.js';
 import { SandboxServer } from './server.js';
 import { Store } from './store.js';
@@ -40,7 +45,7 @@ import { realClock, rfc3339, type Clock, type KObject } from './util.js';
 export interface SandboxOptions {
   /** Port on 127.0.0.1; 0 (the default) picks a free one. */
   port?: number;
-  /** Load objects from and save them to this file (on close, and shortly after each change). */
+  /** Load objects from and save them to this file; each write is journaled next to it before it is answered. */
   statePath?: string;
   /** Milliseconds from a Pod's creation until it is Ready (default 1000). */
   readyDelayMs?: number;
@@ -75,6 +80,8 @@ export const SANDBOX_BANNER =
   'vela-ts sandbox: an emulated Kubernetes API for demos and tests. It is not a cluster: no containers run, pods are simulated.';
 
 const CONTEXT = 'vela-ts-sandbox';
+/** Journal records between compactions into the snapshot: bounds replay time and the journal's size. */
+const JOURNAL_COMPACT_RECORDS = 1000;
 
 export function kubeconfigYaml(url: string, caPem: string, token: string): string {
   return yaml.dump(
@@ -139,21 +146,36 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     allocations,
     objects: store.dump().filter((o) => o.resource !== resourceKey(crdType)),
   });
-  let saveTimer: NodeJS.Timeout | undefined;
-  const save = () => {
-    if (saveTimer) clearTimeout(saveTimer);
-    saveTimer = undefined;
-    if (opts.statePath) saveState(opts.statePath, snapshot());
+  // Durable before answered: each write is journaled (and synced) before the store applies it, and
+  // the journal is folded into the snapshot at start, every JOURNAL_COMPACT_RECORDS writes, and on close.
+  let journal: Journal | undefined;
+  const compact = () => {
+    if (!opts.statePath) return;
+    saveState(opts.statePath, snapshot());
+    journal?.truncate();
   };
-  const unsubscribeSave = opts.statePath
-    ? store.subscribe(() => {
-        // Save shortly after changes too, so a killed `sandbox serve` loses at most a moment.
-        if (!saveTimer) {
-          saveTimer = setTimeout(save, 200);
-          saveTimer.unref();
-        }
-      })
-    : () => undefined;
+  if (opts.statePath) {
+    compact();
+    const j = (journal = new Journal(journalPath(opts.statePath)));
+    store.onCommit((ev) => {
+      j.append(
+        ev.type === 'DELETED'
+          ? {
+              rv: ev.rv,
+              op: 'delete',
+              resource: ev.resource,
+              namespace: ev.object.metadata.namespace,
+              name: ev.object.metadata.name!,
+              allocations,
+            }
+          : { rv: ev.rv, op: 'put', resource: ev.resource, object: ev.object, allocations },
+      );
+    });
+    // Compact between writes, never inside one: the store applies a write after its commit returns.
+    store.subscribe(() => {
+      if (j.count >= JOURNAL_COMPACT_RECORDS) compact();
+    });
+  }
 
   const controller = new Controller(api, registry, clock, opts.readyDelayMs ?? 1000);
   let port = 0;
@@ -177,13 +199,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   });
   port = (server.address() as AddressInfo).port;
   controller.start();
-  if (opts.statePath) save();
 
   const url = `https://127.0.0.1:${port}`;
   const kubeconfig = kubeconfigYaml(url, tls.caCert, token);
   if (opts.kubeconfigPath) {
-    mkdirSync(path.dirname(path.resolve(opts.kubeconfigPath)), { recursive: true });
-    writeFileSync(opts.kubeconfigPath, kubeconfig, { mode: 0o600 });
+    writePrivate(opts.kubeconfigPath, kubeconfig);
   }
 
   let closed: Promise<void> | undefined;
@@ -199,12 +219,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       (closed ??= (async () => {
         srv.closeWatches();
         controller.stop();
-        unsubscribeSave();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
         });
-        save();
+        compact();
+        journal?.close(true);
       })()),
   };
 }
