@@ -6,7 +6,7 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 import path from 'node:path';
 import { journalPath, loadState } from '../../src/sandbox/persistence.js';
 import { tmpDir } from './helpers.js';
-import { request, serve, type Served } from './serve-process.js';
+import { killLeftovers, request, serve, type Served } from './serve-process.js';
 
 const CM = '/api/v1/namespaces/default/configmaps';
 
@@ -60,6 +60,8 @@ async function writeUntilKilled(s: Served, chains: number, killAfter: number): P
   await Promise.all(Array.from({ length: chains }, (_, c) => chain(c)));
   return answered;
 }
+
+afterEach(killLeftovers);
 
 test('GIVEN sandbox serve --state WHEN it is SIGKILLed right after answering writes THEN a restart on the same state has every answered write, and new resourceVersions are above every answered one', async () => {
   const dir = tmpDir();

@@ -19,6 +19,17 @@ export interface Served {
   exited: Promise<number | string>;
 }
 
+const running = new Set<ChildProcess>();
+
+/**
+ * Cleanup for afterEach: SIGKILLs any server a test left running (one that ignored its SIGTERM
+ * fails its test; it must not outlive it).
+ */
+export function killLeftovers(): void {
+  for (const c of running) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  running.clear();
+}
+
 /**
  * Starts `sandbox serve --kubeconfig <kubeconfig> ...args` and resolves once it prints its
  * kubeconfig line (it is listening by then). `umask` runs it under that umask.
@@ -35,6 +46,7 @@ export async function serve(
       : spawn('sh', ['-c', `umask ${opts.umask} && exec "$0" "$@"`, process.execPath, ...argv], {
           stdio: ['ignore', 'pipe', 'pipe'],
         });
+  running.add(child);
   let out = '';
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
