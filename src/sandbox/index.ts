@@ -29,10 +29,12 @@ import { Api } from './api.js';
 import { Controller } from './controller.js';
 import { crdObjects } from './discovery.js';
 import {
+  AppendFile,
   journalPath,
   Journal,
   loadState,
   saveState,
+  usingFile,
   writePrivate,
   type SandboxState,
 } from './persistence.js';
@@ -49,7 +51,11 @@ export interface SandboxOptions {
   statePath?: string;
   /** Milliseconds from a Pod's creation until it is Ready (default 1000). */
   readyDelayMs?: number;
-  /** Append one JSON line per request: time, method, path (with query), code, userAgent. */
+  /**
+   * Append one JSON line per request: time, method, path (with query), code, userAgent. Opened at
+   * start; it, the state file, its journal and the kubeconfig are made 0600, and folders created
+   * for them 0700, whatever the umask. A file that cannot be used is a SandboxFileError at start.
+   */
   auditLogPath?: string;
   /** Share (0..1) of resource requests answered 500/503/429/409; open watches are cut at that rate per second. */
   failRate?: number;
@@ -75,6 +81,8 @@ export interface Sandbox {
   /** Test hook: while held, no Pod becomes ready; released, the ones that are due become ready. */
   holdReadiness(held: boolean): void;
 }
+
+export { SandboxFileError } from './persistence.js';
 
 export const SANDBOX_BANNER =
   'vela-ts sandbox: an emulated Kubernetes API for demos and tests. It is not a cluster: no containers run, pods are simulated.';
@@ -106,7 +114,8 @@ export function kubeconfigYaml(url: string, caPem: string, token: string): strin
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const clock = opts.clock ?? realClock;
   const registry = new Registry();
-  const prior = opts.statePath ? loadState(opts.statePath) : undefined;
+  const statePath = opts.statePath;
+  const prior = statePath ? usingFile('state', statePath, () => loadState(statePath)) : undefined;
   const tls: TlsMaterial = prior?.tls ?? generateTls(new Date(clock.now()));
   const token = prior?.token ?? randomBytes(24).toString('base64url');
   const store = new Store(prior?.resourceVersion ?? 1);
@@ -150,13 +159,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   // the journal is folded into the snapshot at start, every JOURNAL_COMPACT_RECORDS writes, and on close.
   let journal: Journal | undefined;
   const compact = () => {
-    if (!opts.statePath) return;
-    saveState(opts.statePath, snapshot());
+    if (!statePath) return;
+    saveState(statePath, snapshot());
     journal?.truncate();
   };
-  if (opts.statePath) {
-    compact();
-    const j = (journal = new Journal(journalPath(opts.statePath)));
+  if (statePath) {
+    usingFile('state', statePath, compact);
+    const j = (journal = usingFile('state', statePath, () => new Journal(journalPath(statePath))));
     store.onCommit((ev) => {
       j.append(
         ev.type === 'DELETED'
@@ -179,12 +188,14 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
   const controller = new Controller(api, registry, clock, opts.readyDelayMs ?? 1000);
   let port = 0;
+  const auditPath = opts.auditLogPath;
+  const auditLog = auditPath ? usingFile('audit-log', auditPath, () => new AppendFile(auditPath)) : undefined;
   const srv = new SandboxServer({
     api,
     registry,
     token,
     clock,
-    auditLogPath: opts.auditLogPath,
+    auditLog,
     failRate: opts.failRate ?? 0,
     random: opts.random ?? Math.random,
     address: () => `127.0.0.1:${port}`,
@@ -202,11 +213,28 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
   const url = `https://127.0.0.1:${port}`;
   const kubeconfig = kubeconfigYaml(url, tls.caCert, token);
-  if (opts.kubeconfigPath) {
-    writePrivate(opts.kubeconfigPath, kubeconfig);
+  let closed: Promise<void> | undefined;
+  const close = () =>
+    (closed ??= (async () => {
+      srv.closeWatches();
+      controller.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      compact();
+      journal?.close(true);
+      auditLog?.close();
+    })());
+  const kubeconfigPath = opts.kubeconfigPath;
+  try {
+    if (kubeconfigPath)
+      usingFile('kubeconfig', kubeconfigPath, () => writePrivate(kubeconfigPath, kubeconfig));
+  } catch (e) {
+    await close();
+    throw e;
   }
 
-  let closed: Promise<void> | undefined;
   return {
     url,
     port,
@@ -215,16 +243,6 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     kubeconfig,
     expireWatchHistory: () => store.compact(),
     holdReadiness: (held) => controller.holdReadiness(held),
-    close: () =>
-      (closed ??= (async () => {
-        srv.closeWatches();
-        controller.stop();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
-        compact();
-        journal?.close(true);
-      })()),
+    close,
   };
 }

@@ -53,6 +53,53 @@ export type JournalRecord =
       allocations: Allocations;
     };
 
+/** Which of the sandbox's files a SandboxFileError is about, named as `sandbox serve`'s flag. */
+export type SandboxFileRole = 'state' | 'kubeconfig' | 'audit-log';
+
+/** A file the sandbox was told to use (`--state`, `--kubeconfig`, `--audit-log`) cannot be used. */
+export class SandboxFileError extends Error {
+  override name = 'SandboxFileError';
+  constructor(
+    readonly role: SandboxFileRole,
+    readonly file: string,
+    cause: unknown,
+  ) {
+    super(`cannot use ${file} as the sandbox's ${role.replace('-', ' ')}: ${(cause as Error).message}`);
+  }
+}
+
+/** Runs `fn`, turning a file system error into a SandboxFileError naming the file and its role. */
+export function usingFile<T>(role: SandboxFileRole, file: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (typeof (e as NodeJS.ErrnoException).code === 'string') throw new SandboxFileError(role, file, e);
+    throw e;
+  }
+}
+
+/**
+ * A log opened once, owner-only, and appended to line by line (the audit log): opening it at
+ * start means a path that cannot be written fails then, not at the first request.
+ */
+export class AppendFile {
+  private fd: number | undefined;
+
+  constructor(readonly file: string) {
+    this.fd = openPrivate(file, 'a');
+  }
+
+  /** A line arriving after close (a request ending as the server stops) is dropped. */
+  write(line: string): void {
+    if (this.fd !== undefined) writeSync(this.fd, line);
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
 /** The journal sits next to the state file: `state.json` -> `state.json.journal`. */
 export function journalPath(stateFile: string): string {
   return `${stateFile}.journal`;

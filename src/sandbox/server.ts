@@ -1,4 +1,3 @@
-import { appendFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import yaml from 'js-yaml';
 import { type Api, type Target } from './api.js';
@@ -35,7 +34,8 @@ export interface ServerOptions {
   registry: Registry;
   token: string;
   clock: Clock;
-  auditLogPath?: string;
+  /** Where the audit log's lines go (one JSON object per line), if there is one. */
+  auditLog?: { write(line: string): void };
   failRate: number;
   random: () => number;
   /** host:port, for APIVersions.serverAddressByClientCIDRs. */
@@ -65,7 +65,7 @@ export class SandboxServer {
     let logged = false;
     const url = new URL(req.url ?? '/', 'https://sandbox.invalid');
     const audit = (code: number) => {
-      if (logged || !this.o.auditLogPath) return;
+      if (logged || !this.o.auditLog) return;
       logged = true;
       const entry: Obj = {
         time: new Date(this.o.clock.now()).toISOString(),
@@ -76,7 +76,7 @@ export class SandboxServer {
       };
       if (req.headers['content-type']) entry.contentType = req.headers['content-type'];
       if (truthy(url.searchParams.get('watch'))) entry.watch = true;
-      appendFileSync(this.o.auditLogPath, `${JSON.stringify(entry)}\n`);
+      this.o.auditLog.write(`${JSON.stringify(entry)}\n`);
     };
     res.once('close', () => audit(res.statusCode));
     const send = (code: number, body: Obj | string, headers: Record<string, string | string[]> = {}) => {
