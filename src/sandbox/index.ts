@@ -19,7 +19,8 @@
  *   /apis, aggregated discovery, /version), openapi-crd.ts (the CRDs' /openapi/v3 documents),
  *   paths.ts (where the schemas folder is).
  * - Storage and persistence: store.ts (the sandbox's etcd: objects, resourceVersions, the watch
- *   history); persistence.ts (the --state file).
+ *   history); persistence.ts (the --state snapshot, the journal that makes each write durable
+ *   before it is answered, and owner-only file writes).
  */
 import { randomBytes } from 'node:crypto';
 import https from 'node:https';
