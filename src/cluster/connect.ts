@@ -72,7 +72,9 @@ export async function connect(opts: ConnectOptions): Promise<ConnectedClient> {
     let kubeconfigText: string | undefined;
     if (opts.sandbox) {
       const dir = path.join(opts.cwd, '.vela-ts');
-      fs.mkdirSync(dir, { recursive: true });
+      // Private whatever the umask: it holds the sandbox's token and state.
+      const { mkdirPrivate } = await import('../sandbox/persistence.js');
+      mkdirPrivate(dir);
       unlock = lockSandboxDir(dir);
       const { startSandbox } = await import('../sandbox/index.js');
       sandbox = await startSandbox({

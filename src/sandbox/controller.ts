@@ -15,6 +15,14 @@ import {
 
 const MANAGER = 'kube-controller-manager';
 const KUBELET = 'kubelet';
+/**
+ * The most Pods the sandbox simulates for one Deployment: a million replicas must not freeze it.
+ * Past this, status tells the truth (replicas counts the Pods that exist) and a ReplicaFailure
+ * condition says why, as a real Deployment says so when its ReplicaSet cannot create Pods.
+ */
+export const MAX_SIMULATED_PODS = 100;
+/** Pods created per reconcile pass; the next pass comes after pending requests are answered. */
+const CREATE_BURST = 20;
 
 /**
  * A simulated kube-controller-manager and kubelet, enough for rollouts: Deployments get Pods
@@ -199,7 +207,10 @@ export class Controller {
     if (!spec.paused) {
       let pods = owned();
       const current = pods.filter((p) => p.metadata.labels?.['pod-template-hash'] === hash);
-      for (let i = current.length; i < desired; i++) this.createPod(d, template, hash, rsName);
+      // Each created Pod's event enqueues the Deployment again, so creation goes on in later passes.
+      const wanted = Math.min(desired, MAX_SIMULATED_PODS);
+      for (let i = current.length; i < Math.min(wanted, current.length + CREATE_BURST); i++)
+        this.createPod(d, template, hash, rsName);
       if (current.length > desired) {
         // Scale down removes unready pods first, then the newest, as the ReplicaSet controller does.
         const victims = [...current]
@@ -300,6 +311,20 @@ export class Controller {
       // An unchanged timed-out condition keeps its times, as SetDeploymentCondition leaves it.
       condition(prevConds, 'Progressing', progressing, nowStr, progressed && !timedOut),
     ];
+    if (desired > MAX_SIMULATED_PODS)
+      conditions.push(
+        condition(
+          prevConds,
+          'ReplicaFailure',
+          [
+            'True',
+            'FailedCreate',
+            `sandbox: at most ${MAX_SIMULATED_PODS} pods are simulated per Deployment; spec.replicas is ${desired}`,
+          ],
+          nowStr,
+          false,
+        ),
+      );
     const status: Obj = { observedGeneration: d.metadata.generation ?? 1, ...counts, conditions };
     if (!deepEqual(status, prev))
       this.api.systemWrite(this.deployments, d, { ...d, status }, MANAGER, 'status');

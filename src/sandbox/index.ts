@@ -1,13 +1,44 @@
+/**
+ * The embedded Kubernetes-compatible API server (`--sandbox`, `vela-ts sandbox serve`, the tests).
+ * startSandbox below wires the parts together; where each part lives:
+ *
+ * - HTTP serving: server.ts (routing, auth, audit log, --fail-rate, body decoding); tls.ts (the CA
+ *   and serving certificate); errors.ts (Status answers in apimachinery's shapes).
+ * - Watch: watch.ts (streams, resuming from a resourceVersion, bookmarks, 410 Expired).
+ * - Request semantics: api.ts (get/list/create/replace/patch/delete, the write pipeline, dry run,
+ *   subresources); patch.ts (JSON, merge and strategic-merge patches); ssa.ts (server-side apply
+ *   and managedFields); selectors.ts (label and field selectors).
+ * - Validation and admission: schema.ts (the upstream OpenAPI documents, compiled with ajv);
+ *   validate.ts and names.ts (apimachinery's rules and messages); istio.ts (Istio's validating
+ *   webhook); normalize.ts, omitempty.ts and defaults.ts (what decoding into the Go types and
+ *   defaulting do to a stored object).
+ * - The simulated controller: controller.ts (Deployments get Pods; Pods become ready).
+ * - Printers: table.ts (server-side Tables), printers.ts (per-kind columns), jsonpath.ts (CRD
+ *   printer columns).
+ * - Discovery and OpenAPI: registry.ts (the kinds served, the Istio CRDs), discovery.ts (/api,
+ *   /apis, aggregated discovery, /version), openapi-crd.ts (the CRDs' /openapi/v3 documents),
+ *   paths.ts (where the schemas folder is).
+ * - Storage and persistence: store.ts (the sandbox's etcd: objects, resourceVersions, the watch
+ *   history); persistence.ts (the --state snapshot, the journal that makes each write durable
+ *   before it is answered, and owner-only file writes).
+ */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import yaml from 'js-yaml';
 import { Api } from './api.js';
 import { Controller } from './controller.js';
 import { crdObjects } from './discovery.js';
-import { loadState, saveState, type SandboxState } from './persistence.js';
+import {
+  AppendFile,
+  journalPath,
+  Journal,
+  loadState,
+  saveState,
+  usingFile,
+  writePrivate,
+  type SandboxState,
+} from './persistence.js';
 import { Registry, resourceKey } from './registry.js';
 import { SandboxServer } from './server.js';
 import { Store } from './store.js';
@@ -17,11 +48,15 @@ import { realClock, rfc3339, type Clock, type KObject } from './util.js';
 export interface SandboxOptions {
   /** Port on 127.0.0.1; 0 (the default) picks a free one. */
   port?: number;
-  /** Load objects from and save them to this file (on close, and shortly after each change). */
+  /** Load objects from and save them to this file; each write is journaled next to it before it is answered. */
   statePath?: string;
   /** Milliseconds from a Pod's creation until it is Ready (default 1000). */
   readyDelayMs?: number;
-  /** Append one JSON line per request: time, method, path (with query), code, userAgent. */
+  /**
+   * Append one JSON line per request: time, method, path (with query), code, userAgent. Opened at
+   * start; it, the state file, its journal and the kubeconfig are made 0600, and folders created
+   * for them 0700, whatever the umask. A file that cannot be used is a SandboxFileError at start.
+   */
   auditLogPath?: string;
   /** Share (0..1) of resource requests answered 500/503/429/409; open watches are cut at that rate per second. */
   failRate?: number;
@@ -50,10 +85,14 @@ export interface Sandbox {
   holdReadiness(held: boolean): void;
 }
 
+export { SandboxFileError } from './persistence.js';
+
 export const SANDBOX_BANNER =
   'vela-ts sandbox: an emulated Kubernetes API for demos and tests. It is not a cluster: no containers run, pods are simulated.';
 
 const CONTEXT = 'vela-ts-sandbox';
+/** Journal records between compactions into the snapshot: bounds replay time and the journal's size. */
+const JOURNAL_COMPACT_RECORDS = 1000;
 
 export function kubeconfigYaml(url: string, caPem: string, token: string): string {
   return yaml.dump(
@@ -78,7 +117,8 @@ export function kubeconfigYaml(url: string, caPem: string, token: string): strin
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const clock = opts.clock ?? realClock;
   const registry = new Registry();
-  const prior = opts.statePath ? loadState(opts.statePath) : undefined;
+  const statePath = opts.statePath;
+  const prior = statePath ? usingFile('state', statePath, () => loadState(statePath)) : undefined;
   const tls: TlsMaterial = prior?.tls ?? opts.tls ?? generateTls(new Date(clock.now()));
   const token = prior?.token ?? randomBytes(24).toString('base64url');
   const store = new Store(prior?.resourceVersion ?? 1);
@@ -118,30 +158,47 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     allocations,
     objects: store.dump().filter((o) => o.resource !== resourceKey(crdType)),
   });
-  let saveTimer: NodeJS.Timeout | undefined;
-  const save = () => {
-    if (saveTimer) clearTimeout(saveTimer);
-    saveTimer = undefined;
-    if (opts.statePath) saveState(opts.statePath, snapshot());
+  // Durable before answered: each write is journaled (and synced) before the store applies it, and
+  // the journal is folded into the snapshot at start, every JOURNAL_COMPACT_RECORDS writes, and on close.
+  let journal: Journal | undefined;
+  const compact = () => {
+    if (!statePath) return;
+    saveState(statePath, snapshot());
+    journal?.truncate();
   };
-  const unsubscribeSave = opts.statePath
-    ? store.subscribe(() => {
-        // Save shortly after changes too, so a killed `sandbox serve` loses at most a moment.
-        if (!saveTimer) {
-          saveTimer = setTimeout(save, 200);
-          saveTimer.unref();
-        }
-      })
-    : () => undefined;
+  if (statePath) {
+    usingFile('state', statePath, compact);
+    const j = (journal = usingFile('state', statePath, () => new Journal(journalPath(statePath))));
+    store.onCommit((ev) => {
+      j.append(
+        ev.type === 'DELETED'
+          ? {
+              rv: ev.rv,
+              op: 'delete',
+              resource: ev.resource,
+              namespace: ev.object.metadata.namespace,
+              name: ev.object.metadata.name!,
+              allocations,
+            }
+          : { rv: ev.rv, op: 'put', resource: ev.resource, object: ev.object, allocations },
+      );
+    });
+    // Compact between writes, never inside one: the store applies a write after its commit returns.
+    store.subscribe(() => {
+      if (j.count >= JOURNAL_COMPACT_RECORDS) compact();
+    });
+  }
 
   const controller = new Controller(api, registry, clock, opts.readyDelayMs ?? 1000);
   let port = 0;
+  const auditPath = opts.auditLogPath;
+  const auditLog = auditPath ? usingFile('audit-log', auditPath, () => new AppendFile(auditPath)) : undefined;
   const srv = new SandboxServer({
     api,
     registry,
     token,
     clock,
-    auditLogPath: opts.auditLogPath,
+    auditLog,
     failRate: opts.failRate ?? 0,
     random: opts.random ?? Math.random,
     address: () => `127.0.0.1:${port}`,
@@ -156,16 +213,31 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   });
   port = (server.address() as AddressInfo).port;
   controller.start();
-  if (opts.statePath) save();
 
   const url = `https://127.0.0.1:${port}`;
   const kubeconfig = kubeconfigYaml(url, tls.caCert, token);
-  if (opts.kubeconfigPath) {
-    mkdirSync(path.dirname(path.resolve(opts.kubeconfigPath)), { recursive: true });
-    writeFileSync(opts.kubeconfigPath, kubeconfig, { mode: 0o600 });
+  let closed: Promise<void> | undefined;
+  const close = () =>
+    (closed ??= (async () => {
+      srv.closeWatches();
+      controller.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      compact();
+      journal?.close(true);
+      auditLog?.close();
+    })());
+  const kubeconfigPath = opts.kubeconfigPath;
+  try {
+    if (kubeconfigPath)
+      usingFile('kubeconfig', kubeconfigPath, () => writePrivate(kubeconfigPath, kubeconfig));
+  } catch (e) {
+    await close();
+    throw e;
   }
 
-  let closed: Promise<void> | undefined;
   return {
     url,
     port,
@@ -174,16 +246,6 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     kubeconfig,
     expireWatchHistory: () => store.compact(),
     holdReadiness: (held) => controller.holdReadiness(held),
-    close: () =>
-      (closed ??= (async () => {
-        srv.closeWatches();
-        controller.stop();
-        unsubscribeSave();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
-        save();
-      })()),
+    close,
   };
 }

@@ -1,4 +1,3 @@
-import { appendFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import yaml from 'js-yaml';
 import { type Api, type Target } from './api.js';
@@ -23,11 +22,10 @@ import {
   unauthorized,
   unsupportedBodyType,
 } from './errors.js';
-import { resourceKey, type Registry } from './registry.js';
-import { parseFieldSelector, parseLabelSelector } from './selectors.js';
-import type { StoreEvent } from './store.js';
+import type { Registry } from './registry.js';
 import { includeObjectOption, negotiateTable, toTable, type TableVersion } from './table.js';
-import type { Clock, KObject, Obj } from './util.js';
+import { truthy, type Clock, type KObject, type Obj } from './util.js';
+import { Watches } from './watch.js';
 
 const MAX_BODY = 3 * 1024 * 1024;
 
@@ -36,47 +34,28 @@ export interface ServerOptions {
   registry: Registry;
   token: string;
   clock: Clock;
-  auditLogPath?: string;
+  /** Where the audit log's lines go (one JSON object per line), if there is one. */
+  auditLog?: { write(line: string): void };
   failRate: number;
   random: () => number;
   /** host:port, for APIVersions.serverAddressByClientCIDRs. */
   address: () => string;
 }
 
-interface OpenWatch {
-  end(): void;
-}
-
-/** Query flags decode like apimachinery's Convert_Slice_string_To_bool: only "", "0" and "false" are false. */
-function truthy(v: string | null): boolean {
-  return v !== null && v !== '' && !/^(0|false)$/i.test(v);
-}
-
 /**
  * HTTP routing for the sandbox: authentication, the audit log, injected failures, discovery,
- * OpenAPI, and the resource endpoints (with watch streaming). Semantics live in api.ts.
+ * OpenAPI, and the resource endpoints. Semantics live in api.ts, watch streams in watch.ts.
  */
 export class SandboxServer {
-  readonly watches = new Set<OpenWatch>();
-  private watchCutTimer?: unknown;
+  private readonly watches: Watches;
 
   constructor(private readonly o: ServerOptions) {
-    if (o.failRate > 0) this.scheduleWatchCuts();
+    this.watches = new Watches(o);
   }
 
   /** Ends every open watch stream cleanly (clients see the stream close and re-watch). */
   closeWatches(): void {
-    for (const w of [...this.watches]) w.end();
-    if (this.watchCutTimer !== undefined) this.o.clock.clearTimeout(this.watchCutTimer);
-    this.watchCutTimer = undefined;
-  }
-
-  private scheduleWatchCuts(): void {
-    // --fail-rate also cuts open watches: each second, each watch is cut with that probability.
-    this.watchCutTimer = this.o.clock.setTimeout(() => {
-      for (const w of [...this.watches]) if (this.o.random() < this.o.failRate) w.end();
-      this.scheduleWatchCuts();
-    }, 1000);
+    this.watches.closeAll();
   }
 
   handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -86,7 +65,7 @@ export class SandboxServer {
     let logged = false;
     const url = new URL(req.url ?? '/', 'https://sandbox.invalid');
     const audit = (code: number) => {
-      if (logged || !this.o.auditLogPath) return;
+      if (logged || !this.o.auditLog) return;
       logged = true;
       const entry: Obj = {
         time: new Date(this.o.clock.now()).toISOString(),
@@ -97,7 +76,7 @@ export class SandboxServer {
       };
       if (req.headers['content-type']) entry.contentType = req.headers['content-type'];
       if (truthy(url.searchParams.get('watch'))) entry.watch = true;
-      appendFileSync(this.o.auditLogPath, `${JSON.stringify(entry)}\n`);
+      this.o.auditLog.write(`${JSON.stringify(entry)}\n`);
     };
     res.once('close', () => audit(res.statusCode));
     const send = (code: number, body: Obj | string, headers: Record<string, string | string[]> = {}) => {
@@ -226,7 +205,7 @@ export class SandboxServer {
       case 'GET': {
         // The scale subresource is its own kind (autoscaling/v1 Scale): it keeps its plain form.
         const table = sub === 'scale' ? undefined : negotiateTable(req.headers.accept);
-        if (name === undefined && watch) return this.watch(t, res, audit, table);
+        if (name === undefined && watch) return this.watches.serve(t, res, audit, table);
         const r = name !== undefined ? api.get(t) : api.list(t);
         if (!table) return reply(r);
         return reply({ code: r.code, body: this.asTable(t, table, r.body, name !== undefined) });
@@ -329,124 +308,6 @@ export class SandboxServer {
     const doc = allOpenApiDocs(this.o.registry).find((d) => d.gv === gv);
     if (!doc) throw pathNotFound();
     send(200, doc.bytes.toString('utf8'), { 'Content-Type': 'application/json' });
-  }
-
-  /**
-   * A watch stream. With a Table Accept (`kubectl get -w`) each event's object is a one-row Table;
-   * only the first carries column definitions, as the apiserver's watch encoder sends them.
-   * BOOKMARK and ERROR events keep their plain form (kubectl get -w asks for no bookmarks).
-   */
-  private watch(t: Target, res: ServerResponse, audit: (code: number) => void, table?: TableVersion): void {
-    const api = this.o.api;
-    const include = table ? includeObjectOption(t.query) : 'Metadata';
-    const labels = parseLabelSelector(t.query.get('labelSelector') ?? undefined);
-    const fields = parseFieldSelector(t.query.get('fieldSelector') ?? undefined, t.rt.plural);
-    const matches = (o: KObject | undefined) =>
-      !!o &&
-      (!t.rt.namespaced || t.namespace === undefined || o.metadata.namespace === t.namespace) &&
-      labels(o.metadata.labels) &&
-      fields(o);
-    const bookmarks = truthy(t.query.get('allowWatchBookmarks'));
-    const key = resourceKey(t.rt);
-    const rvParam = t.query.get('resourceVersion') ?? '';
-    const sendInitial = t.query.get('sendInitialEvents') === 'true';
-
-    let backlog: StoreEvent[] | undefined;
-    if (rvParam !== '' && rvParam !== '0' && !sendInitial) {
-      const n = Number(rvParam);
-      if (!Number.isFinite(n)) throw badRequest(`invalid resource version: ${rvParam}`);
-      backlog = api.store.since(key, n);
-    }
-
-    audit(200);
-    // JSON watch streams are plain application/json, one event per line (no ;stream=watch suffix).
-    res.writeHead(200, {
-      'Content-Type': 'application/json',
-      'Cache-Control': 'no-cache, private',
-      'Transfer-Encoding': 'chunked',
-    });
-    // Headers go out at once, as the apiserver flushes them: a client may wait for them before any event.
-    res.flushHeaders();
-    const write = (type: string, object: Obj) => res.write(`${JSON.stringify({ type, object })}\n`);
-    let headersSent = false;
-    const show = (o: KObject): Obj => {
-      const shown = api.present(t.rt, o, t.version);
-      if (!table) return shown;
-      const out = toTable({
-        rt: t.rt,
-        version: t.version,
-        table,
-        items: [shown],
-        listMeta: { resourceVersion: shown.metadata.resourceVersion },
-        include,
-        now: this.o.clock.now(),
-        noHeaders: headersSent,
-      });
-      headersSent = true;
-      return out;
-    };
-    const bookmark = (extra: Obj = {}) =>
-      write('BOOKMARK', {
-        kind: t.rt.kind,
-        apiVersion: `${t.rt.group ? `${t.rt.group}/` : ''}${t.version}`,
-        metadata: { resourceVersion: String(api.store.resourceVersion), creationTimestamp: null, ...extra },
-      });
-
-    if (rvParam !== '' && rvParam !== '0' && !sendInitial && !backlog) {
-      write('ERROR', {
-        kind: 'Status',
-        apiVersion: 'v1',
-        metadata: {},
-        status: 'Failure',
-        message: `too old resource version: ${rvParam} (${api.store.oldestWatchableRv + 1})`,
-        reason: 'Expired',
-        code: 410,
-      });
-      res.end();
-      return;
-    }
-
-    const deliver = (ev: StoreEvent) => {
-      if (ev.resource !== key) return;
-      const now = matches(ev.object);
-      const before = matches(ev.old);
-      if (ev.type === 'ADDED' && now) write('ADDED', show(ev.object));
-      else if (ev.type === 'DELETED' && (before || now)) write('DELETED', show(ev.object));
-      else if (ev.type === 'MODIFIED') {
-        // With selectors, an object entering the selection is ADDED and one leaving it DELETED.
-        if (now && before) write('MODIFIED', show(ev.object));
-        else if (now) write('ADDED', show(ev.object));
-        else if (before) write('DELETED', show(ev.object));
-      }
-    };
-
-    if (backlog) for (const ev of backlog) deliver(ev);
-    else {
-      for (const o of api.store.list(t.rt, t.rt.namespaced ? t.namespace : undefined))
-        if (matches(o)) write('ADDED', show(o));
-      if (sendInitial && bookmarks) bookmark({ annotations: { 'k8s.io/initial-events-end': 'true' } });
-    }
-    const unsubscribe = api.store.subscribe(deliver);
-
-    let timer: unknown;
-    const w: OpenWatch = {
-      end: () => {
-        if (!this.watches.delete(w)) return;
-        unsubscribe();
-        if (timer !== undefined) this.o.clock.clearTimeout(timer);
-        res.end();
-      },
-    };
-    this.watches.add(w);
-    res.once('close', () => w.end());
-    const timeout = Number(t.query.get('timeoutSeconds') ?? 0);
-    // Without timeoutSeconds the apiserver picks 30-60 minutes; the sandbox keeps it open until close().
-    if (timeout > 0) {
-      timer = this.o.clock.setTimeout(() => {
-        if (bookmarks) bookmark();
-        w.end();
-      }, timeout * 1000);
-    }
   }
 }
 

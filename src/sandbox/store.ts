@@ -16,6 +16,9 @@ export interface StoreEvent {
 
 type Listener = (ev: StoreEvent) => void;
 
+/** Makes a write durable before the store applies it; if it throws, the write does not happen. */
+export type Commit = (ev: StoreEvent) => void;
+
 /**
  * The sandbox's etcd: objects by resource/namespace/name, one global resourceVersion counter, and a
  * bounded event log so a watch can resume from a resourceVersion or learn it is too old (410).
@@ -26,6 +29,7 @@ export class Store {
   private readonly listeners = new Set<Listener>();
   /** Events at or below this resourceVersion have left the log; watching from before it is a 410. */
   private compactedRv = 0;
+  private commit: Commit = () => undefined;
 
   constructor(
     private rv = 1,
@@ -79,15 +83,19 @@ export class Store {
     const b = this.bucket(resource);
     const old = b.get(key);
     const stored = clone(obj);
-    stored.metadata.resourceVersion = String(++this.rv);
-    b.set(key, stored);
-    this.emit({
+    const rv = this.rv + 1;
+    stored.metadata.resourceVersion = String(rv);
+    const ev: StoreEvent = {
       type: old ? 'MODIFIED' : 'ADDED',
-      rv: this.rv,
+      rv,
       resource,
       object: clone(stored),
       old: old ? clone(old) : undefined,
-    });
+    };
+    this.commit(ev);
+    this.rv = rv;
+    b.set(key, stored);
+    this.emit(ev);
     return clone(stored);
   }
 
@@ -97,11 +105,23 @@ export class Store {
     const b = this.bucket(resource);
     const old = b.get(key);
     if (!old) return undefined;
-    b.delete(key);
     const gone = clone(old);
-    gone.metadata.resourceVersion = String(++this.rv);
-    this.emit({ type: 'DELETED', rv: this.rv, resource, object: clone(gone), old: clone(old) });
+    const rv = this.rv + 1;
+    gone.metadata.resourceVersion = String(rv);
+    const ev: StoreEvent = { type: 'DELETED', rv, resource, object: clone(gone), old: clone(old) };
+    this.commit(ev);
+    this.rv = rv;
+    b.delete(key);
+    this.emit(ev);
     return gone;
+  }
+
+  /**
+   * Every later write goes through `commit` before it is applied, let alone seen by a watch or
+   * answered: a write that is answered (or watched) is durable, as with etcd's WAL.
+   */
+  onCommit(commit: Commit): void {
+    this.commit = commit;
   }
 
   subscribe(fn: Listener): () => void {

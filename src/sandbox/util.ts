@@ -112,3 +112,8 @@ export function getPath(obj: unknown, path: readonly string[]): unknown {
 export function meta(obj: KObject): ObjectMeta {
   return obj.metadata;
 }
+
+/** Query flags decode like apimachinery's Convert_Slice_string_To_bool: only "", "0" and "false" are false. */
+export function truthy(v: string | null): boolean {
+  return v !== null && v !== '' && !/^(0|false)$/i.test(v);
+}

@@ -42,7 +42,7 @@ async function serveUntil(
   io: IO,
   until: (ready: () => void) => Promise<string>,
 ): Promise<number> {
-  const { startSandbox, SANDBOX_BANNER } = await import('../../sandbox/index.js');
+  const { startSandbox, SANDBOX_BANNER, SandboxFileError } = await import('../../sandbox/index.js');
   const sb = await startSandbox({
     port: o.port,
     kubeconfigPath: o.kubeconfigPath,
@@ -50,6 +50,10 @@ async function serveUntil(
     readyDelayMs: o.readyDelayMs,
     auditLogPath: o.auditLogPath,
     failRate: o.failRate,
+  }).catch((e: unknown) => {
+    // A path given on the command line that cannot be written is the user's input: exit 2.
+    if (e instanceof SandboxFileError) throw new UsageError(`--${e.role}: ${e.message}`);
+    throw e;
   });
   io.stdout.write(`${SANDBOX_BANNER}\n`);
   io.stdout.write(`listening on ${sb.url}\n`);
