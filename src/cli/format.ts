@@ -18,3 +18,14 @@ export function age(ms: number): string {
   if (s < 2 * 86400) return `${Math.floor(s / 3600)}h`;
   return `${Math.floor(s / 86400)}d`;
 }
+
+/** Rows as kubectl prints them: each column as wide as its widest cell, three spaces apart. */
+export function columns(rows: string[][]): string {
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i] ?? 0) : c))
+      .join('   ')
+      .trimEnd();
+  return `${rows.map(line).join('\n')}\n`;
+}

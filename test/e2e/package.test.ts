@@ -1,8 +1,8 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot } from '../helpers/cli.js';
+import { repoRoot, runProcess } from '../helpers/cli.js';
 
 // What a user gets from `npm pack` / the registry: built from a copy of the sources (its prepack
 // builds dist/ afresh), installed into an empty prefix, and run from an empty folder with nothing
@@ -10,18 +10,8 @@ import { repoRoot } from '../helpers/cli.js';
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env: { ...process.env, NO_COLOR: '1', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    child.stdin.end();
-  });
-}
+const run = (cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) =>
+  runProcess(cmd, args, { cwd, env: { NO_COLOR: '1', ...env }, timeoutMs: 120_000 });
 
 describe('the npm package', () => {
   const work = mkdtempSync(path.join(os.tmpdir(), 'vela-ts-pack-'));

@@ -1,25 +1,13 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { repoRoot } from '../helpers/cli.js';
+import { repoRoot, runProcess } from '../helpers/cli.js';
 import { SandboxCluster } from '../helpers/sandbox-cluster.js';
 
 // `npm run test:cluster` (scripts/test-cluster.js) is for a real cluster and never part of
 // `npm test`; here its runner is proven: silent without a cluster, and against the sandbox (a
 // cluster as far as kubectl and vela-ts can tell) it runs both scenarios and cleans up.
 
-function testCluster(env: NodeJS.ProcessEnv) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'scripts/test-cluster.js')], {
-      env: { ...process.env, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+const testCluster = (env: NodeJS.ProcessEnv) =>
+  runProcess(process.execPath, [path.join(repoRoot, 'scripts/test-cluster.js')], { env, timeoutMs: 120_000 });
 
 describe('npm run test:cluster', () => {
   it('GIVEN no VELA_TS_E2E_KUBECONFIG THEN one line saying what it needs, exit 0, nothing claimed', async () => {

@@ -13,22 +13,21 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built binary (`npm run build` first), as a user or a CI script would. */
-export function runCli(
-  args: string[],
-  opts: {
-    cwd?: string;
-    env?: NodeJS.ProcessEnv;
-    input?: string;
-    timeoutMs?: number;
-    /** Called with everything printed so far, each time more arrives. */
-    onStdout?: (soFar: string) => void;
-  } = {},
-): Promise<CliResult> {
+export interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  input?: string;
+  timeoutMs?: number;
+  /** Called with everything printed so far, each time more arrives. */
+  onStdout?: (soFar: string) => void;
+}
+
+/** Runs `cmd` to its end, its output collected; killed (code 128) if still running after timeoutMs. */
+export function runProcess(cmd: string, args: string[], opts: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [binPath, ...args], {
+    const child = spawn(cmd, args, {
       cwd: opts.cwd ?? repoRoot,
-      env: { ...process.env, NO_COLOR: '1', ...opts.env },
+      env: { ...process.env, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -46,4 +45,9 @@ export function runCli(
     });
     child.stdin.end(opts.input ?? '');
   });
+}
+
+/** Runs the built binary (`npm run build` first), as a user or a CI script would. */
+export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult> {
+  return runProcess(process.execPath, [binPath, ...args], { ...opts, env: { NO_COLOR: '1', ...opts.env } });
 }

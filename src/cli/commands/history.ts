@@ -1,6 +1,6 @@
 import { pickApp, revisionHistory, type RevisionEntry } from '../../engine/index.js';
 import { EXIT_OK } from '../errors.js';
-import { toJson } from '../format.js';
+import { columns, toJson } from '../format.js';
 import type { GlobalOptions } from '../globals.js';
 import type { IO } from '../io.js';
 import { openSession } from '../session.js';
@@ -12,7 +12,7 @@ export interface HistoryOptions {
 }
 
 function table(entries: RevisionEntry[]): string {
-  const rows = [
+  const rows: string[][] = [
     ['COMPONENT', 'REVISION', 'IMAGE', 'RECORDED', 'LIVE', 'TRAFFIC', 'ROLE'],
     ...entries.map((e) => [
       e.component,
@@ -24,15 +24,7 @@ function table(entries: RevisionEntry[]): string {
       [e.stable ? 'stable' : '', e.current ? 'current' : ''].filter(Boolean).join(', '),
     ]),
   ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return `${rows
-    .map((r) =>
-      r
-        .map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i] ?? 0) : c))
-        .join('   ')
-        .trimEnd(),
-    )
-    .join('\n')}\n`;
+  return columns(rows);
 }
 
 /** `vela-ts history APP`: every revision of every component, with its image, when it was recorded, and which run. */

@@ -1,6 +1,6 @@
 import { listAppSummaries, type AppSummary } from '../../engine/index.js';
 import { EXIT_OK } from '../errors.js';
-import { age, toJson } from '../format.js';
+import { age, columns, toJson } from '../format.js';
 import type { GlobalOptions } from '../globals.js';
 import type { IO } from '../io.js';
 import { openSession } from '../session.js';
@@ -19,7 +19,7 @@ function traffic(a: AppSummary): string {
 }
 
 export function lsTable(apps: AppSummary[], now: number): string {
-  const rows = [
+  const rows: string[][] = [
     ['NAMESPACE', 'NAME', 'PHASE', 'STEP', 'AGE', 'TRAFFIC'],
     ...apps.map((a) => [
       a.namespace,
@@ -30,15 +30,7 @@ export function lsTable(apps: AppSummary[], now: number): string {
       traffic(a),
     ]),
   ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return `${rows
-    .map((r) =>
-      r
-        .map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i] ?? 0) : c))
-        .join('   ')
-        .trimEnd(),
-    )
-    .join('\n')}\n`;
+  return columns(rows);
 }
 
 /** `vela-ts ls`: the apps of the namespace (or, with -A, of every namespace), as recorded. */
