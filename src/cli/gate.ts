@@ -191,9 +191,18 @@ export async function settleOutcome(
       case 'terminated':
         out(`${app}: workflow terminated.`);
         return EXIT_OK;
-      case 'stopped':
+      case 'stopped': {
         out(`${app}: another command changed the workflow while this one drove it; it ${phase} now.`);
-        return state.workflow.phase === 'failed' ? EXIT_FAILED : EXIT_OK;
+        // 0 only where this command was asked to bring it: at an approval gate, or released (or
+        // on its way there under another driver). Terminated, rolled back, failed, or suspended by
+        // a person mid-run: 1, so a CI job cannot read it as a release.
+        const wf = state.workflow;
+        const atGate =
+          wf.phase === 'suspended' &&
+          wf.steps.some((st) => st.type === 'suspend' && st.phase === 'suspended');
+        const released = wf.phase === 'succeeded' && !state.override;
+        return atGate || released || wf.phase === 'running' ? EXIT_OK : EXIT_FAILED;
+      }
       case 'suspended': {
         const step = state.workflow.steps.find((s) => s.phase === 'suspended');
         const where = step

@@ -174,7 +174,8 @@ describe('a step that cannot finish', () => {
     );
     expect(await c.vela(['workflow', 'terminate', 'book-info'])).toMatchObject({ code: 0 });
     const res = await waiting;
-    expect(res).toMatchObject({ code: 0 });
+    // Terminated is not where this up was asked to bring the workflow: 1, never read as a release.
+    expect(res).toMatchObject({ code: 1 });
     expect(res.stdout).toContain('another command changed the workflow while this one drove it');
     expect(await c.vela(['rollback', 'book-info'])).toMatchObject({ code: 0 });
     expect(await c.routes('reviews')).toEqual([['reviews-v1', 100]]);
@@ -272,6 +273,7 @@ describe('a timed pause', () => {
     );
     expect(await c.vela(['workflow', 'suspend', 'book-info'])).toMatchObject({ code: 0 });
     const res = await waiting;
+    // Suspended by a person during its soak: it now waits at that step for approval, a gate: 0.
     expect(res).toMatchObject({ code: 0 });
     expect(res.stdout).toContain('another command changed the workflow while this one drove it');
     const cm = await c.get('', 'configmaps', 'vela-ts-book-info');

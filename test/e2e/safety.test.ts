@@ -52,7 +52,13 @@ describe('--sandbox on a fresh machine', () => {
     expect(report.sandbox).toBe(true);
     expect(report.workflow.phase).toBe('succeeded');
     expect(report.components.find((x) => x.name === 'reviews')?.revisions).toEqual([
-      { name: 'reviews-v1', replicas: 2, readyReplicas: 2 },
+      // (status also names each revision's image, from its recorded pod template)
+      {
+        name: 'reviews-v1',
+        image: 'docker.io/istio/examples-bookinfo-reviews-v2:1.16.2',
+        replicas: 2,
+        readyReplicas: 2,
+      },
     ]);
   });
 });
