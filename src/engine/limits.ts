@@ -1,7 +1,6 @@
 import type { KubeObject } from '../compile/index.js';
 import { UsageError } from '../errors.js';
 import type { AppState } from '../workflow/index.js';
-import { objectsOf } from './drive.js';
 import { stateObject } from './store.js';
 
 // What a Kubernetes API server refuses to store, checked before the first write so that an app too
@@ -50,9 +49,9 @@ function objectProblems(o: KubeObject): string[] {
   return problems;
 }
 
-/** Refuses a state whose objects, or whose own record, the cluster could not store. */
-export function checkLimits(state: AppState): void {
-  const problems = [...objectsOf(state), stateObject(state)].flatMap(objectProblems);
+/** Refuses a state whose objects (`objects`, as rendered from it), or whose own record, the cluster could not store. */
+export function checkLimits(state: AppState, objects: readonly KubeObject[]): void {
+  const problems = [...objects, stateObject(state)].flatMap(objectProblems);
   if (problems.length > 0) {
     throw new UsageError(
       `the app is too large for the cluster, nothing was sent:\n  ${problems.join('\n  ')}`,

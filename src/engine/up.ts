@@ -41,12 +41,13 @@ export async function up(ctx: EngineContext, app: Application, namespace: string
   }
   // Everything that can refuse the spec runs before the lock is taken: exit 2 writes nothing.
   const planned = begin(app, namespace, stored?.state, nowIso(ctx));
-  checkLimits(planned);
+  const rendered = objectsOf(planned);
+  checkLimits(planned, rendered);
   await checkOwnership(
     ctx.cluster,
     namespace,
     app.name,
-    objectsOf(planned),
+    rendered,
     ctx.force,
     revisionDeployments(planned),
     Object.values(planned.revisions).flatMap((records) => records.map((r) => r.name)),

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { parse } from 'yaml';
 import { buildProgram } from '../../src/cli/main.js';
 import { processIO } from '../../src/cli/io.js';
-import { binPath, repoRoot } from '../helpers/cli.js';
+import { binPath, repoRoot, runProcess } from '../helpers/cli.js';
 import { SandboxCluster } from '../helpers/sandbox-cluster.js';
 
 // The CI recipes of examples/ci/: the shell script is run as a GitLab or Jenkins job would run it,
@@ -15,24 +14,17 @@ import { SandboxCluster } from '../helpers/sandbox-cluster.js';
 const recipe = path.join(repoRoot, 'examples/ci/canary.sh');
 const example = (name: string) => path.join(repoRoot, 'examples/bookinfo', name);
 
-function canarySh(c: SandboxCluster, args: string[]) {
-  return new Promise<{ code: number; out: string }>((resolve, reject) => {
-    const child = spawn('sh', [recipe, ...args], {
-      cwd: c.dir,
-      env: {
-        ...process.env,
-        NO_COLOR: '1',
-        VELA_TS: `${process.execPath} ${binPath}`,
-        VELA_TS_FLAGS: `--kubeconfig ${c.kubeconfig}`,
-      },
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, out }));
-    child.stdin.end();
+/** The recipe as a CI job runs it; `out` is all it printed (the tests look for lines, not their order). */
+async function canarySh(c: SandboxCluster, args: string[]): Promise<{ code: number; out: string }> {
+  const res = await runProcess('sh', [recipe, ...args], {
+    cwd: c.dir,
+    env: {
+      NO_COLOR: '1',
+      VELA_TS: `${process.execPath} ${binPath}`,
+      VELA_TS_FLAGS: `--kubeconfig ${c.kubeconfig}`,
+    },
   });
+  return { code: res.code, out: res.stdout + res.stderr };
 }
 
 describe('examples/ci/canary.sh against the sandbox', () => {

@@ -3,10 +3,10 @@
  * apiserver answers a body none of its serializers reads: 415 UnsupportedMediaType naming the
  * types it accepts (not a misleading "json parse error"). Run with the real kubectl 1.32.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { raw, tmpDir } from './helpers.js';
+import { runProcess } from '../helpers/cli.js';
 
 const UNSUPPORTED =
   'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml';
@@ -16,22 +16,14 @@ describe('request bodies the sandbox cannot read', () => {
   let sb: Sandbox;
   let kubeconfig: string;
   let n = 0;
-  const kubectl = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(
-        'kubectl',
-        ['--kubeconfig', kubeconfig, '--cache-dir', path.join(dir, `cache-${n++}`), ...args],
-        {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
+  const kubectl = (args: string[]) =>
+    runProcess('kubectl', [
+      '--kubeconfig',
+      kubeconfig,
+      '--cache-dir',
+      path.join(dir, `cache-${n++}`),
+      ...args,
+    ]);
 
   beforeAll(async () => {
     dir = tmpDir('vela-kubectl-media-');

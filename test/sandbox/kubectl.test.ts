@@ -2,12 +2,13 @@
  * The issue's "Done when", proven with the real kubectl (the dispatcher picks kubectl 1.32 from
  * /version). Skipped only when kubectl is not installed.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { tmpDir } from './helpers.js';
+import { runProcess } from '../helpers/cli.js';
 
 const haveKubectl = !spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).error;
 const describeKubectl = haveKubectl ? describe : describe.skip;
@@ -86,21 +87,15 @@ describeKubectl('kubectl 1.32 against the sandbox', () => {
   let auditLog: string;
   let cacheN = 0;
 
+  // A fresh cache dir per command keeps kubectl's discovery cache from hiding anything.
   const kubectl = (args: string[], input?: string, config = kubeconfig): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      // A fresh cache dir per command keeps kubectl's discovery cache from hiding anything.
-      const cache = path.join(dir, `cache-${cacheN++}`);
-      const child = spawn('kubectl', ['--kubeconfig', config, '--cache-dir', cache, ...args], {
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-      child.stdin.end(input ?? '');
-    });
+    runProcess(
+      'kubectl',
+      ['--kubeconfig', config, '--cache-dir', path.join(dir, `cache-${cacheN++}`), ...args],
+      {
+        ...(input !== undefined ? { input } : {}),
+      },
+    );
   const write = (name: string, text: string) => {
     const f = path.join(dir, name);
     writeFileSync(f, text);

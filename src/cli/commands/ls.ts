@@ -18,7 +18,7 @@ function traffic(a: AppSummary): string {
     .join('; ');
 }
 
-export function lsTable(apps: AppSummary[], now: number): string {
+function lsTable(apps: AppSummary[], now: number): string {
   const rows: string[][] = [
     ['NAMESPACE', 'NAME', 'PHASE', 'STEP', 'AGE', 'TRAFFIC'],
     ...apps.map((a) => [
