@@ -39,6 +39,7 @@ import {
   traitTypes,
 } from './schema.js';
 import { didYouMean } from './suggest.js';
+import { DURATION } from '../duration.js';
 import type {
   Application,
   Component,
@@ -453,6 +454,7 @@ function readComponent(cur: Cursor, ctx: Ctx): { component?: Component; facts: C
 const STEP_NAMES = Object.keys(stepTypes) as StepType[];
 const stepTypeSchema = oneOf(STEP_NAMES, 'step type');
 const stepName = string(STEP_NAME);
+const stepTimeout = string({ pattern: DURATION, what: 'a duration such as "10m" or "1h"' });
 
 function readWorkflow(cur: Cursor, ctx: Ctx, components: ComponentFacts[]): WorkflowStep[] | undefined {
   const f = fields(cur, ctx, ['steps'], 'workflow');
@@ -473,7 +475,7 @@ function readWorkflow(cur: Cursor, ctx: Ctx, components: ComponentFacts[]): Work
   const firstByName = new Map<string, Pos>();
   stepsCur.node.items.forEach((raw, i) => {
     const sCur = itemCursor(stepsCur, ctx, raw, i);
-    const sf = fields(sCur, ctx, ['name', 'type', 'properties'], 'a workflow step');
+    const sf = fields(sCur, ctx, ['name', 'type', 'properties', 'timeout'], 'a workflow step');
     if (!sf) return void (ok = false);
     const nameCur = sf.get('name');
     const name = nameCur ? stepName.check(nameCur, ctx) : missing(sCur, ctx, 'name');
@@ -494,7 +496,26 @@ function readWorkflow(cur: Cursor, ctx: Ctx, components: ComponentFacts[]): Work
     const propsCur = propertiesCursor(sCur, sf.get('properties'));
     const props = (stepTypes[type] as Schema<WorkflowStep['properties']>).check(propsCur, ctx);
     if (props === undefined) return void (ok = false);
-    const step = { name: name ?? '', type, properties: props } as WorkflowStep;
+    const timeoutCur = sf.get('timeout');
+    let timeout: string | undefined;
+    if (timeoutCur) {
+      if (type !== 'check-metrics') {
+        ctx.report(
+          timeoutCur.pos,
+          timeoutCur.path,
+          `a ${type} step takes no timeout: only check-metrics steps do (the time a gate may go without a verdict); readiness waits are bounded by --timeout`,
+        );
+        return void (ok = false);
+      }
+      timeout = stepTimeout.check(timeoutCur, ctx);
+      if (timeout === undefined) return void (ok = false);
+    }
+    const step = {
+      name: name ?? '',
+      type,
+      properties: props,
+      ...(timeout !== undefined ? { timeout } : {}),
+    } as WorkflowStep;
     if (!checkStepTarget(step, sCur, propsCur, ctx, components) || name === undefined) ok = false;
     steps.push(step);
   });
@@ -601,7 +622,7 @@ function checkStepTarget(
         }
       });
     }
-  } else {
+  } else if (step.type === 'canary-rollback') {
     const version = step.properties.rollbackVersion;
     if (version !== undefined && !revision.test(version)) {
       fail(

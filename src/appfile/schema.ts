@@ -4,13 +4,22 @@
  * hands each `properties` block to the schema named by its `type` here.
  */
 import { isScalar } from 'yaml';
-import type { BatchSize, StepType, TraitType, WebserviceProperties, TraitOf, WorkflowStep } from './types.js';
+import type {
+  BatchSize,
+  CheckMetricsProperties,
+  StepType,
+  TraitType,
+  WebserviceProperties,
+  TraitOf,
+  WorkflowStep,
+} from './types.js';
 import {
   custom,
   exactlyOneOf,
   integer,
   listOf,
   locateBelow,
+  number,
   object,
   oneOf,
   opt,
@@ -24,7 +33,8 @@ import {
   type Schema,
   type StringOptions,
 } from './validate.js';
-import { DURATION } from '../duration.js';
+import { DURATION, parseDuration } from '../duration.js';
+import { parseCondition, PLACEHOLDERS, unknownPlaceholders } from './metric-syntax.js';
 
 // ---------------------------------------------------------------------------------------------
 // names
@@ -360,9 +370,110 @@ const canaryRollback = object(
   { what: 'canary-rollback properties' },
 );
 
+/** An http(s) URL, as Prometheus' address is written (`http://prometheus.istio-system.svc:9090`). */
+const endpoint = custom<string>('an http or https URL', (cur, ctx) => {
+  const v = string().check(cur, ctx);
+  if (v === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(v);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) {
+    ctx.report(
+      cur.pos,
+      cur.path,
+      `${JSON.stringify(v)} is not valid: must be an http or https URL such as "http://prometheus.istio-system.svc:9090"`,
+    );
+    return undefined;
+  }
+  if (url.search || url.hash) {
+    ctx.report(
+      cur.pos,
+      cur.path,
+      `${JSON.stringify(v)} is not valid: must be Prometheus' base URL, with no query or fragment`,
+    );
+    return undefined;
+  }
+  return v;
+});
+
+const checkMetricsFields = object(
+  {
+    query: opt(text),
+    condition: opt(text),
+    metric: opt(oneOf(['request-success-rate', 'request-duration'] as const, 'metric')),
+    thresholdRange: opt(object({ min: opt(number()), max: opt(number()) }, { what: 'thresholdRange' })),
+    window: opt(duration),
+    duration: opt(duration),
+    failDuration: opt(duration),
+    interval: opt(duration),
+    metricEndpoint: opt(endpoint),
+    component: opt(text),
+  },
+  { what: 'check-metrics properties', exactlyOne: ['query', 'metric'] },
+);
+/**
+ * KubeVela's check-metrics (`query` + `condition`), or a built-in check (`metric` +
+ * `thresholdRange`); what would only fail once the gate runs is refused here.
+ */
+const checkMetricsRules = refine(
+  checkMetricsFields,
+  (p, report) => {
+    if (p.query !== undefined) {
+      if (p.condition === undefined)
+        report('', 'a check-metrics step with a query needs a condition, such as ">=0.95"');
+      else if (!parseCondition(p.condition))
+        report(
+          '.condition',
+          `${JSON.stringify(p.condition)} is not a condition vela-ts can read: write one comparison with a number, such as ">=0.95", "<500" or "==1"`,
+        );
+      if (p.thresholdRange)
+        report(
+          '.thresholdRange',
+          'thresholdRange belongs to a built-in metric; with a query, write a condition',
+        );
+      const unknown = unknownPlaceholders(p.query);
+      if (unknown.length > 0)
+        report(
+          '.query',
+          `unknown placeholder ${unknown.map((u) => `{{${u}}}`).join(', ')}: a query may use ${PLACEHOLDERS.map((n) => `{{${n}}}`).join(', ')}`,
+        );
+    }
+    if (p.metric !== undefined) {
+      if (p.condition !== undefined)
+        report('.condition', `the built-in metric ${p.metric} takes thresholdRange, not a condition`);
+      const range = p.thresholdRange;
+      const wanted = p.metric === 'request-success-rate' ? 'min' : 'max';
+      const example =
+        p.metric === 'request-success-rate' ? '{ min: 99 } (percent)' : '{ max: 500 } (milliseconds)';
+      if (!range || (range.min === undefined && range.max === undefined))
+        report('', `the built-in metric ${p.metric} needs thresholdRange ${example}`);
+      else if (range[wanted] === undefined)
+        report('.thresholdRange', `${p.metric} needs thresholdRange.${wanted}, such as ${example}`);
+      if (range?.min !== undefined && range.max !== undefined && range.min > range.max)
+        report('.thresholdRange', `min ${range.min} is above max ${range.max}: no value can pass`);
+    }
+    if (p.interval !== undefined && (parseDuration(p.interval) ?? 0) < 1000)
+      report('.interval', `interval ${p.interval} is too short: measure at most once a second`);
+    if (p.window !== undefined && (parseDuration(p.window) ?? 0) < 1000)
+      report(
+        '.window',
+        `window ${p.window} is too short for rate(): at least 1s (Prometheus needs two samples in it)`,
+      );
+  },
+  locateBelow,
+);
+const checkMetrics: ObjectSchema<CheckMetricsProperties> = {
+  ...checkMetricsFields,
+  check: (cur, ctx) => checkMetricsRules.check(cur, ctx),
+};
+
 type StepOf<T extends StepType> = Extract<WorkflowStep, { type: T }>;
 export const stepTypes = {
   'canary-rollout': canaryRollout,
   suspend,
   'canary-rollback': canaryRollback,
+  'check-metrics': checkMetrics,
 } satisfies { [T in StepType]: ObjectSchema<StepOf<T>['properties']> };

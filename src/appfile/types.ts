@@ -114,7 +114,29 @@ export type WorkflowStep =
       };
     }
   | { name: string; type: 'suspend'; properties: { duration?: string; message?: string } }
-  | { name: string; type: 'canary-rollback'; properties: { rollbackVersion?: string; component?: string } };
+  | { name: string; type: 'canary-rollback'; properties: { rollbackVersion?: string; component?: string } }
+  | { name: string; type: 'check-metrics'; properties: CheckMetricsProperties; timeout?: string };
+
+/** Flagger's two built-in checks, over Istio's standard metrics for the revision being rolled out. */
+export type BuiltinMetric = 'request-success-rate' | 'request-duration';
+
+/**
+ * KubeVela's `check-metrics` step (`query`, `condition`, `duration`, `failDuration`,
+ * `metricEndpoint`), plus `interval` and, instead of a query, Flagger's built-in checks
+ * (`metric` with `thresholdRange`) measured over `window`.
+ */
+export interface CheckMetricsProperties {
+  query?: string;
+  condition?: string;
+  metric?: BuiltinMetric;
+  thresholdRange?: { min?: number; max?: number };
+  window?: string;
+  duration?: string;
+  failDuration?: string;
+  interval?: string;
+  metricEndpoint?: string;
+  component?: string;
+}
 
 export type StepType = WorkflowStep['type'];
 

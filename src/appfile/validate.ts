@@ -176,6 +176,18 @@ export function integer(opts: { min?: number; max?: number; why?: string } = {})
   };
 }
 
+/** A finite number, integer or not (thresholds such as 99.5). */
+export function number(): Schema<number> {
+  return {
+    expected: 'a number',
+    check(cur, ctx) {
+      const v = isScalar(cur.node) ? cur.node.value : undefined;
+      if (typeof v !== 'number' || !Number.isFinite(v)) return typeError(cur, ctx, 'a number');
+      return v;
+    },
+  };
+}
+
 /** One of a closed set of strings, with a suggestion for near misses (`always` -> `Always`). */
 export function oneOf<const V extends string>(values: readonly V[], what = 'value'): Schema<V> {
   const list = values.map((v) => JSON.stringify(v)).join(', ');

@@ -39,6 +39,10 @@ function withRunFlags(command: Command): Command {
     .option(
       '--traffic-settle <duration>',
       'pause after each route or subset change (default 5s; 0 on the sandbox)',
+    )
+    .option(
+      '--prometheus <url>',
+      "where metric gates query, over the file's metricEndpoint (default: $VELA_TS_PROMETHEUS_URL)",
     );
 }
 
@@ -134,6 +138,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
         force: boolean;
         createNamespace: boolean;
         trafficSettle?: string;
+        prometheus?: string;
       },
     ) =>
       run(async () =>
@@ -146,6 +151,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
             force: o.force,
             createNamespace: o.createNamespace,
             settle: o.trafficSettle,
+            prometheus: o.prometheus,
             globals: globals(),
           },
           io,
@@ -273,6 +279,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
           prompt?: boolean;
           timeout?: string;
           trafficSettle?: string;
+          prometheus?: string;
           component?: string;
         },
       ) =>
@@ -286,6 +293,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
               noPrompt: o.prompt === false,
               timeout: o.timeout,
               settle: o.trafficSettle,
+              prometheus: o.prometheus,
               component: o.component,
               globals: globals(),
             },

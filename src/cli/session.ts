@@ -6,6 +6,7 @@ import type { EngineContext, Reporter } from '../engine/index.js';
 import { UsageError } from '../errors.js';
 import { processAlive, thisProcess } from '../process-alive.js';
 import { parseDuration } from '../duration.js';
+import { shownEndpoint } from '../workflow/metrics.js';
 import type { IO } from './io.js';
 import { EXIT_INTERRUPTED, EXIT_TERMINATED } from './errors.js';
 import { useColor } from './io.js';
@@ -32,6 +33,21 @@ export function parseTimeout(
   if (ms === undefined) throw new UsageError(`${flag} "${text}" is not a duration such as 90s, 10m or 1h`);
   if (ms === 0) return zero === 'no limit' ? Number.POSITIVE_INFINITY : 0;
   return ms;
+}
+
+/** Prometheus' base URL, as `--prometheus` or VELA_TS_PROMETHEUS_URL gives it. */
+export function parsePrometheusUrl(text: string, flag: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash)
+    throw new UsageError(
+      `${flag} "${url ? shownEndpoint(text) : text}" is not Prometheus' base URL: give one such as http://localhost:9090 or http://prometheus.istio-system.svc:9090`,
+    );
+  return text;
 }
 
 /**
@@ -83,10 +99,24 @@ async function reporter(io: IO, globals: GlobalOptions): Promise<Reporter> {
 export async function openSession(
   globals: GlobalOptions,
   io: IO,
-  opts: { timeout?: string; force?: boolean; settle?: string; createNamespace?: boolean } = {},
+  opts: {
+    timeout?: string;
+    force?: boolean;
+    settle?: string;
+    createNamespace?: boolean;
+    prometheus?: string;
+  } = {},
 ): Promise<Session> {
   // Every flag is checked before anything connects (or an in-process sandbox starts).
   const timeoutMs = parseTimeout(opts.timeout, 10 * 60_000);
+  const prometheusText = opts.prometheus ?? (io.env.VELA_TS_PROMETHEUS_URL || undefined);
+  const prometheusUrl =
+    prometheusText !== undefined
+      ? parsePrometheusUrl(
+          prometheusText,
+          opts.prometheus !== undefined ? '--prometheus' : 'VELA_TS_PROMETHEUS_URL',
+        )
+      : undefined;
   const settleText = opts.settle ?? io.env.VELA_TS_TRAFFIC_SETTLE;
   const settleMs =
     settleText !== undefined
@@ -137,6 +167,7 @@ export async function openSession(
     trafficSettleMs: settleMs ?? (cluster.isSandbox ? 0 : 5000),
     force: opts.force ?? false,
     createNamespace: opts.createNamespace ?? false,
+    ...(prometheusUrl ? { prometheusUrl } : {}),
     isAlive: processAlive,
   };
   // Interrupted mid-rollout: every move was recorded before it was made, so nothing is lost.

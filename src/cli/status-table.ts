@@ -36,6 +36,7 @@ export function statusTable(r: StatusReport, connection = '', now = new Date()):
   // One line per step: a long message (a failure report) is shown in full under Workflow above.
   for (const s of r.workflow.steps)
     out.push(row([s.name, s.type, s.phase, (s.message ?? '').split('\n')[0] ?? '']));
+  out.push(...gateLines(r));
   out.push('');
   out.push(row(['COMPONENT', 'REVISION', 'READY', 'TRAFFIC', 'ROLE', 'IMAGE']));
   for (const c of r.components) {
@@ -55,6 +56,33 @@ export function statusTable(r: StatusReport, connection = '', now = new Date()):
     }
   }
   return `${out.join('\n')}\n`;
+}
+
+/** Each metric gate that has measured: what it asks of which revision, where, and its last values. */
+function gateLines(r: StatusReport): string[] {
+  const out: string[] = [];
+  for (const s of r.workflow.steps) {
+    const g = s.metrics;
+    if (!g || (g.samples.length === 0 && s.phase === 'pending')) continue;
+    const what = g.metric ?? 'query';
+    out.push('');
+    out.push(`Gate ${s.name}: ${what} of ${g.revision} ${g.condition}, from ${g.endpoint}`);
+    if (!g.metric) out.push(`  query: ${g.query}`);
+    const shown = g.samples.slice(-5).map((m) => {
+      const t = m.at.replace(/^.*T/, '').replace(/\.\d+Z$/, 'Z');
+      const v =
+        m.value !== undefined
+          ? String(Number(m.value.toPrecision(6)))
+          : m.outcome === 'error'
+            ? 'error'
+            : 'no data';
+      return `${t} ${v}${m.value !== undefined ? ` ${m.outcome}` : ''}`;
+    });
+    if (shown.length > 0) out.push(`  last: ${shown.join(' · ')}`);
+    const lastError = g.samples.at(-1)?.error;
+    if (lastError) out.push(`  ${lastError}`);
+  }
+  return out;
 }
 
 function row(cells: string[]): string {

@@ -34,6 +34,8 @@ import type {
   KubeObject,
   ListResult,
   ObjectRef,
+  ProxyResponse,
+  ServicePort,
   WaitOptions,
   WriteOptions,
 } from './types.js';
@@ -457,6 +459,36 @@ export class KubeClusterClient implements ClusterClient {
       progressed,
       retryAfterMs: parseRetryAfter(headerValue(res.headers['retry-after']), this.clock.now()),
     };
+  }
+
+  // ---- service proxy -------------------------------------------------------------------------
+
+  async proxyGet(
+    service: ServicePort,
+    pathAndQuery: string,
+    opts: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<ProxyResponse> {
+    // `<name>:<port>` is the apiserver's form for http; https is said explicitly.
+    const target = `${service.scheme === 'https' ? 'https:' : ''}${service.name}:${service.port}`;
+    const path =
+      `/api/v1/namespaces/${encodeURIComponent(service.namespace)}/services/` +
+      `${encodeURIComponent(target)}/proxy${pathAndQuery.startsWith('/') ? '' : '/'}${pathAndQuery}`;
+    try {
+      const res = await this.transport.request({
+        method: 'GET',
+        path,
+        headers: { accept: 'application/json' },
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+      });
+      this.noteResponse(res);
+      const contentType = headerValue(res.headers['content-type']);
+      return { status: res.status, body: res.body, ...(contentType ? { contentType } : {}) };
+    } catch (err) {
+      if (!(err instanceof TransportError)) throw err;
+      if (err.code === 'ABORTED') throw new ClusterError('cancelled', 0, 'Aborted');
+      throw networkError(this.target, err);
+    }
   }
 
   // ---- plumbing ------------------------------------------------------------------------------

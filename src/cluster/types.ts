@@ -44,6 +44,22 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
+/** A Service port reached through the API server's service proxy. */
+export interface ServicePort {
+  namespace: string;
+  name: string;
+  /** Port number or name. */
+  port: number | string;
+  scheme: 'http' | 'https';
+}
+
+/** An answer relayed by the service proxy: the backend's, or the API server's own Status. */
+export interface ProxyResponse {
+  status: number;
+  body: string;
+  contentType?: string;
+}
+
 export interface ClusterClient {
   /** The namespace of the kubeconfig context, or "default". */
   readonly defaultNamespace: string;
@@ -73,4 +89,14 @@ export interface ClusterClient {
     done: (objects: ReadonlyMap<string, KubeObject>) => boolean,
     opts: WaitOptions,
   ): Promise<ReadonlyMap<string, KubeObject>>;
+  /**
+   * A GET through the API server's service proxy (`/api/v1/namespaces/<ns>/services/<svc>/proxy/…`),
+   * with the kubeconfig's credentials: how a workstation reaches an in-cluster Prometheus. One
+   * attempt, any HTTP status returned as it came; a connection that fails is a ClusterError.
+   */
+  proxyGet(
+    service: ServicePort,
+    pathAndQuery: string,
+    opts?: { timeoutMs?: number; signal?: AbortSignal },
+  ): Promise<ProxyResponse>;
 }

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { ClusterClient } from '../cluster/types.js';
+import type { MetricsReader } from './prometheus.js';
 
 /** What the engine tells the person (or CI log) watching; the CLI decides how it looks. */
 export interface Reporter {
@@ -44,6 +45,10 @@ export interface EngineContext {
   createNamespace?: boolean;
   /** Set while a lock is held: throws once the lock has been lost, so the driver stops. */
   assertLocked?: () => void;
+  /** `--prometheus` / VELA_TS_PROMETHEUS_URL: where every metric gate queries, over the file's metricEndpoint. */
+  prometheusUrl?: string;
+  /** How gates read Prometheus; by default over HTTP (engine/prometheus.ts). Tests give a fake. */
+  metrics?: MetricsReader;
   /** Whether a process on this machine is alive and is the one that started at `started`. */
   isAlive: (pid: number, started?: string) => boolean;
 }

@@ -2,6 +2,7 @@ import { API, LABEL_APP, type KubeObject } from '../compile/index.js';
 import type { ClusterClient } from '../cluster/types.js';
 import { formatDuration } from '../duration.js';
 import { ClusterError } from '../errors.js';
+import type { AppState } from '../workflow/types.js';
 
 // Readiness, judged as `kubectl rollout status` judges it, waited on by watching; when the wait
 // gives up, a report in kubectl's words of what is missing (replicas, and why pods are not ready).
@@ -167,4 +168,29 @@ function podProblem(pod: KubeObject): string | undefined {
     return [ready.reason ?? 'not ready', ready.message].filter(Boolean).join(': ');
   if (status.phase && status.phase !== 'Running') return `phase ${status.phase}`;
   return ready ? undefined : 'not ready';
+}
+
+/**
+ * The components whose canary (the revision a rollout moves to) has no ready pod now: their
+ * traffic leaves it at once in a rollback, since it serves nothing there anyway.
+ */
+export async function canariesWithoutReadyPods(
+  ctx: { cluster: ClusterClient },
+  state: Pick<AppState, 'namespace' | 'app' | 'rollouts'>,
+): Promise<string[]> {
+  const live = await ctx.cluster.list({ apiVersion: API.Deployment, kind: 'Deployment' }, state.namespace, {
+    labelSelector: `${LABEL_APP}=${state.app.name}`,
+  });
+  const ready = new Map(
+    live.items.map((d) => [
+      d.metadata.name,
+      (d.status as { readyReplicas?: number } | undefined)?.readyReplicas ?? 0,
+    ]),
+  );
+  return Object.entries(state.rollouts)
+    .filter(
+      ([, pair]) =>
+        pair.source !== undefined && pair.source !== pair.target && !(ready.get(pair.target) ?? 0),
+    )
+    .map(([component]) => component);
 }

@@ -2,6 +2,7 @@ import { API, canaryRouting, LABEL_APP, trait, type CanaryRouting } from '../com
 import type { KindRef, KubeObject } from '../cluster/types.js';
 import { ClusterError } from '../errors.js';
 import { liveRevisions, type AppState } from '../workflow/index.js';
+import type { MetricGate } from '../workflow/metrics.js';
 import type { EngineContext } from './context.js';
 import { currentDriver } from './lock.js';
 import { stateName } from './store.js';
@@ -26,6 +27,8 @@ export interface StatusReport {
       message?: string;
       startedAt?: string;
       finishedAt?: string;
+      /** A check-metrics step: its query, condition, latest measurements and verdict. */
+      metrics?: MetricGate;
     }[];
   };
   components: {
@@ -169,6 +172,7 @@ function buildReport(
         ...(st.message ? { message: st.message } : {}),
         ...(st.startedAt ? { startedAt: st.startedAt } : {}),
         ...(st.finishedAt ? { finishedAt: st.finishedAt } : {}),
+        ...(st.metrics ? { metrics: st.metrics } : {}),
       })),
     },
     components: s.app.components.map((c) => {

@@ -1,8 +1,8 @@
-import { API, LABEL_APP } from '../compile/index.js';
 import { stableStringify } from '../compile/stable.js';
 import { ClusterError, UsageError } from '../errors.js';
 import { operate, startRollback, type AppState, type Operation } from '../workflow/index.js';
 import { retryOnConflict } from './conflicts.js';
+import { canariesWithoutReadyPods } from './readiness.js';
 import { nowIso, type EngineContext } from './context.js';
 import { saveAndDrive, stateWritten, type Outcome } from './drive.js';
 import { listApps, loadState, recordRevisions, saveState, type Stored } from './store.js';
@@ -97,35 +97,8 @@ export async function rollback(
   component?: string,
   bound: Bound = {},
 ): Promise<Outcome> {
-  const unready = await canariesWithoutReadyPods(ctx, namespace, app);
+  const unready = await canariesWithoutReadyPods(ctx, (await mustLoad(ctx, namespace, app)).state);
   return decideThenDrive(ctx, namespace, app, (s, now) => startRollback(s, now, component, unready), bound);
-}
-
-/**
- * The components whose canary (the revision a rollout moves to) has no ready pod now: their traffic
- * leaves it at once in a rollback, since it serves nothing there anyway.
- */
-async function canariesWithoutReadyPods(
-  ctx: EngineContext,
-  namespace: string,
-  app: string,
-): Promise<string[]> {
-  const stored = await mustLoad(ctx, namespace, app);
-  const live = await ctx.cluster.list({ apiVersion: API.Deployment, kind: 'Deployment' }, namespace, {
-    labelSelector: `${LABEL_APP}=${app}`,
-  });
-  const ready = new Map(
-    live.items.map((d) => [
-      d.metadata.name,
-      (d.status as { readyReplicas?: number } | undefined)?.readyReplicas ?? 0,
-    ]),
-  );
-  return Object.entries(stored.state.rollouts)
-    .filter(
-      ([, pair]) =>
-        pair.source !== undefined && pair.source !== pair.target && !(ready.get(pair.target) ?? 0),
-    )
-    .map(([component]) => component);
 }
 
 /**

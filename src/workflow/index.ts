@@ -1,7 +1,10 @@
 export * from './types.js';
 export {
   begin,
+  drainCanary,
   failStep,
+  gateDeadline,
+  recordReading,
   next,
   operate,
   startRollback,

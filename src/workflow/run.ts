@@ -24,6 +24,16 @@ import {
 } from './steps.js';
 import { runSteps, type AppState, type StepStatus, type Transition, type WorkflowPhase } from './types.js';
 import { parseDuration } from '../duration.js';
+import {
+  DEFAULT_ENDPOINT,
+  dueAt,
+  gateSummary,
+  gateTiming,
+  measured,
+  newGate,
+  type MetricGate,
+  type Reading,
+} from './metrics.js';
 
 export function specHash(app: Application): string {
   return createHash('sha256').update(stableStringify(app)).digest('hex').slice(0, 16);
@@ -99,6 +109,7 @@ export function begin(
  * A new spec that gives no rolling component a new revision (only another component, or a trait,
  * changed) has nothing to roll out: as Argo Rollouts promotes at once a change that leaves the pod
  * template alone, its canary-rollout steps and gates are skipped, and the change is simply applied.
+ * (Metric gates too: there is no canary to judge.)
  * Only for workflows that name the rollout's ends as `stable`/`canary` or name no weights; one
  * with explicit revision names was written for one particular rollout and runs as written.
  */
@@ -121,11 +132,8 @@ function skipWhenNothingRolls(
     ),
   );
   if (moving || !aliasesOnly) return steps;
-  return steps.map((s, i) =>
-    specSteps[i]?.type === 'canary-rollout' || specSteps[i]?.type === 'suspend'
-      ? { ...s, phase: 'skipped' as const }
-      : s,
-  );
+  const gates: (string | undefined)[] = ['canary-rollout', 'suspend', 'check-metrics'];
+  return steps.map((s, i) => (gates.includes(specSteps[i]?.type) ? { ...s, phase: 'skipped' as const } : s));
 }
 
 /**
@@ -176,7 +184,9 @@ function unworkable(
   const problems: Refusal[] = [];
   const acted = new Set(
     app.workflow.map((st) =>
-      st.type === 'suspend' ? undefined : stepComponent(app, st.properties.component)?.name,
+      st.type === 'canary-rollout' || st.type === 'canary-rollback'
+        ? stepComponent(app, st.properties.component)?.name
+        : undefined,
     ),
   );
   for (const [name, pair] of Object.entries(rollouts)) {
@@ -189,7 +199,7 @@ function unworkable(
   }
   app.workflow.forEach((step, si) => {
     const at = `spec.workflow.steps[${si}].properties`;
-    if (step.type === 'suspend') return;
+    if (step.type === 'suspend' || step.type === 'check-metrics') return;
     const component = stepComponent(app, step.properties.component);
     const pair = component ? rollouts[component.name] : undefined;
     if (!component || !pair) return;
@@ -330,6 +340,16 @@ export function next(state: AppState, now: string, opts: { stepwise?: boolean } 
       };
     }
 
+    if (step.type === 'check-metrics') {
+      const gated = gateMove(s, index, now);
+      if (gated.kind === 'continue') {
+        s = gated.state;
+        if (opts.stepwise) return { state: s, effect: { kind: 'step-ended' }, step: index };
+        continue;
+      }
+      return { ...gated.transition, step: index };
+    }
+
     if (step.phase === 'pending') s = withStep(s, index, { phase: 'running', startedAt: now });
     const move = stepMove(s, index);
     switch (move.kind) {
@@ -353,13 +373,7 @@ export function next(state: AppState, now: string, opts: { stepwise?: boolean } 
         };
       }
       case 'done': {
-        if (move.stable) {
-          const { component, revision } = move.stable;
-          const old = s.stable[component];
-          s = { ...s, stable: { ...s.stable, [component]: revision } };
-          if (old && old !== revision)
-            s = { ...s, previousStable: { ...s.previousStable, [component]: old } };
-        }
+        if (move.stable) s = nowStable(s, move.stable);
         const { message: _m, ...rest } = s.workflow.steps[index] as StepStatus;
         s = {
           ...s,
@@ -379,6 +393,142 @@ export function next(state: AppState, now: string, opts: { stepwise?: boolean } 
     }
   }
   throw new Error('workflow did not settle');
+}
+
+function nowStable(s: AppState, { component, revision }: { component: string; revision: string }): AppState {
+  const old = s.stable[component];
+  const out = { ...s, stable: { ...s.stable, [component]: revision } };
+  return old && old !== revision
+    ? { ...out, previousStable: { ...s.previousStable, [component]: old } }
+    : out;
+}
+
+type GateMove = { kind: 'continue'; state: AppState } | { kind: 'act'; transition: Omit<Transition, 'step'> };
+
+/**
+ * A check-metrics step: start its gate, ask for a measurement, or act on its verdict. A passed
+ * gate ends the step; a failed one rolls its component back (as `vela-ts rollback` does, the
+ * stable revision growing back first) within the step, then fails the step and the workflow.
+ */
+function gateMove(state: AppState, index: number, now: string): GateMove {
+  let s = state;
+  const spec = (runSteps(s) ?? [])[index];
+  const status = s.workflow.steps[index] as StepStatus;
+  if (spec?.type !== 'check-metrics') return { kind: 'continue', state: s };
+  const component = stepComponent(s.app, spec.properties.component);
+  if (!component) {
+    const failed = failStep(s, `no component ${spec.properties.component ?? ''} to judge`, now);
+    return { kind: 'act', transition: { state: failed, effect: { kind: 'finish' } } };
+  }
+  if (!status.metrics) {
+    const pair = s.rollouts[component.name];
+    const canary = pair?.target ?? s.current[component.name] ?? component.name;
+    const gate = newGate(
+      spec.properties,
+      { namespace: s.namespace, component: component.name, canary, stable: pair?.source ?? canary },
+      spec.properties.metricEndpoint ?? DEFAULT_ENDPOINT,
+    );
+    s = withStep(s, index, {
+      phase: 'running',
+      startedAt: status.startedAt ?? now,
+      metrics: gate,
+      message: gateSummary(gate, spec.properties, now),
+    });
+  }
+  const gate = (s.workflow.steps[index] as StepStatus).metrics as MetricGate;
+  if (gate.verdict === 'passed') {
+    s = withStep(s, index, { phase: 'succeeded', finishedAt: now });
+    return { kind: 'continue', state: s };
+  }
+  if (gate.verdict !== 'failed') {
+    const at = dueAt(gate, gateTiming(spec.properties));
+    return {
+      kind: 'act',
+      transition: { state: s, effect: { kind: 'measure', gate, ...(at ? { at } : {}) } },
+    };
+  }
+  const reason = gate.reason ?? 'the metric check failed';
+  const move = rollbackMove(s, component, undefined, true);
+  const end = (st: AppState, message: string): GateMove => {
+    let out = withStep(st, index, { phase: 'failed', message: reason, finishedAt: now });
+    out = skipRest(out, index);
+    const { drainFirst: _d, ...rest } = out;
+    return {
+      kind: 'act',
+      transition: { state: finish(rest, 'failed', now, message), effect: { kind: 'finish' } },
+    };
+  };
+  switch (move.kind) {
+    case 'move': {
+      const before = s.placement[move.component];
+      const rerouted =
+        JSON.stringify([before?.traffic, before?.subsets]) !==
+        JSON.stringify([move.placement.traffic, move.placement.subsets]);
+      s = { ...s, placement: { ...s.placement, [move.component]: move.placement } };
+      if (rerouted) s = { ...s, trafficChangedAt: now };
+      s = withStep(s, index, { message: `${reason}; rolling back: ${move.note}` });
+      return { kind: 'act', transition: { state: s, effect: { kind: 'realize', note: move.note } } };
+    }
+    case 'done': {
+      if (move.stable) s = nowStable(s, move.stable);
+      const to = move.stable ? ` (${move.stable.revision} 100%)` : '';
+      return end(s, `step ${status.name} failed: ${reason}; rolled ${component.name} back${to}`);
+    }
+    case 'fail':
+      return end(
+        s,
+        `step ${status.name} failed: ${reason}; ${component.name} was not rolled back: ${move.message}`,
+      );
+    default:
+      return assertNever(move, 'rollback move');
+  }
+}
+
+/**
+ * The shell measured a gate: record the reading (`endpoint`: where it went) and decide. A
+ * failed gate's component is drained first (`canaryUnready`) when its canary has no ready pod,
+ * as `vela-ts rollback` does.
+ */
+export function recordReading(
+  state: AppState,
+  index: number,
+  reading: Reading,
+  now: string,
+  opts: { deadline?: string; endpoint: string },
+): AppState {
+  const spec = (runSteps(state) ?? [])[index];
+  const status = state.workflow.steps[index];
+  if (spec?.type !== 'check-metrics' || !status?.metrics) return state;
+  const gate = {
+    ...measured(status.metrics, spec.properties, reading, now, opts.deadline),
+    endpoint: opts.endpoint,
+  };
+  return withStep(state, index, { metrics: gate, message: gateSummary(gate, spec.properties, now) });
+}
+
+/** `plan`: a gate is assumed to pass, as every object is assumed ready and every suspend approved. */
+export function passGate(state: AppState, index: number): AppState {
+  const gate = state.workflow.steps[index]?.metrics;
+  return gate ? withStep(state, index, { metrics: { ...gate, verdict: 'passed' } }) : state;
+}
+
+/** A failed gate's canary has no ready pod: its traffic leaves it at once (README "Rollback"). */
+export function drainCanary(state: AppState, component: string): AppState {
+  return { ...state, drainFirst: [...new Set([...(state.drainFirst ?? []), component])] };
+}
+
+/** When a gate started at `startedAt` stops waiting for a verdict: its `timeout`, else `fallbackMs` (0: never). */
+export function gateDeadline(state: AppState, index: number, fallbackMs: number): string | undefined {
+  const spec = (runSteps(state) ?? [])[index];
+  const startedAt = state.workflow.steps[index]?.startedAt;
+  if (spec?.type !== 'check-metrics' || !startedAt) return undefined;
+  const own = spec.timeout !== undefined ? parseDuration(spec.timeout) : undefined;
+  const ms = own ?? fallbackMs;
+  if (!ms || !Number.isFinite(ms)) return undefined;
+  // Never shorter than the gate needs to pass at all.
+  const timing = gateTiming(spec.properties);
+  const least = timing.durationMs + timing.intervalMs;
+  return new Date(Date.parse(startedAt) + Math.max(ms, least)).toISOString();
 }
 
 function skipRest(s: AppState, after: number): AppState {

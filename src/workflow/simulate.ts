@@ -1,5 +1,5 @@
 import type { Application } from '../appfile/types.js';
-import { begin, next, operate } from './run.js';
+import { begin, next, operate, passGate } from './run.js';
 import type { AppState, StepStatus } from './types.js';
 
 export interface SimulatedStep {
@@ -16,7 +16,7 @@ export interface SimulatedStep {
 
 /**
  * Runs a workflow in memory with the same `next` the shell runs against a cluster, as if every
- * object became ready at once and every suspend were approved. This is `plan`.
+ * object became ready at once, every suspend were approved and every metric gate passed. This is `plan`.
  */
 export function simulate(start: AppState, now: string): { steps: SimulatedStep[]; final: AppState } {
   let s = start;
@@ -28,6 +28,12 @@ export function simulate(start: AppState, now: string): { steps: SimulatedStep[]
     s = t.state;
     if (t.effect.kind === 'realize') {
       moves.set(t.step, [...(moves.get(t.step) ?? []), t.effect.note]);
+    }
+    if (t.effect.kind === 'measure') {
+      const g = t.effect.gate;
+      const note = `measure ${g.revision}: ${g.query} ${g.condition} (assumed to pass; on failure ${g.component} is rolled back)`;
+      moves.set(t.step, [...(moves.get(t.step) ?? []), note]);
+      s = passGate(s, t.step);
     }
     s.workflow.steps.forEach((st, i) => {
       const was = before[i]?.phase;

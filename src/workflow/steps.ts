@@ -432,7 +432,13 @@ function heldBatch(component: Component, spec: WorkflowStep | undefined): number
  * Only when the canary has no ready pod at all (`drainFirst`) does traffic leave it at once, onto
  * the revision's pods that still run; traffic never goes to a subset with no pods.
  */
-export function rollbackMove(state: AppState, component: Component, version: string | undefined): StepMove {
+export function rollbackMove(
+  state: AppState,
+  component: Component,
+  version: string | undefined,
+  /** Whether `drainFirst` applies: to the rollbacks vela-ts starts itself (rollback, a failed gate). */
+  ours = state.override !== undefined,
+): StepMove {
   const name = component.name;
   const rollout = trait(component, 'rollout');
   const canary = trait(component, 'canary-traffic');
@@ -451,7 +457,7 @@ export function rollbackMove(state: AppState, component: Component, version: str
   const reps = cur.replicas ?? {};
   if (!(reps[R] ?? 0))
     return setReplicas(name, cur, R, total, `scale ${R} to ${total} before moving traffic back`);
-  const drain = canary && state.override !== undefined && (state.drainFirst ?? []).includes(name);
+  const drain = canary && ours && (state.drainFirst ?? []).includes(name);
   if (drain) {
     const move = trafficMove(name, cur, [{ revision: R, weight: 100 }]);
     if (move) return move;
@@ -518,6 +524,7 @@ export function stepMove(state: AppState, index: number): StepMove {
       return rollbackMove(state, component, step.properties.rollbackVersion);
     }
     case 'suspend':
+    case 'check-metrics': // both handled by the runner
       return { kind: 'done' };
   }
 }

@@ -1,5 +1,6 @@
 import type { Application, StepType, WeightedTarget, WorkflowStep } from '../appfile/types.js';
 import type { Placement, RevisionHistory } from '../compile/index.js';
+import type { MetricGate } from './metrics.js';
 
 export type WorkflowPhase = 'running' | 'suspended' | 'succeeded' | 'failed' | 'terminated';
 export type StepPhase = 'pending' | 'running' | 'suspended' | 'succeeded' | 'failed' | 'skipped';
@@ -13,6 +14,8 @@ export interface StepStatus {
   message?: string;
   startedAt?: string;
   finishedAt?: string;
+  /** A check-metrics step's measurements and verdict. */
+  metrics?: MetricGate;
 }
 
 /** A rollout in progress: from the revision that served before it to the one the spec wants. */
@@ -74,7 +77,12 @@ export type Effect =
   /** Persist and stop: the workflow is over (succeeded, failed or terminated). */
   | { kind: 'finish' }
   /** A step has just succeeded; call `next` again. Only when asked for (`stepwise`). */
-  | { kind: 'step-ended' };
+  | { kind: 'step-ended' }
+  /**
+   * Persist, then at `at` (at once when absent) run the gate's query and record the reading with
+   * `recordReading`; then call `next` again.
+   */
+  | { kind: 'measure'; gate: MetricGate; at?: string };
 
 export interface Transition {
   state: AppState;

@@ -5,13 +5,15 @@ import type {
   KubeObject,
   ListResult,
   ObjectRef,
+  ProxyResponse,
+  ServicePort,
   WaitOptions,
   WriteOptions,
 } from '../../src/cluster/types.js';
 import { ClusterError } from '../../src/errors.js';
 
 export interface RecordedCall {
-  verb: 'get' | 'list' | 'apply' | 'create' | 'replace' | 'delete' | 'waitFor';
+  verb: 'get' | 'list' | 'apply' | 'create' | 'replace' | 'delete' | 'waitFor' | 'proxy';
   key: string;
   dryRun?: boolean;
 }
@@ -43,6 +45,8 @@ export class MemoryCluster implements ClusterClient {
   readonly calls: RecordedCall[] = [];
   readonly objects = new Map<string, KubeObject>();
   private rv = 1;
+  /** What the service proxy answers (a fake Prometheus); unset, every service is missing. */
+  proxy?: (service: ServicePort, pathAndQuery: string) => ProxyResponse | Promise<ProxyResponse>;
 
   writes(): RecordedCall[] {
     return this.calls.filter((c) => ['apply', 'create', 'replace', 'delete'].includes(c.verb) && !c.dryRun);
@@ -114,6 +118,25 @@ export class MemoryCluster implements ClusterClient {
     if (obj.metadata.resourceVersion !== live.metadata.resourceVersion)
       return Promise.reject(new ClusterError(`${key} changed`, 409, 'Conflict'));
     return Promise.resolve(opts.dryRun ? clone(obj) : this.put(obj));
+  }
+
+  async proxyGet(service: ServicePort, pathAndQuery: string): Promise<ProxyResponse> {
+    this.calls.push({
+      verb: 'proxy',
+      key: `${service.namespace}/${service.name}:${service.port}${pathAndQuery}`,
+    });
+    if (!this.proxy)
+      return {
+        status: 404,
+        body: JSON.stringify({
+          kind: 'Status',
+          status: 'Failure',
+          reason: 'NotFound',
+          code: 404,
+          message: `services "${service.name}" not found`,
+        }),
+      };
+    return this.proxy(service, pathAndQuery);
   }
 
   delete(ref: ObjectRef, opts: WriteOptions = {}): Promise<boolean> {

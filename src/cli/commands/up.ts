@@ -13,6 +13,7 @@ export interface UpOptions {
   force: boolean;
   createNamespace?: boolean;
   settle?: string;
+  prometheus?: string;
   globals: GlobalOptions;
 }
 
@@ -22,6 +23,7 @@ export async function up(opts: UpOptions, io: IO): Promise<number> {
   const session = await openSession(opts.globals, io, {
     ...(opts.timeout ? { timeout: opts.timeout } : {}),
     ...(opts.settle ? { settle: opts.settle } : {}),
+    ...(opts.prometheus ? { prometheus: opts.prometheus } : {}),
     force: opts.force,
     createNamespace: opts.createNamespace ?? false,
   });

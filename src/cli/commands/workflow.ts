@@ -16,6 +16,7 @@ export interface WorkflowOptions {
   noPrompt: boolean;
   timeout?: string;
   settle?: string;
+  prometheus?: string;
   /** rollback: the component to roll back (default: the one with a rollout trait). */
   component?: string;
   globals: GlobalOptions;
@@ -29,6 +30,7 @@ export async function workflow(opts: WorkflowOptions, io: IO): Promise<number> {
   const session = await openSession(opts.globals, io, {
     ...(opts.timeout ? { timeout: opts.timeout } : {}),
     ...(opts.settle ? { settle: opts.settle } : {}),
+    ...(opts.prometheus ? { prometheus: opts.prometheus } : {}),
   });
   try {
     const ns = parsed
