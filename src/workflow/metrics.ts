@@ -142,8 +142,9 @@ export interface MetricGate {
   /** Where the query goes (the URL as written; credentials never recorded). */
   endpoint: string;
   component: string;
-  /** The revision judged. */
+  /** The revision judged, and the one a failed gate rolls back to. */
   revision: string;
+  stable: string;
   metric?: BuiltinMetric;
   /** The latest measurements, oldest first (at most SAMPLES_KEPT). */
   samples: MetricSample[];
@@ -176,6 +177,7 @@ export function newGate(p: CheckMetricsProperties, r: RolloutContext, endpoint: 
     endpoint: shownEndpoint(endpoint),
     component: r.component,
     revision: r.canary,
+    stable: r.stable,
     ...(p.metric ? { metric: p.metric } : {}),
     samples: [],
     errors: 0,
@@ -262,6 +264,17 @@ export function measured(
     };
   }
   return g;
+}
+
+/** What `plan` says a gate will do (it assumes the gate passes). */
+export function gatePlan(gate: MetricGate, p: CheckMetricsProperties): string[] {
+  const t = gateTiming(p);
+  const what = gate.metric ?? 'the query';
+  return [
+    `measure ${what} of ${gate.revision} every ${formatDuration(t.intervalMs)} at ${gate.endpoint}: pass after ${gate.condition} holds ${formatDuration(t.durationMs)}, fail after ${formatDuration(t.failDurationMs)} without (assumed to pass here)`,
+    `query: ${gate.query}`,
+    `on failure: ${gate.component} rolls back to ${gate.stable} and the workflow fails`,
+  ];
 }
 
 /** A line for `status` and the progress output: the last value against the condition, and the clocks. */

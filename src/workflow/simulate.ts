@@ -1,6 +1,7 @@
 import type { Application } from '../appfile/types.js';
 import { begin, next, operate, passGate } from './run.js';
-import type { AppState, StepStatus } from './types.js';
+import { gatePlan } from './metrics.js';
+import { runSteps, type AppState, type StepStatus } from './types.js';
 
 export interface SimulatedStep {
   index: number;
@@ -30,9 +31,9 @@ export function simulate(start: AppState, now: string): { steps: SimulatedStep[]
       moves.set(t.step, [...(moves.get(t.step) ?? []), t.effect.note]);
     }
     if (t.effect.kind === 'measure') {
-      const g = t.effect.gate;
-      const note = `measure ${g.revision}: ${g.query} ${g.condition} (assumed to pass; on failure ${g.component} is rolled back)`;
-      moves.set(t.step, [...(moves.get(t.step) ?? []), note]);
+      const spec = (runSteps(s) ?? [])[t.step];
+      const notes = spec?.type === 'check-metrics' ? gatePlan(t.effect.gate, spec.properties) : [];
+      moves.set(t.step, [...(moves.get(t.step) ?? []), ...notes]);
       s = passGate(s, t.step);
     }
     s.workflow.steps.forEach((st, i) => {

@@ -273,9 +273,11 @@ describe('metric gates: the verdict over time', () => {
     const { steps, final } = simulate(started(check(successRate)), at(0));
     const gateStep = steps.find((st) => st.name === 'check');
     expect(gateStep?.phase).toBe('succeeded');
-    expect(gateStep?.moves[0]).toMatch(
-      /^measure reviews-v2: sum\(rate\(istio_requests_total.* >= 99 \(assumed to pass; on failure reviews is rolled back\)$/,
-    );
+    expect(gateStep?.moves).toEqual([
+      'measure request-success-rate of reviews-v2 every 10s at http://prometheus.istio-system.svc:9090: pass after >= 99 holds 30s, fail after 20s without (assumed to pass here)',
+      expect.stringMatching(/^query: sum\(rate\(istio_requests_total\{.*destination_workload="reviews-v2"/),
+      'on failure: reviews rolls back to reviews-v1 and the workflow fails',
+    ]);
     expect(final.workflow.phase).toBe('succeeded');
   });
 
