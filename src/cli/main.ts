@@ -126,7 +126,11 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
 
   const up = withFile(program.command('up').description('apply FILE and run its workflow'))
     .option('--force', 'take over objects vela-ts does not manage', false)
-    .option('--create-namespace', "create the app's namespace if it is missing", false);
+    .option('--create-namespace', "create the app's namespace if it is missing", false)
+    .option(
+      '--no-mesh-check',
+      'do not refuse a namespace without Istio sidecar injection (the callers are meshed some other way)',
+    );
   withRunFlags(up).action(
     async (
       arg: string | undefined,
@@ -139,6 +143,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
         createNamespace: boolean;
         trafficSettle?: string;
         prometheus?: string;
+        meshCheck: boolean;
       },
     ) =>
       run(async () =>
@@ -150,6 +155,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
             timeout: o.timeout,
             force: o.force,
             createNamespace: o.createNamespace,
+            skipMeshCheck: !o.meshCheck,
             settle: o.trafficSettle,
             prometheus: o.prometheus,
             globals: globals(),

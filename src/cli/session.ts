@@ -104,6 +104,7 @@ export async function openSession(
     force?: boolean;
     settle?: string;
     createNamespace?: boolean;
+    skipMeshCheck?: boolean;
     prometheus?: string;
   } = {},
 ): Promise<Session> {
@@ -167,6 +168,7 @@ export async function openSession(
     trafficSettleMs: settleMs ?? (cluster.isSandbox ? 0 : 5000),
     force: opts.force ?? false,
     createNamespace: opts.createNamespace ?? false,
+    skipMeshCheck: opts.skipMeshCheck ?? false,
     ...(prometheusUrl ? { prometheusUrl } : {}),
     isAlive: processAlive,
   };

@@ -30,6 +30,10 @@ export function statusTable(r: StatusReport, connection = '', now = new Date()):
       r.driver ? `Driver:    ${r.driver}` : `Driver:    nobody (interrupted): continue with \`${resume}\``,
     );
   }
+  if (r.mesh && r.mesh.meshed !== true)
+    out.push(
+      `Mesh:      ${r.mesh.meshed === false ? 'NOT IN THE MESH' : 'unknown'}: ${r.mesh.reason}; route weights act only on requests from pods with a sidecar`,
+    );
   if (r.workflow.message) out.push(`           ${r.workflow.message.split('\n').join('\n           ')}`);
   out.push('');
   out.push(row(['STEP', 'TYPE', 'PHASE', 'MESSAGE']));

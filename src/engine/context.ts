@@ -45,6 +45,8 @@ export interface EngineContext {
   createNamespace?: boolean;
   /** Set while a lock is held: throws once the lock has been lost, so the driver stops. */
   assertLocked?: () => void;
+  /** `up --no-mesh-check`: do not refuse a namespace without Istio sidecar injection. */
+  skipMeshCheck?: boolean;
   /** `--prometheus` / VELA_TS_PROMETHEUS_URL: where every metric gate queries, over the file's metricEndpoint. */
   prometheusUrl?: string;
   /** How gates read Prometheus; by default over HTTP (engine/prometheus.ts). Tests give a fake. */

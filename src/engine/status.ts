@@ -5,6 +5,7 @@ import { liveRevisions, type AppState } from '../workflow/index.js';
 import type { MetricGate } from '../workflow/metrics.js';
 import type { EngineContext } from './context.js';
 import { currentDriver } from './lock.js';
+import { meshFinding, type MeshFinding } from './mesh.js';
 import { stateName } from './store.js';
 import { mustLoad } from './verbs.js';
 
@@ -12,6 +13,8 @@ export interface StatusReport {
   name: string;
   namespace: string;
   sandbox: boolean;
+  /** For an app that splits traffic with weights: whether the namespace is in the Istio mesh. */
+  mesh?: MeshFinding;
   /** While running: who drives it (`user@host/pid`), or null when nobody does (interrupted). */
   driver?: string | null;
   workflow: {
@@ -84,8 +87,12 @@ export async function observe(ctx: EngineContext, namespace: string, app: string
   const live = await ctx.cluster.list({ apiVersion: API.Deployment, kind: 'Deployment' }, namespace, {
     labelSelector: `${LABEL_APP}=${app}`,
   });
-  const routing = await liveRouting(ctx, namespace, app);
+  const [routing, mesh] = await Promise.all([
+    liveRouting(ctx, namespace, app),
+    s.app.components.some((c) => trait(c, 'canary-traffic')) ? meshFinding(ctx, namespace, s.app) : undefined,
+  ]);
   const report = buildReport(ctx, namespace, app, s, live.items, routing);
+  if (mesh) report.mesh = mesh;
   if (driver !== undefined) report.driver = driver;
   return {
     report,

@@ -8,6 +8,8 @@ import { retryOnConflict } from './conflicts.js';
 import { nowIso, type EngineContext } from './context.js';
 import { drive, objectsOf, persist, saveAndDrive, type Outcome } from './drive.js';
 import { checkLimits } from './limits.js';
+import { checkMesh } from './mesh.js';
+import { trait } from '../compile/index.js';
 import { loadState, recordRevisions, type Stored } from './store.js';
 import { driveWithTimers, withLock } from './timers.js';
 
@@ -20,7 +22,7 @@ export type UpResult = Outcome | { kind: 'unchanged'; state: AppState; repaired?
  * continued where it stopped; a changed spec ends an unfinished workflow and starts the new one.
  */
 export async function up(ctx: EngineContext, app: Application, namespace: string): Promise<UpResult> {
-  if (ctx.createNamespace) await ensureNamespace(ctx, namespace);
+  if (ctx.createNamespace) await ensureNamespace(ctx, namespace, app);
   const stored = await loadState(ctx.cluster, namespace, app.name);
   const hash = specHash(app);
   if (stored && stored.state.specHash === hash) {
@@ -43,6 +45,7 @@ export async function up(ctx: EngineContext, app: Application, namespace: string
   const planned = begin(app, namespace, stored?.state, nowIso(ctx));
   const rendered = objectsOf(planned);
   checkLimits(planned, rendered);
+  await checkMesh(ctx, namespace, app, ctx.skipMeshCheck ?? false);
   await checkOwnership(
     ctx.cluster,
     namespace,
@@ -132,15 +135,24 @@ function revisionDeployments(state: AppState): string[] {
   ]);
 }
 
-async function ensureNamespace(ctx: EngineContext, namespace: string): Promise<void> {
+/**
+ * `--create-namespace`: as helm's, plus, for an app that splits traffic with weights, Istio's
+ * injection label, without which the weights would not act (mesh.ts).
+ */
+async function ensureNamespace(ctx: EngineContext, namespace: string, app: Application): Promise<void> {
+  const meshed = app.components.some((c) => trait(c, 'canary-traffic'));
   const ref = { apiVersion: 'v1', kind: 'Namespace', namespace: '', name: namespace };
   // A 409 (someone created it meanwhile, or any conflict) re-reads and re-decides.
   await retryOnConflict(
     4,
     async () => {
       if (await ctx.cluster.get(ref)) return;
-      await ctx.cluster.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-      ctx.report.info(`created namespace ${namespace}`);
+      await ctx.cluster.create({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: namespace, ...(meshed ? { labels: { 'istio-injection': 'enabled' } } : {}) },
+      });
+      ctx.report.info(`created namespace ${namespace}${meshed ? ' (istio-injection=enabled)' : ''}`);
     },
     {
       exhausted: () =>

@@ -139,11 +139,14 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   if (!prior) {
     const ns = registry.byKind('', 'Namespace')!;
     for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+      // The sandbox is a cluster with Istio installed and `default` labelled for injection, as
+      // Istio's getting-started guide leaves it; a namespace created later has no label unless given one.
+      const labels = name === 'default' ? { labels: { 'istio-injection': 'enabled' } } : {};
       api.systemWrite(
         ns,
         undefined,
         // System writes skip the initial status a client's create gets; a seeded namespace is Active too.
-        { apiVersion: 'v1', kind: 'Namespace', metadata: { name }, status: { phase: 'Active' } },
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name, ...labels }, status: { phase: 'Active' } },
         'kube-apiserver',
       );
     }

@@ -154,11 +154,12 @@ export class SandboxCluster {
     });
   }
 
-  async createNamespace(name: string): Promise<void> {
+  /** A namespace set up for the mesh (istio-injection=enabled), unless `meshed` is false. */
+  async createNamespace(name: string, meshed = true): Promise<void> {
     const res = await this.request('POST', '/api/v1/namespaces', {
       apiVersion: 'v1',
       kind: 'Namespace',
-      metadata: { name },
+      metadata: { name, ...(meshed ? { labels: { 'istio-injection': 'enabled' } } : {}) },
     });
     if (res.code !== 201) throw new Error(`namespace ${name}: ${res.code}`);
   }

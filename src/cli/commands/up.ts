@@ -12,6 +12,7 @@ export interface UpOptions {
   timeout?: string;
   force: boolean;
   createNamespace?: boolean;
+  skipMeshCheck?: boolean;
   settle?: string;
   prometheus?: string;
   globals: GlobalOptions;
@@ -26,6 +27,7 @@ export async function up(opts: UpOptions, io: IO): Promise<number> {
     ...(opts.prometheus ? { prometheus: opts.prometheus } : {}),
     force: opts.force,
     createNamespace: opts.createNamespace ?? false,
+    skipMeshCheck: opts.skipMeshCheck ?? false,
   });
   try {
     const namespace = resolveNamespace(parsed, opts.globals.namespace, session.cluster.defaultNamespace);
