@@ -137,7 +137,10 @@ export function statusError(
       const verb = op.verb === 'discover' ? 'get' : op.verb;
       const res = op.info ? qualifiedResource(op.info) : op.kind;
       const obj = op.name ? `${res} "${op.name}"` : res;
-      return make(`not allowed: cannot ${verb} ${obj}${where(op)} (403)`);
+      const ns = op.namespace && op.info?.namespaced !== false ? ` -n ${op.namespace}` : '';
+      return make(
+        `not allowed: cannot ${verb} ${obj}${where(op)} (403); \`kubectl auth can-i ${verb} ${res}${ns}\` checks it, and examples/rbac/role.yaml is the Role vela-ts needs`,
+      );
     }
     case 404: {
       const d = status?.details;

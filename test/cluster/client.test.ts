@@ -335,7 +335,7 @@ describe('error messages', () => {
     );
     const err = await caught(client.apply({ ...DEPLOY, metadata: { name: 'reviews-v1' } }));
     expect(err.message).toBe(
-      'not allowed: cannot patch deployments.apps "reviews-v1" in namespace "default" (403)',
+      'not allowed: cannot patch deployments.apps "reviews-v1" in namespace "default" (403); `kubectl auth can-i patch deployments.apps -n default` checks it, and examples/rbac/role.yaml is the Role vela-ts needs',
     );
   });
 
@@ -513,6 +513,8 @@ describe('waitFor', () => {
       body: { kind: 'Status', code: 403, reason: 'Forbidden', message: 'no' },
     });
     const err = await caught(client.waitFor(DEPLOY, 'default', allReady, { timeoutMs: 60_000 }));
-    expect(err.message).toBe('not allowed: cannot watch deployments.apps in namespace "default" (403)');
+    expect(err.message).toBe(
+      'not allowed: cannot watch deployments.apps in namespace "default" (403); `kubectl auth can-i watch deployments.apps -n default` checks it, and examples/rbac/role.yaml is the Role vela-ts needs',
+    );
   });
 });
