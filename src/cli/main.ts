@@ -182,15 +182,39 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
         .choices(['table', 'json', 'yaml'])
         .default('table'),
     )
-    .option('-w, --watch', 'follow the workflow until it is suspended or over', false)
+    .option(
+      '-w, --watch',
+      'follow the workflow through readiness waits, metric gates and timed pauses until an approval gate or the end',
+      false,
+    )
+    .addOption(
+      new Option('--until <when>', 'with --watch: stop at a gate (gate) or only at the end (done)')
+        .choices(['gate', 'done'])
+        .default('gate'),
+    )
+    .option('--timeout <duration>', 'with --watch: give up after this long, exit 1 (default: no limit)')
     .action(
       async (
         app: string | undefined,
-        o: { file?: string; output: 'table' | 'json' | 'yaml'; watch: boolean },
+        o: {
+          file?: string;
+          output: 'table' | 'json' | 'yaml';
+          watch: boolean;
+          until: 'gate' | 'done';
+          timeout?: string;
+        },
       ) =>
         run(async () =>
           (await import('./commands/status.js')).status(
-            { app, file: o.file, output: o.output, watch: o.watch, globals: globals() },
+            {
+              app,
+              file: o.file,
+              output: o.output,
+              watch: o.watch,
+              until: o.until,
+              ...(o.timeout !== undefined ? { timeout: o.timeout } : {}),
+              globals: globals(),
+            },
             io,
           ),
         )(),
@@ -200,6 +224,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     'vela-ts status book-info --sandbox',
     'vela-ts status -f app.yaml -o json',
     'vela-ts status book-info --watch          # CI: wait until a gate or the end',
+    'vela-ts status book-info -w --until done --timeout 30m',
   ]);
 
   const list = program

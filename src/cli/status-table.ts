@@ -6,7 +6,12 @@ import { age } from './format.js';
  * The table `status` prints, and `up` shows at an approval gate. `connection` is the command's
  * connection flags (`connectionFlags`), repeated in the hint so it reaches the same cluster.
  */
-export function statusTable(r: StatusReport, connection = '', now = new Date()): string {
+export function statusTable(
+  r: StatusReport,
+  connection = '',
+  now = new Date(),
+  opts: { bars?: boolean } = {},
+): string {
   const out: string[] = [];
   const resume = `vela-ts workflow resume ${r.name} -n ${r.namespace}${connection}`;
   const pause = r.workflow.resumeAt
@@ -42,20 +47,26 @@ export function statusTable(r: StatusReport, connection = '', now = new Date()):
     out.push(row([s.name, s.type, s.phase, (s.message ?? '').split('\n')[0] ?? '']));
   out.push(...gateLines(r));
   out.push('');
-  out.push(row(['COMPONENT', 'REVISION', 'READY', 'TRAFFIC', 'ROLE', 'IMAGE']));
+  // The live view's bars widen the traffic column.
+  const widths = opts.bars ? [18, 20, 12, 16, 8] : undefined;
+  out.push(row(['COMPONENT', 'REVISION', 'READY', 'TRAFFIC', 'ROLE', 'IMAGE'], widths));
   for (const c of r.components) {
     for (const rev of c.revisions) {
       const weight = c.traffic?.find((t) => t.revision === rev.name)?.weight;
-      const traffic = c.traffic ? `${weight ?? 0}%` : c.subsets ? 'service' : '';
+      const bar = opts.bars && c.traffic ? ` ${trafficBar(weight ?? 0)}` : '';
+      const traffic = c.traffic ? `${weight ?? 0}%${bar}` : c.subsets ? 'service' : '';
       out.push(
-        row([
-          c.name,
-          rev.name,
-          `${rev.readyReplicas}/${rev.replicas}`,
-          traffic,
-          rev.role ?? '',
-          rev.image ?? '',
-        ]),
+        row(
+          [
+            c.name,
+            rev.name,
+            `${rev.readyReplicas}/${rev.replicas}`,
+            traffic,
+            rev.role ?? '',
+            rev.image ?? '',
+          ],
+          widths,
+        ),
       );
     }
   }
@@ -89,8 +100,13 @@ function gateLines(r: StatusReport): string[] {
   return out;
 }
 
-function row(cells: string[]): string {
-  const widths = [18, 20, 12, 10, 8];
+/** A weight as a bar of 10 cells, for the live view: `###.......` is 30%. */
+function trafficBar(weight: number): string {
+  const full = Math.round(weight / 10);
+  return `${'#'.repeat(full)}${'.'.repeat(10 - full)}`;
+}
+
+function row(cells: string[], widths = [18, 20, 12, 10, 8]): string {
   return cells
     .map((c, i) => (i < cells.length - 1 ? c.padEnd(widths[i] ?? 12) : c))
     .join(' ')

@@ -232,8 +232,10 @@ export async function nextChange(
   app: string,
   seen: Observed,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<void> {
   const stop = new AbortController();
+  signal?.addEventListener('abort', () => stop.abort(), { once: true });
   const differs = (
     kind: KindRef,
     baseline: string,
