@@ -12,7 +12,7 @@ const soaked = release.replace(
   '      - name: manual-approval\n        type: suspend\n        properties:\n          duration: 3s\n',
 );
 
-const phaseOf = (cm: Obj) => (cm.data as Record<string, string> | undefined)?.phase;
+const phaseOf = (cm: Obj) => cm.data?.phase;
 const stateIs = (c: SandboxCluster, what: string, pred: (cm: Obj) => boolean) =>
   c.until(what, '', 'configmaps', (cm) => cm.metadata.name === 'vela-ts-book-info' && pred(cm));
 
@@ -96,8 +96,9 @@ describe('status --watch, a wait that follows the workflow', () => {
     });
     expect(shown.code).toBe(0);
     // Redrawn by moving the cursor up over the last drawing, never by clearing the screen.
-    expect(shown.out).toMatch(/\x1b\[\d+A\r\x1b\[J/);
-    expect(shown.out).not.toContain('\x1b[2J');
+    const ESC = String.fromCharCode(27);
+    expect(shown.out).toMatch(new RegExp(`${ESC}\\[\\d+A\\r${ESC}\\[J`));
+    expect(shown.out).not.toContain(`${ESC}[2J`);
     expect(shown.out).toMatch(
       /Watching book-info: \d{4}-\d\d-\d\dT[\d:]+Z, for \d+s; ends at a gate or the end/,
     );
