@@ -46,6 +46,12 @@ export function statusTable(
   for (const s of r.workflow.steps)
     out.push(row([s.name, s.type, s.phase, (s.message ?? '').split('\n')[0] ?? '']));
   out.push(...gateLines(r));
+  if (r.preview) {
+    out.push('');
+    const list = (moves: string[]) => moves.map((m) => `             ${m}`);
+    out.push('Continuing (c) would:', ...list(r.preview.continue));
+    if (r.preview.rollback) out.push('Rolling back (r) would:', ...list(r.preview.rollback));
+  }
   out.push('');
   // The live view's bars widen the traffic column.
   const widths = opts.bars ? [18, 20, 12, 16, 8] : undefined;

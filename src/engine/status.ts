@@ -3,7 +3,8 @@ import type { KindRef, KubeObject } from '../cluster/types.js';
 import { ClusterError } from '../errors.js';
 import { liveRevisions, type AppState } from '../workflow/index.js';
 import type { MetricGate } from '../workflow/metrics.js';
-import type { EngineContext } from './context.js';
+import { gatePreview, type GatePreview } from '../workflow/preview.js';
+import { nowIso, type EngineContext } from './context.js';
 import { currentDriver } from './lock.js';
 import { meshFinding, type MeshFinding } from './mesh.js';
 import { stateName } from './store.js';
@@ -13,6 +14,8 @@ export interface StatusReport {
   name: string;
   namespace: string;
   sandbox: boolean;
+  /** At an approval gate: what continuing (`c`) and rolling back (`r`) would move. */
+  preview?: GatePreview;
   /** For an app that splits traffic with weights: whether the namespace is in the Istio mesh. */
   mesh?: MeshFinding;
   /** While running: who drives it (`user@host/pid`), or null when nobody does (interrupted). */
@@ -93,6 +96,8 @@ export async function observe(ctx: EngineContext, namespace: string, app: string
   ]);
   const report = buildReport(ctx, namespace, app, s, live.items, routing);
   if (mesh) report.mesh = mesh;
+  const preview = gatePreview(s, nowIso(ctx));
+  if (preview) report.preview = preview;
   if (driver !== undefined) report.driver = driver;
   return {
     report,

@@ -537,3 +537,28 @@ describe('workflow: stable and canary instead of revision names', () => {
     expect(reviews(state)).toEqual(reviews(released));
   });
 });
+
+describe('workflow: what the choices at a gate would do', () => {
+  it('GIVEN the seed at its approval THEN c previews the rest of the rollout and r the rollback, both from the workflow core', async () => {
+    const { gatePreview } = await import('../../src/workflow/preview.js');
+    const deployed = settled(bookinfo(), 'default', undefined, NOW);
+    const rollout = bookinfo({ reviewsImage: V3, batches: [1, 1], workflow: seedWorkflow });
+    const atGate = drive(begin(rollout, 'default', deployed, NOW)).state;
+    expect(gatePreview(atGate, NOW)).toEqual({
+      continue: [
+        'rollout-rest: batch 2 of 2: scale reviews-v2 to 2',
+        'rollout-rest: route 100% to reviews-v2',
+        'rollout-rest: remove subsets reviews-v1 from DestinationRule reviews',
+        'rollout-rest: batch 2 of 2: remove reviews-v1',
+      ],
+      rollback: [
+        'scale reviews-v1 back to 2 before it takes all the traffic',
+        'route 100% to reviews-v1',
+        'remove subsets reviews-v2 from DestinationRule reviews',
+        'remove reviews-v2',
+      ],
+    });
+    // Not at a gate: nothing to preview.
+    expect(gatePreview(deployed, NOW)).toBeUndefined();
+  });
+});
