@@ -30,6 +30,7 @@ const unit = [
   'cluster/retry.test.ts',
   'cli/hints.test.ts',
   'cli/durations.test.ts',
+  'cli/unified.test.ts',
   'sandbox/schemas-bundled.test.ts',
 ];
 const sandbox = [

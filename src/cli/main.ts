@@ -305,13 +305,19 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     program
       .command('diff')
       .description('what `up` would change (server dry-run); exit 0 none, 1 some, 3 it could not tell'),
-  ).action(async (arg: string | undefined, o: { file?: string }) =>
-    run(async () =>
-      (await import('./commands/diff.js')).diff({ file: fileArgument(arg, o.file), globals: globals() }, io),
-    )(),
-  );
+  )
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (arg: string | undefined, o: { file?: string; output: 'text' | 'json' }) =>
+      run(async () =>
+        (await import('./commands/diff.js')).diff(
+          { file: fileArgument(arg, o.file), output: o.output, globals: globals() },
+          io,
+        ),
+      )(),
+    );
   examples(diff, [
     'vela-ts diff app.yaml',
+    'vela-ts diff app.yaml -o json | jq \'.objects[] | select(.action == "update")\'',
     'vela-ts diff -f app.yaml --kubeconfig ci.yaml || echo "changes or errors: $?"',
   ]);
 
