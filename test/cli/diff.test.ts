@@ -161,6 +161,15 @@ describe('diff shows values', () => {
     expect(await c.deployments()).toEqual({ web: '2/2' });
   });
 
+  it('GIVEN colours (FORCE_COLOR, as on a terminal) THEN removals are red and additions green; --no-color none', async () => {
+    const next = path.join(c.dir, 'v2.yaml');
+    const env = { NO_COLOR: '', FORCE_COLOR: '1' };
+    const coloured = await c.vela(['diff', next], { env });
+    expect(coloured.stdout).toContain('\u001b[31m-  replicas: 2\u001b[39m');
+    expect(coloured.stdout).toContain('\u001b[32m+  replicas: 3\u001b[39m');
+    expect((await c.vela(['diff', next, '--no-color'], { env })).stdout).not.toContain('\u001b[');
+  });
+
   it('GIVEN an unchanged file THEN -o json says so with no objects, exit 0', async () => {
     const res = await c.vela(['diff', path.join(c.dir, 'v1.yaml'), '-o', 'json']);
     expect(res.code).toBe(0);
