@@ -5,6 +5,7 @@ import type {
   KubeObject,
   ListResult,
   ObjectRef,
+  ServerVersion,
   WaitOptions,
   WriteOptions,
 } from '../../src/cluster/types.js';
@@ -67,6 +68,10 @@ export class MemoryCluster implements ClusterClient {
       stored,
     );
     return clone(stored);
+  }
+
+  serverVersion(): Promise<ServerVersion> {
+    return Promise.resolve({ major: '1', minor: '32', gitVersion: 'v1.32.0' });
   }
 
   get(ref: ObjectRef): Promise<KubeObject | undefined> {
