@@ -31,6 +31,7 @@ const unit = [
   'cli/hints.test.ts',
   'cli/durations.test.ts',
   'cli/unified.test.ts',
+  'cli/readme-messages.test.ts',
   'sandbox/schemas-bundled.test.ts',
 ];
 const sandbox = [
