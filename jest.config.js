@@ -28,6 +28,7 @@ const unit = [
   'cluster/kinds.test.ts',
   'cluster/kubeconfig.test.ts',
   'cluster/retry.test.ts',
+  'cluster/sandbox-share.test.ts',
   'cli/hints.test.ts',
   'cli/durations.test.ts',
   'cli/unified.test.ts',
