@@ -28,8 +28,11 @@ const unit = [
   'cluster/kinds.test.ts',
   'cluster/kubeconfig.test.ts',
   'cluster/retry.test.ts',
+  'cluster/sandbox-share.test.ts',
   'cli/hints.test.ts',
   'cli/durations.test.ts',
+  'cli/unified.test.ts',
+  'cli/readme-messages.test.ts',
   'sandbox/schemas-bundled.test.ts',
 ];
 const sandbox = [

@@ -1,5 +1,6 @@
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { UsageError } from '../errors.js';
+import { CLIENT_VERSION } from './client-version.js';
 import { handleError, EXIT_INPUT, EXIT_OK } from './errors.js';
 import type { GlobalOptions } from './globals.js';
 import { processIO, type IO } from './io.js';
@@ -60,7 +61,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .description(
       'Progressive (canary) rollouts of KubeVela applications through Istio, with nothing installed in the cluster',
     )
-    .version('0.1.0')
+    .version(CLIENT_VERSION)
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
     .option('-n, --namespace <ns>', 'namespace (default: the file, then the context, then "default")')
@@ -344,14 +345,41 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     program
       .command('diff')
       .description('what `up` would change (server dry-run); exit 0 none, 1 some, 3 it could not tell'),
-  ).action(async (arg: string | undefined, o: { file?: string }) =>
-    run(async () =>
-      (await import('./commands/diff.js')).diff({ file: fileArgument(arg, o.file), globals: globals() }, io),
-    )(),
-  );
+  )
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (arg: string | undefined, o: { file?: string; output: 'text' | 'json' }) =>
+      run(async () =>
+        (await import('./commands/diff.js')).diff(
+          { file: fileArgument(arg, o.file), output: o.output, globals: globals() },
+          io,
+        ),
+      )(),
+    );
   examples(diff, [
     'vela-ts diff app.yaml',
+    'vela-ts diff app.yaml -o json | jq \'.objects[] | select(.action == "update")\'',
     'vela-ts diff -f app.yaml --kubeconfig ci.yaml || echo "changes or errors: $?"',
+  ]);
+
+  const versionCommand = program
+    .command('version')
+    .description(
+      "print the client's version and, when the cluster answers, the server's (as kubectl version)",
+    )
+    .option('--client', "the client's version only; no cluster is asked", false)
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (o: { client: boolean; output: 'text' | 'json' }) =>
+      run(async () =>
+        (await import('./commands/version.js')).version(
+          { client: o.client, output: o.output, globals: globals() },
+          io,
+        ),
+      )(),
+    );
+  examples(versionCommand, [
+    'vela-ts version --sandbox',
+    'vela-ts version --kubeconfig ~/.kube/prod -o json',
+    'vela-ts version --client',
   ]);
 
   program

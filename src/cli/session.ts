@@ -134,6 +134,7 @@ export async function openSession(
     ...(globals.kubeconfig ? { kubeconfig: globals.kubeconfig } : {}),
     ...(globals.context ? { context: globals.context } : {}),
     sandbox: globals.sandbox,
+    notice: (line) => io.stderr.write(`${line}\n`),
     cwd: io.cwd,
     env: io.env,
     ...(readyDelay ? { sandboxOptions: { readyDelayMs: Number(readyDelay) } } : {}),

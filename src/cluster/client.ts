@@ -36,6 +36,7 @@ import type {
   ObjectRef,
   ProxyResponse,
   ServicePort,
+  ServerVersion,
   WaitOptions,
   WriteOptions,
 } from './types.js';
@@ -119,6 +120,20 @@ export class KubeClusterClient implements ClusterClient {
   }
 
   // ---- reads ---------------------------------------------------------------------------------
+
+  async serverVersion(): Promise<ServerVersion> {
+    const op: Operation = { verb: 'get', kind: '/version', apiVersion: '' };
+    const res = await this.call(op, { method: 'GET', path: '/version' }, { retry: 'idempotent' });
+    const body = parseObject(res.body, op, this.target) as unknown as Partial<ServerVersion>;
+    if (typeof body.gitVersion !== 'string') {
+      throw new ClusterError(
+        `the cluster at ${this.server} answered /version without a gitVersion`,
+        0,
+        'BadResponse',
+      );
+    }
+    return body as ServerVersion;
+  }
 
   async get(ref: ObjectRef): Promise<KubeObject | undefined> {
     const info = await this.resolve(ref);

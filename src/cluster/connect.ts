@@ -2,16 +2,15 @@
  * The factory: kubeconfig (or the in-process sandbox) -> a ready ClusterClient. client-node and the
  * sandbox are imported here, lazily, so commands that need no cluster never pay for loading them.
  */
-import fs from 'node:fs';
 import type http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { ClusterError } from '../errors.js';
-import { processAlive } from '../process-alive.js';
 import { redact, registerSecret } from '../redact.js';
 import { KubeClusterClient, USER_AGENT } from './client.js';
 import { loadKubeconfig, registerAuthHeader, type LoadedKubeconfig } from './kubeconfig.js';
 import type { ClientClock, RetryPolicy } from './retry.js';
+import { shareSandbox, type Guest, type Owner } from './sandbox-share.js';
 import { HttpsTransport } from './transport.js';
 import type { ClusterClient } from './types.js';
 import type { Sandbox } from '../sandbox/index.js';
@@ -27,6 +26,8 @@ export interface ConnectOptions {
   sandboxOptions?: { readyDelayMs?: number; failRate?: number; auditLogPath?: string };
   clock?: ClientClock;
   retry?: RetryPolicy;
+  /** Told why closing waits (a sandbox this process serves is still used by other commands). */
+  notice?: (line: string) => void;
   /** How long one request may go unanswered (default 30 s); a command's --timeout shortens it. */
   requestTimeoutMs?: number;
 }
@@ -40,34 +41,9 @@ export type ConnectedClient = ClusterClient & {
 /** The name the sandbox gives its cluster and context in the kubeconfig it writes. */
 const SANDBOX_CLUSTER_NAME = 'vela-ts-sandbox';
 
-/**
- * One process at a time serves `.vela-ts/`: each in-process sandbox holds the whole state in
- * memory and saves it, so two would overwrite each other. A lock file names the holder; one left
- * by a dead process is taken over.
- */
-function lockSandboxDir(dir: string): () => void {
-  const file = path.join(dir, 'sandbox.pid');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
-      return () => fs.rmSync(file, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(fs.readFileSync(file, 'utf8'));
-      if (pid > 0 && pid !== process.pid && processAlive(pid)) {
-        throw new ClusterError(
-          `another vela-ts (pid ${pid}) is using the sandbox in ${dir}; wait for it, or run \`vela-ts sandbox serve --kubeconfig k.yaml --state ${path.join(dir, 'state.json')}\` once and point every command at it with --kubeconfig k.yaml`,
-        );
-      }
-      fs.rmSync(file, { force: true });
-    }
-  }
-  throw new ClusterError(`could not lock the sandbox in ${dir}`);
-}
-
 export async function connect(opts: ConnectOptions): Promise<ConnectedClient> {
   let sandbox: Sandbox | undefined;
-  let unlock: (() => void) | undefined;
+  let share: Owner | Guest | undefined;
   try {
     let kubeconfigText: string | undefined;
     if (opts.sandbox) {
@@ -75,15 +51,19 @@ export async function connect(opts: ConnectOptions): Promise<ConnectedClient> {
       // Private whatever the umask: it holds the sandbox's token and state.
       const { mkdirPrivate } = await import('../sandbox/persistence.js');
       mkdirPrivate(dir);
-      unlock = lockSandboxDir(dir);
-      const { startSandbox } = await import('../sandbox/index.js');
-      sandbox = await startSandbox({
-        port: 0,
-        statePath: path.join(dir, 'state.json'),
-        kubeconfigPath: path.join(dir, 'kubeconfig'),
-        ...opts.sandboxOptions,
-      });
-      kubeconfigText = sandbox.kubeconfig;
+      // The first process in the folder serves its state; later ones talk to it (sandbox-share.ts).
+      share = await shareSandbox(path.join(dir, 'state.json'));
+      if (share.role === 'owner') {
+        const { startSandbox } = await import('../sandbox/index.js');
+        sandbox = await startSandbox({
+          port: 0,
+          statePath: path.join(dir, 'state.json'),
+          kubeconfigPath: path.join(dir, 'kubeconfig'),
+          ...opts.sandboxOptions,
+        });
+        await share.serving(path.join(dir, 'kubeconfig'));
+        kubeconfigText = sandbox.kubeconfig;
+      } else kubeconfigText = share.kubeconfig;
     }
 
     const k8s = await import('@kubernetes/client-node');
@@ -107,18 +87,20 @@ export async function connect(opts: ConnectOptions): Promise<ConnectedClient> {
       retry: opts.retry,
     });
     const started = sandbox;
-    const release = unlock;
+    const shared = share;
     return Object.assign(client, {
       insecure: !sandbox && Boolean(loaded.cluster.skipTLSVerify),
       close: async () => {
         transport.close();
+        // An owner serves on until its guests have gone, then saves, and only then gives the state up.
+        if (shared?.role === 'owner') await shared.drain({ notice: opts.notice });
         await started?.close();
-        release?.();
+        await shared?.release();
       },
     });
   } catch (err) {
     await sandbox?.close().catch(() => undefined);
-    unlock?.();
+    await share?.release();
     throw err;
   }
 }

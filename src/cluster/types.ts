@@ -34,6 +34,12 @@ export interface ApplyOptions extends WriteOptions {
   force?: boolean;
 }
 
+/** What `GET /version` answers (`gitVersion` such as `v1.32.0`, `major`, `minor`, `platform`, ...). */
+export interface ServerVersion {
+  gitVersion: string;
+  [field: string]: unknown;
+}
+
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export interface WaitOptions {
@@ -68,6 +74,8 @@ export interface ClusterClient {
   /** True when the server is vela-ts's own sandbox. */
   readonly isSandbox: boolean;
 
+  /** The server's build, from `/version` (as `kubectl version` shows it). */
+  serverVersion(): Promise<ServerVersion>;
   get(ref: ObjectRef): Promise<KubeObject | undefined>;
   list(kind: KindRef, namespace: string, opts?: { labelSelector?: string }): Promise<ListResult>;
   /** Server-side apply with field manager `vela-ts`. Creates or updates. */

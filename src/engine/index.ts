@@ -32,6 +32,6 @@ export {
 } from './verbs.js';
 export type { Stored } from './store.js';
 export { nextChange, observe, status, type Observed, type StatusReport } from './status.js';
-export { diff, type DiffReport } from './diff.js';
+export { diff, type DiffReport, type ObjectDiff } from './diff.js';
 export { listAppSummaries, revisionHistory, type AppSummary, type RevisionEntry } from './list.js';
 export { deleteApp } from './delete.js';

@@ -5,6 +5,7 @@ import { retryOnConflict } from './conflicts.js';
 import { canariesWithoutReadyPods } from './readiness.js';
 import { nowIso, type EngineContext } from './context.js';
 import { saveAndDrive, stateWritten, type Outcome } from './drive.js';
+import { checkRollbackComponent, missingApp } from './missing.js';
 import { listApps, loadState, recordRevisions, saveState, type Stored } from './store.js';
 import { driveWithTimers } from './timers.js';
 
@@ -14,12 +15,11 @@ export async function mustLoad(ctx: EngineContext, namespace: string, app: strin
   try {
     stored = await loadState(ctx.cluster, namespace, app);
   } catch (err) {
-    if (err instanceof ClusterError && err.status === 404) {
-      throw new UsageError(`no vela-ts app "${app}" in namespace ${namespace}: the namespace does not exist`);
-    }
+    if (err instanceof ClusterError && err.status === 404)
+      throw await missingApp(ctx.cluster, namespace, app, true);
     throw err;
   }
-  if (!stored) throw new UsageError(`no vela-ts app "${app}" in namespace ${namespace}`);
+  if (!stored) throw await missingApp(ctx.cluster, namespace, app);
   return stored;
 }
 
@@ -98,7 +98,16 @@ export async function rollback(
   bound: Bound = {},
 ): Promise<Outcome> {
   const unready = await canariesWithoutReadyPods(ctx, (await mustLoad(ctx, namespace, app)).state);
-  return decideThenDrive(ctx, namespace, app, (s, now) => startRollback(s, now, component, unready), bound);
+  return decideThenDrive(
+    ctx,
+    namespace,
+    app,
+    (s, now) => {
+      checkRollbackComponent(s, component);
+      return startRollback(s, now, component, unready);
+    },
+    bound,
+  );
 }
 
 /**
@@ -148,7 +157,7 @@ export async function pickApp(
   if (apps.length === 1) return apps[0] as string;
   if (apps.length === 0)
     throw new UsageError(
-      `no vela-ts app in namespace ${namespace}; deploy one with \`vela-ts up FILE\`, or look in another namespace with -n`,
+      `no vela-ts app in namespace ${namespace}; deploy one with \`vela-ts up FILE\`, or look in another namespace with -n (\`vela-ts ls -A\` lists the apps of every namespace)`,
     );
   throw new UsageError(`namespace ${namespace} has several vela-ts apps (${apps.join(', ')}); name one`);
 }

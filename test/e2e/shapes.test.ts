@@ -144,13 +144,19 @@ describe('workflow verbs and diff', () => {
 
     const rolling = await c.vela(['diff', rollout]);
     expect(rolling).toMatchObject({ code: 1 });
-    expect(rolling.stdout.split('\n').slice(1)).toEqual([
+    expect(rolling.stdout.split('\n').slice(1, 6)).toEqual([
       '+ Deployment/reviews-v2',
-      '~ DestinationRule/reviews  (spec.subsets)',
-      '~ VirtualService/reviews  (spec.http)',
+      '~ DestinationRule/reviews  (spec.subsets[0])',
+      '~ VirtualService/reviews  (spec.http[0].route[0].destination.subset, spec.http[0].route[0].weight)',
       '- Deployment/reviews-v1',
       '',
     ]);
+    // Then each object's unified diff: the subset that goes and the one that comes, with values.
+    expect(rolling.stdout).toContain(
+      ['--- DestinationRule/reviews (live)', '+++ DestinationRule/reviews (after up)'].join('\n'),
+    );
+    expect(rolling.stdout).toMatch(/^-\s+name: reviews-v1$/m);
+    expect(rolling.stdout).toMatch(/^\+\s+name: reviews-v2$/m);
 
     // Drift: someone deleted a Deployment; diff says so, and `up` of the same file puts it back.
     expect((await c.request('DELETE', '/apis/apps/v1/namespaces/default/deployments/details')).code).toBe(

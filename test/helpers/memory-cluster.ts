@@ -7,6 +7,7 @@ import type {
   ObjectRef,
   ProxyResponse,
   ServicePort,
+  ServerVersion,
   WaitOptions,
   WriteOptions,
 } from '../../src/cluster/types.js';
@@ -71,6 +72,10 @@ export class MemoryCluster implements ClusterClient {
       stored,
     );
     return clone(stored);
+  }
+
+  serverVersion(): Promise<ServerVersion> {
+    return Promise.resolve({ major: '1', minor: '32', gitVersion: 'v1.32.0' });
   }
 
   get(ref: ObjectRef): Promise<KubeObject | undefined> {

@@ -43,6 +43,15 @@ async function serveUntil(
   until: (ready: () => void) => Promise<string>,
 ): Promise<number> {
   const { startSandbox, SANDBOX_BANNER, SandboxFileError } = await import('../../sandbox/index.js');
+  // A state file is served by one process at a time; `--sandbox` commands in its folder join this one.
+  const { shareSandbox, BAD_STATE_PATH } = await import('../../cluster/sandbox-share.js');
+  const share = o.statePath
+    ? await shareSandbox(o.statePath, { ownerOnly: true }).catch((e: unknown) => {
+        if ((e as { reason?: string }).reason === BAD_STATE_PATH)
+          throw new UsageError(`--state: ${(e as Error).message}`);
+        throw e;
+      })
+    : undefined;
   const sb = await startSandbox({
     port: o.port,
     kubeconfigPath: o.kubeconfigPath,
@@ -50,11 +59,13 @@ async function serveUntil(
     readyDelayMs: o.readyDelayMs,
     auditLogPath: o.auditLogPath,
     failRate: o.failRate,
-  }).catch((e: unknown) => {
+  }).catch(async (e: unknown) => {
+    await share?.release();
     // A path given on the command line that cannot be written is the user's input: exit 2.
     if (e instanceof SandboxFileError) throw new UsageError(`--${e.role}: ${e.message}`);
     throw e;
   });
+  if (share?.role === 'owner') await share.serving(o.kubeconfigPath);
   io.stdout.write(`${SANDBOX_BANNER}\n`);
   io.stdout.write(`listening on ${sb.url}\n`);
   io.stdout.write(`kubeconfig: ${o.kubeconfigPath}\n`);
@@ -66,7 +77,10 @@ async function serveUntil(
     );
   io.stdout.write(`try: kubectl --kubeconfig ${o.kubeconfigPath} get pods\n`);
   const signal = await until(() => undefined);
+  // Stopped on purpose: the commands using it stop too (their work so far is saved).
+  if (share?.role === 'owner') await share.drain({ now: true });
   await sb.close();
+  await share?.release();
   io.stderr.write(`sandbox stopped (${signal})${o.statePath ? `; state saved to ${o.statePath}` : ''}\n`);
   return EXIT_OK;
 }
