@@ -31,12 +31,14 @@ const unit = [
   'cli/hints.test.ts',
   'cli/durations.test.ts',
   'sandbox/schemas-bundled.test.ts',
+  'sandbox/telemetry.test.ts',
 ];
 const sandbox = [
   'cluster/sandbox.test.ts',
   'sandbox/client-node.test.ts',
   'sandbox/kubectl.test.ts',
   'sandbox/operations.test.ts',
+  'sandbox/prometheus.test.ts',
   'sandbox/smoke.test.ts',
   'sandbox/table.test.ts',
   'sandbox/watch-discovery.test.ts',
