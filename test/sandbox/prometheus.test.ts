@@ -3,8 +3,10 @@
  * kubectl reach it: through the sandbox's service proxy, with the kubeconfig's credentials.
  * Needs Debian's prometheus (.ci/run installs it); without it these tests fail, never skip.
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { connect } from '../../src/cluster/connect.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { runProcess } from '../helpers/cli.js';
 import { PROMETHEUS_PROXY, queryUntil, requirePrometheus, viaProxy } from '../helpers/prometheus.js';
@@ -312,4 +314,63 @@ test('GIVEN a sandbox without Prometheus THEN the proxy finds no such Service', 
   } finally {
     await sb.close();
   }
+});
+
+describe('the in-process --sandbox', () => {
+  test('GIVEN a prometheus binary THEN the Service is registered, Prometheus starts only on the first proxied request, and stops with the command', async () => {
+    const dir = tmpDir('vela-inproc-prom-');
+    // A stand-in that records each start, then becomes the real Prometheus (same pid).
+    const mark = path.join(dir, 'started');
+    const wrapper = path.join(dir, 'prometheus');
+    writeFileSync(wrapper, `#!/bin/sh\necho "$$" >> '${mark}'\nexec '${bin}' "$@"\n`, { mode: 0o755 });
+    const client = await connect({
+      sandbox: true,
+      cwd: dir,
+      env: { HOME: dir, VELA_TS_PROMETHEUS_BIN: wrapper },
+    });
+    let pid: number | undefined;
+    try {
+      const kc = new KubeConfig();
+      kc.loadFromFile(path.join(dir, '.vela-ts', 'kubeconfig'));
+      const sb = {
+        url: kc.getCurrentCluster()!.server,
+        caPem: Buffer.from(kc.getCurrentCluster()!.caData!, 'base64').toString(),
+        token: kc.getCurrentUser()!.token!,
+      };
+      const svc = await raw(sb as Sandbox, 'GET', '/api/v1/namespaces/istio-system/services/prometheus');
+      expect(svc.status).toBe(200);
+      expect(existsSync(mark)).toBe(false);
+
+      const ready = await viaProxy(sb, '/-/ready');
+      expect(ready.status).toBe(200);
+      const again = await viaProxy(sb, '/api/v1/query?query=vector(1)');
+      expect(again.status).toBe(200);
+      const starts = readFileSync(mark, 'utf8').trim().split('\n');
+      expect(starts).toHaveLength(1);
+      pid = Number(starts[0]);
+      expect(alive(pid)).toBe(true);
+    } finally {
+      await client.close();
+    }
+    expect(alive(pid)).toBe(false);
+  });
+
+  test('GIVEN VELA_TS_PROMETHEUS_BIN="" THEN no Prometheus is registered', async () => {
+    const dir = tmpDir('vela-inproc-prom-');
+    const client = await connect({ sandbox: true, cwd: dir, env: { HOME: dir, VELA_TS_PROMETHEUS_BIN: '' } });
+    try {
+      const state = path.join(dir, '.vela-ts', 'kubeconfig');
+      const kc = new KubeConfig();
+      kc.loadFromFile(state);
+      const sb = {
+        url: kc.getCurrentCluster()!.server,
+        caPem: Buffer.from(kc.getCurrentCluster()!.caData!, 'base64').toString(),
+        token: kc.getCurrentUser()!.token!,
+      };
+      const r = await viaProxy(sb, '/-/ready');
+      expect([r.status, r.body?.message]).toEqual([404, 'services "prometheus" not found']);
+    } finally {
+      await client.close();
+    }
+  });
 });

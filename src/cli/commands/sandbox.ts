@@ -2,6 +2,7 @@ import path from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { IO } from '../io.js';
 import { EXIT_OK } from '../errors.js';
+import { findPrometheus, isExecutable, prometheusMissingMessage } from '../../sandbox/prometheus.js';
 
 export interface ServeOptions {
   port: number;
@@ -10,10 +11,20 @@ export interface ServeOptions {
   readyDelayMs: number;
   auditLogPath?: string;
   failRate: number;
+  /** The prometheus binary to run, when --prometheus. */
+  prometheusBin?: string;
+  trafficRps: number;
+  metricsPort?: number;
 }
 
 /** Flags -> options; every problem is a usage error (exit 2). */
-export function parseServeOptions(opts: Record<string, string | undefined>, cwd: string): ServeOptions {
+export function parseServeOptions(
+  flags: Record<string, string | boolean | undefined>,
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): ServeOptions {
+  const opts: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(flags)) if (typeof v === 'string') opts[k] = v;
   const int = (name: string, v: string | undefined, def: number, max: number) => {
     if (v === undefined) return def;
     const n = Number(v);
@@ -33,7 +44,18 @@ export function parseServeOptions(opts: Record<string, string | undefined>, cwd:
     readyDelayMs: int('ready-delay', opts.readyDelay, 1000, 24 * 60 * 60 * 1000),
     auditLogPath: abs(opts.auditLog),
     failRate,
+    trafficRps: int('traffic-rps', opts.trafficRps, 20, 100_000),
+    ...(opts.metricsPort !== undefined
+      ? { metricsPort: int('metrics-port', opts.metricsPort, 0, 65535) }
+      : {}),
+    ...(flags.prometheus === true ? { prometheusBin: prometheusBin(env) } : {}),
   };
+}
+
+function prometheusBin(env: NodeJS.ProcessEnv): string {
+  const bin = findPrometheus(env);
+  if (!bin || !isExecutable(bin)) throw new UsageError(`--prometheus: ${prometheusMissingMessage(env)}`);
+  return bin;
 }
 
 /** Runs the sandbox until `until` settles (a signal), then stops it cleanly, saving state. */
@@ -50,6 +72,9 @@ async function serveUntil(
     readyDelayMs: o.readyDelayMs,
     auditLogPath: o.auditLogPath,
     failRate: o.failRate,
+    trafficRps: o.trafficRps,
+    ...(o.metricsPort !== undefined ? { metricsPort: o.metricsPort } : {}),
+    ...(o.prometheusBin ? { prometheus: { bin: o.prometheusBin } } : {}),
   }).catch((e: unknown) => {
     // A path given on the command line that cannot be written is the user's input: exit 2.
     if (e instanceof SandboxFileError) throw new UsageError(`--${e.role}: ${e.message}`);
@@ -64,6 +89,14 @@ async function serveUntil(
     io.stdout.write(
       `failing ${Math.round(o.failRate * 100)}% of resource requests on purpose (--fail-rate)\n`,
     );
+  if (sb.metricsUrl)
+    io.stdout.write(
+      `mesh telemetry: ${sb.metricsUrl} (${o.trafficRps} simulated requests/s per VirtualService)\n`,
+    );
+  if (sb.prometheus?.url)
+    io.stdout.write(
+      `prometheus: ${sb.prometheus.url} (in the cluster: Service istio-system/prometheus:9090, through the API server's service proxy)\n`,
+    );
   io.stdout.write(`try: kubectl --kubeconfig ${o.kubeconfigPath} get pods\n`);
   const signal = await until(() => undefined);
   await sb.close();
@@ -71,8 +104,8 @@ async function serveUntil(
   return EXIT_OK;
 }
 
-export async function serve(opts: Record<string, string | undefined>, io: IO): Promise<number> {
-  const o = parseServeOptions(opts, io.cwd);
+export async function serve(opts: Record<string, string | boolean | undefined>, io: IO): Promise<number> {
+  const o = parseServeOptions(opts, io.cwd, io.env);
   return serveUntil(
     o,
     io,
