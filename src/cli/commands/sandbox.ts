@@ -58,68 +58,85 @@ function prometheusBin(env: NodeJS.ProcessEnv): string {
   return bin;
 }
 
-/** Runs the sandbox until `until` settles (a signal), then stops it cleanly, saving state. */
-async function serveUntil(
-  o: ServeOptions,
-  io: IO,
-  until: (ready: () => void) => Promise<string>,
-): Promise<number> {
-  const { startSandbox, SANDBOX_BANNER, SandboxFileError } = await import('../../sandbox/index.js');
-  const sb = await startSandbox({
-    port: o.port,
-    kubeconfigPath: o.kubeconfigPath,
-    statePath: o.statePath,
-    readyDelayMs: o.readyDelayMs,
-    auditLogPath: o.auditLogPath,
-    failRate: o.failRate,
-    trafficRps: o.trafficRps,
-    ...(o.metricsPort !== undefined ? { metricsPort: o.metricsPort } : {}),
-    ...(o.prometheusBin ? { prometheus: { bin: o.prometheusBin } } : {}),
-  }).catch((e: unknown) => {
-    // A path given on the command line that cannot be written is the user's input: exit 2.
-    if (e instanceof SandboxFileError) throw new UsageError(`--${e.role}: ${e.message}`);
-    throw e;
+/** A stop signal to wait for, and a way to stop waiting (the listeners are removed either way). */
+interface StopSignal {
+  received: Promise<string>;
+  cancel(): void;
+}
+
+/**
+ * Runs the sandbox until a stop signal arrives, then stops it cleanly, saving state. The signal
+ * is listened for from the start, not only once the banner is out: a client that reads the banner
+ * and signals at once (a test, a supervisor) must not find the default action still in place, and
+ * a signal while Prometheus starts stops the sandbox once it has started.
+ */
+async function serveUntil(o: ServeOptions, io: IO, stop: StopSignal): Promise<number> {
+  try {
+    const { startSandbox, SANDBOX_BANNER, SandboxFileError } = await import('../../sandbox/index.js');
+    const sb = await startSandbox({
+      port: o.port,
+      kubeconfigPath: o.kubeconfigPath,
+      statePath: o.statePath,
+      readyDelayMs: o.readyDelayMs,
+      auditLogPath: o.auditLogPath,
+      failRate: o.failRate,
+      trafficRps: o.trafficRps,
+      ...(o.metricsPort !== undefined ? { metricsPort: o.metricsPort } : {}),
+      ...(o.prometheusBin ? { prometheus: { bin: o.prometheusBin } } : {}),
+    }).catch((e: unknown) => {
+      // A path given on the command line that cannot be written is the user's input: exit 2.
+      if (e instanceof SandboxFileError) throw new UsageError(`--${e.role}: ${e.message}`);
+      throw e;
+    });
+    io.stdout.write(`${SANDBOX_BANNER}\n`);
+    io.stdout.write(`listening on ${sb.url}\n`);
+    io.stdout.write(`kubeconfig: ${o.kubeconfigPath}\n`);
+    if (o.statePath) io.stdout.write(`state: ${o.statePath}\n`);
+    if (o.auditLogPath) io.stdout.write(`audit log: ${o.auditLogPath}\n`);
+    if (o.failRate > 0)
+      io.stdout.write(
+        `failing ${Math.round(o.failRate * 100)}% of resource requests on purpose (--fail-rate)\n`,
+      );
+    if (sb.metricsUrl)
+      io.stdout.write(
+        `mesh telemetry: ${sb.metricsUrl} (${o.trafficRps} simulated requests/s per VirtualService)\n`,
+      );
+    if (sb.prometheus?.url)
+      io.stdout.write(
+        `prometheus: ${sb.prometheus.url} (in the cluster: Service istio-system/prometheus:9090, through the API server's service proxy)\n`,
+      );
+    io.stdout.write(`try: kubectl --kubeconfig ${o.kubeconfigPath} get pods\n`);
+    const signal = await stop.received;
+    await sb.close();
+    io.stderr.write(`sandbox stopped (${signal})${o.statePath ? `; state saved to ${o.statePath}` : ''}\n`);
+    return EXIT_OK;
+  } finally {
+    stop.cancel();
+  }
+}
+
+/** SIGINT or SIGTERM, listened for from now on. */
+function stopSignal(): StopSignal {
+  let onInt = () => undefined as void;
+  let onTerm = () => undefined as void;
+  const cancel = () => {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  };
+  const received = new Promise<string>((resolve) => {
+    const stop = (sig: string) => () => {
+      cancel();
+      resolve(sig);
+    };
+    onInt = stop('SIGINT');
+    onTerm = stop('SIGTERM');
+    process.once('SIGINT', onInt);
+    process.once('SIGTERM', onTerm);
   });
-  io.stdout.write(`${SANDBOX_BANNER}\n`);
-  io.stdout.write(`listening on ${sb.url}\n`);
-  io.stdout.write(`kubeconfig: ${o.kubeconfigPath}\n`);
-  if (o.statePath) io.stdout.write(`state: ${o.statePath}\n`);
-  if (o.auditLogPath) io.stdout.write(`audit log: ${o.auditLogPath}\n`);
-  if (o.failRate > 0)
-    io.stdout.write(
-      `failing ${Math.round(o.failRate * 100)}% of resource requests on purpose (--fail-rate)\n`,
-    );
-  if (sb.metricsUrl)
-    io.stdout.write(
-      `mesh telemetry: ${sb.metricsUrl} (${o.trafficRps} simulated requests/s per VirtualService)\n`,
-    );
-  if (sb.prometheus?.url)
-    io.stdout.write(
-      `prometheus: ${sb.prometheus.url} (in the cluster: Service istio-system/prometheus:9090, through the API server's service proxy)\n`,
-    );
-  io.stdout.write(`try: kubectl --kubeconfig ${o.kubeconfigPath} get pods\n`);
-  const signal = await until(() => undefined);
-  await sb.close();
-  io.stderr.write(`sandbox stopped (${signal})${o.statePath ? `; state saved to ${o.statePath}` : ''}\n`);
-  return EXIT_OK;
+  return { received, cancel };
 }
 
 export async function serve(opts: Record<string, string | boolean | undefined>, io: IO): Promise<number> {
   const o = parseServeOptions(opts, io.cwd, io.env);
-  return serveUntil(
-    o,
-    io,
-    () =>
-      new Promise<string>((resolve) => {
-        const stop = (sig: string) => () => {
-          process.off('SIGINT', onInt);
-          process.off('SIGTERM', onTerm);
-          resolve(sig);
-        };
-        const onInt = stop('SIGINT');
-        const onTerm = stop('SIGTERM');
-        process.once('SIGINT', onInt);
-        process.once('SIGTERM', onTerm);
-      }),
-  );
+  return serveUntil(o, io, stopSignal());
 }
