@@ -130,7 +130,11 @@ export interface PrometheusProcessOptions {
   clock?: Clock;
 }
 
-/** One Prometheus: started once (concurrent starts share it), stopped once. */
+/**
+ * One Prometheus: started once (concurrent starts share it; a failed start is tried again on the
+ * next), stopped once. One that dies after it was ready is not restarted: requests to it then fail
+ * as requests to a crashed backend do (the service proxy answers 503).
+ */
 export class PrometheusProcess {
   private starting?: Promise<string>;
   private child?: ChildProcess;
@@ -160,7 +164,10 @@ export class PrometheusProcess {
   }
 
   private async launch(): Promise<string> {
-    if (!isExecutable(this.o.bin)) throw new Error(`${this.o.bin} is not an executable file`);
+    if (!isExecutable(this.o.bin))
+      throw new Error(
+        `cannot run Prometheus: ${this.o.bin} (from ${PROMETHEUS_BIN_ENV} or PATH) is not an executable file`,
+      );
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vela-ts-prometheus-'));
     const config = path.join(this.dir, 'prometheus.yml');
     fs.writeFileSync(config, prometheusConfig(this.o.scrapeTarget));

@@ -289,6 +289,22 @@ test('GIVEN a sandbox started with a lazy Prometheus THEN nothing runs until the
   }
 });
 
+test('GIVEN Prometheus dies THEN the proxy answers 503 error trying to reach service, as for a crashed backend', async () => {
+  const sb = await startSandbox({ port: 0, readyDelayMs: 20, tls: sharedTls(), prometheus: { bin } });
+  try {
+    const pid = sb.prometheus!.pid!;
+    process.kill(pid, 'SIGKILL');
+    // Nothing tells this process when another one has exited: look until it has, or time out.
+    const deadline = Date.now() + 15_000;
+    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const r = await viaProxy(sb, '/api/v1/query?query=up');
+    expect([r.status, r.body?.reason]).toEqual([503, 'ServiceUnavailable']);
+    expect(r.body?.message).toMatch(/^error trying to reach service: connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
+  } finally {
+    await sb.close();
+  }
+});
+
 test('GIVEN close() THEN Prometheus has exited and its folder is gone', async () => {
   const sb = await startSandbox({ port: 0, readyDelayMs: 20, tls: sharedTls(), prometheus: { bin } });
   const pid = sb.prometheus!.pid!;
@@ -300,7 +316,7 @@ test('GIVEN close() THEN Prometheus has exited and its folder is gone', async ()
   expect(existsSync(path.dirname(tsdb))).toBe(false);
 });
 
-test('GIVEN a binary that is not Prometheus THEN startSandbox fails saying so, and leaves nothing running', async () => {
+test('GIVEN a binary that is not Prometheus THEN startSandbox fails saying Prometheus exited before it was ready', async () => {
   await expect(
     startSandbox({ port: 0, tls: sharedTls(), prometheus: { bin: '/bin/false' } }),
   ).rejects.toThrow('prometheus exited before it was ready');
