@@ -4,7 +4,7 @@
  * prometheus (.ci/run installs it); without it these tests fail, never skip.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { binPath, runCli } from '../helpers/cli.js';
@@ -108,12 +108,18 @@ test('GIVEN sandbox serve --prometheus WHEN it is sent SIGINT THEN Prometheus st
 
 test('GIVEN sandbox serve --prometheus WHEN it is SIGKILLed THEN its watchdog stops Prometheus: no orphan', async () => {
   const s = await servePrometheus();
+  const tsdb = readFileSync(`/proc/${s.pid}/cmdline`, 'utf8')
+    .split('\0')
+    .find((a) => a.startsWith('--storage.tsdb.path='))!
+    .split('=')[1]!;
   s.child.kill('SIGKILL');
   expect(await s.exited).toBe('SIGKILL');
   // Nothing tells this process when an unrelated one exits: look until it is gone, or time out.
   const deadline = Date.now() + 15_000;
   while (alive(s.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   expect(alive(s.pid)).toBe(false);
+  // What a SIGKILL does leave (README): Prometheus' temporary folder, which nothing could remove.
+  rmSync(path.dirname(tsdb), { recursive: true, force: true });
 });
 
 test('GIVEN --prometheus and no binary THEN one line names VELA_TS_PROMETHEUS_BIN and the Debian package; exit 2', async () => {
