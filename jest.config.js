@@ -34,12 +34,14 @@ const unit = [
   'cli/unified.test.ts',
   'cli/readme-messages.test.ts',
   'sandbox/schemas-bundled.test.ts',
+  'sandbox/telemetry.test.ts',
 ];
 const sandbox = [
   'cluster/sandbox.test.ts',
   'sandbox/client-node.test.ts',
   'sandbox/kubectl.test.ts',
   'sandbox/operations.test.ts',
+  'sandbox/prometheus.test.ts',
   'sandbox/smoke.test.ts',
   'sandbox/table.test.ts',
   'sandbox/watch-discovery.test.ts',

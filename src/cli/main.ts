@@ -401,7 +401,16 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .option('--ready-delay <ms>', 'milliseconds until a new pod becomes ready', '1000')
     .option('--audit-log <file>', 'one JSON line per request')
     .option('--fail-rate <r>', 'share of requests answered with a random retryable error (0..1)', '0')
-    .action(async (opts: Record<string, string | undefined>) =>
+    .option(
+      '--prometheus',
+      'run a real Prometheus scraping the simulated mesh telemetry (Service istio-system/prometheus:9090)',
+    )
+    .option('--traffic-rps <n>', 'simulated requests a second per VirtualService', '20')
+    .option(
+      '--metrics-port <n>',
+      'serve the simulated mesh telemetry at http://127.0.0.1:<n>/metrics (0: any)',
+    )
+    .action(async (opts: Record<string, string | boolean | undefined>) =>
       // The program's global --kubeconfig also claims the flag after `sandbox serve`; take it from there.
       run(async () =>
         (await import('./commands/sandbox.js')).serve(

@@ -55,10 +55,15 @@ export async function connect(opts: ConnectOptions): Promise<ConnectedClient> {
       share = await shareSandbox(path.join(dir, 'state.json'));
       if (share.role === 'owner') {
         const { startSandbox } = await import('../sandbox/index.js');
+        const { findPrometheus } = await import('../sandbox/prometheus.js');
+        // Registered when a binary is found, started only on the first request the service proxy
+        // sends it: commands that never query Prometheus pay nothing for it.
+        const prometheusBin = findPrometheus(opts.env);
         sandbox = await startSandbox({
           port: 0,
           statePath: path.join(dir, 'state.json'),
           kubeconfigPath: path.join(dir, 'kubeconfig'),
+          ...(prometheusBin ? { prometheus: { bin: prometheusBin, lazy: true } } : {}),
           ...opts.sandboxOptions,
         });
         await share.serving(path.join(dir, 'kubeconfig'));

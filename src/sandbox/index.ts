@@ -13,6 +13,10 @@
  *   webhook); normalize.ts, omitempty.ts and defaults.ts (what decoding into the Go types and
  *   defaulting do to a stored object).
  * - The simulated controller: controller.ts (Deployments get Pods; Pods become ready).
+ * - The simulated mesh telemetry: telemetry.ts (Istio's standard metrics for the traffic the
+ *   VirtualServices route, pure), metrics.ts (fed from the store, served on /metrics over plain
+ *   HTTP); prometheus.ts (a real Prometheus scraping it, registered as Service
+ *   istio-system/prometheus); proxy.ts (the apiserver's service proxy, which reaches it).
  * - Printers: table.ts (server-side Tables), printers.ts (per-kind columns), jsonpath.ts (CRD
  *   printer columns).
  * - Discovery and OpenAPI: registry.ts (the kinds served, the Istio CRDs), discovery.ts (/api,
@@ -39,11 +43,15 @@ import {
   writePrivate,
   type SandboxState,
 } from './persistence.js';
+import { MeshTelemetry, serveMetrics } from './metrics.js';
+import { PROMETHEUS_SERVICE, PrometheusProcess } from './prometheus.js';
+import { backendKey, type ServiceBackend } from './proxy.js';
 import { Registry, resourceKey } from './registry.js';
 import { SandboxServer } from './server.js';
 import { Store } from './store.js';
+import { DEFAULT_TRAFFIC_RPS } from './telemetry.js';
 import { generateTls, type TlsMaterial } from './tls.js';
-import { realClock, rfc3339, type Clock, type KObject } from './util.js';
+import { isObj, realClock, rfc3339, type Clock, type KObject } from './util.js';
 
 export interface SandboxOptions {
   /** Port on 127.0.0.1; 0 (the default) picks a free one. */
@@ -67,6 +75,21 @@ export interface SandboxOptions {
   random?: () => number;
   /** Test hook: serve with this CA and certificate rather than make new ones (a saved state's come first). */
   tls?: TlsMaterial;
+  /**
+   * Serve the simulated mesh telemetry (Istio's standard metrics, telemetry.ts) over plain HTTP at
+   * `http://127.0.0.1:<metricsPort>/metrics`; 0 picks a free port. Implied (0) by `prometheus`;
+   * without either, no traffic is simulated.
+   */
+  metricsPort?: number;
+  /** Simulated requests a second per VirtualService (default 20; 0: none). */
+  trafficRps?: number;
+  /**
+   * Run a real Prometheus (`bin`) scraping the telemetry every second, registered as Service
+   * `istio-system/prometheus` (port 9090, `http`) and reachable through the service proxy. It
+   * starts with the sandbox (startSandbox resolves once it is ready), or with `lazy`, on the
+   * first request the service proxy sends it. It stops with the sandbox.
+   */
+  prometheus?: { bin: string; lazy?: boolean };
 }
 
 export interface Sandbox {
@@ -77,7 +100,15 @@ export interface Sandbox {
   token: string;
   /** A kubeconfig (YAML) with the CA data, server, token and context namespace `default`. */
   kubeconfig: string;
-  /** Ends open watches, stops the controller, closes the server and saves state. */
+  /** `http://127.0.0.1:<port>/metrics` when the telemetry is served (metricsPort or prometheus). */
+  metricsUrl?: string;
+  /** The Prometheus of `prometheus`: its URL once started, its pid, and a way to start it now. */
+  prometheus?: {
+    readonly url: string | undefined;
+    readonly pid: number | undefined;
+    start(): Promise<string>;
+  };
+  /** Stops Prometheus, ends open watches, stops the controller, closes the servers and saves state. */
   close(): Promise<void>;
   /** Test hook: forget the watch history, so watching from any earlier resourceVersion gets 410 Expired. */
   expireWatchHistory(): void;
@@ -193,6 +224,24 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   }
 
   const controller = new Controller(api, registry, clock, opts.readyDelayMs ?? 1000);
+
+  const serveTelemetry = opts.metricsPort !== undefined || opts.prometheus !== undefined;
+  const telemetry = serveTelemetry
+    ? new MeshTelemetry(store, clock, opts.trafficRps ?? DEFAULT_TRAFFIC_RPS)
+    : undefined;
+  const metrics = telemetry ? await serveMetrics(telemetry, opts.metricsPort ?? 0) : undefined;
+  const backends = new Map<string, ServiceBackend>();
+  let prometheus: PrometheusProcess | undefined;
+  if (metrics && opts.prometheus) {
+    const prom = (prometheus = new PrometheusProcess({
+      bin: opts.prometheus.bin,
+      scrapeTarget: `127.0.0.1:${metrics.port}`,
+    }));
+    const { namespace, name, port: svcPort, portName } = PROMETHEUS_SERVICE;
+    registerService(api, registry, namespace, name, svcPort, portName);
+    backends.set(backendKey(namespace, name, portName), { url: () => prom.start() });
+  }
+
   let port = 0;
   const auditPath = opts.auditLogPath;
   const auditLog = auditPath ? usingFile('audit-log', auditPath, () => new AppendFile(auditPath)) : undefined;
@@ -205,6 +254,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     failRate: opts.failRate ?? 0,
     random: opts.random ?? Math.random,
     address: () => `127.0.0.1:${port}`,
+    backends,
   });
   const server = https.createServer({ key: tls.key, cert: tls.cert }, srv.handle);
   await new Promise<void>((resolve, reject) => {
@@ -216,12 +266,16 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   });
   port = (server.address() as AddressInfo).port;
   controller.start();
+  telemetry?.start();
 
   const url = `https://127.0.0.1:${port}`;
   const kubeconfig = kubeconfigYaml(url, tls.caCert, token);
   let closed: Promise<void> | undefined;
   const close = () =>
     (closed ??= (async () => {
+      await prometheus?.stop();
+      telemetry?.stop();
+      await metrics?.close();
       srv.closeWatches();
       controller.stop();
       await new Promise<void>((resolve) => {
@@ -236,6 +290,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   try {
     if (kubeconfigPath)
       usingFile('kubeconfig', kubeconfigPath, () => writePrivate(kubeconfigPath, kubeconfig));
+    if (prometheus && !opts.prometheus?.lazy) await prometheus.start();
   } catch (e) {
     await close();
     throw e;
@@ -249,6 +304,63 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     kubeconfig,
     expireWatchHistory: () => store.compact(),
     holdReadiness: (held) => controller.holdReadiness(held),
+    ...(metrics ? { metricsUrl: metrics.url } : {}),
+    ...(prometheus ? { prometheus: prometheusHandle(prometheus) } : {}),
     close,
   };
+}
+
+function prometheusHandle(p: PrometheusProcess): NonNullable<Sandbox['prometheus']> {
+  return {
+    get url() {
+      return p.url;
+    },
+    get pid() {
+      return p.pid;
+    },
+    start: () => p.start(),
+  };
+}
+
+/**
+ * The Service a backend is reached through, as Istio's addon names Prometheus; no selector, as
+ * its endpoint is not a simulated pod. Written only when missing or different (a saved state keeps it).
+ */
+function registerService(
+  api: Api,
+  registry: Registry,
+  namespace: string,
+  name: string,
+  port: number,
+  portName: string,
+): void {
+  const nsType = registry.byKind('', 'Namespace')!;
+  if (!api.store.get(nsType, undefined, namespace))
+    api.systemWrite(
+      nsType,
+      undefined,
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace }, status: { phase: 'Active' } },
+      'kube-apiserver',
+    );
+  const svcType = registry.byKind('', 'Service')!;
+  const old = api.store.get(svcType, namespace, name);
+  const ports = [{ name: portName, port, protocol: 'TCP', targetPort: port }];
+  const { selector, ...spec } = isObj(old?.spec) ? old.spec : {};
+  if (old && JSON.stringify(spec.ports) === JSON.stringify(ports) && selector === undefined) return;
+  api.systemWrite(
+    svcType,
+    old,
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        ...(old?.metadata ?? {}),
+        name,
+        namespace,
+        labels: { app: name, 'app.kubernetes.io/managed-by': 'vela-ts-sandbox' },
+      },
+      spec: { ...spec, type: 'ClusterIP', ports },
+    },
+    'vela-ts-sandbox',
+  );
 }

@@ -22,6 +22,7 @@ import {
   unauthorized,
   unsupportedBodyType,
 } from './errors.js';
+import { forward, locateService, type ServiceBackends } from './proxy.js';
 import type { Registry } from './registry.js';
 import { includeObjectOption, negotiateTable, toTable, type TableVersion } from './table.js';
 import { truthy, type Clock, type KObject, type Obj } from './util.js';
@@ -40,11 +41,14 @@ export interface ServerOptions {
   random: () => number;
   /** host:port, for APIVersions.serverAddressByClientCIDRs. */
   address: () => string;
+  /** What the service proxy can reach (proxy.ts), by `namespace/name/portName`. */
+  backends?: ServiceBackends;
 }
 
 /**
  * HTTP routing for the sandbox: authentication, the audit log, injected failures, discovery,
- * OpenAPI, and the resource endpoints. Semantics live in api.ts, watch streams in watch.ts.
+ * OpenAPI, the resource endpoints and the service proxy. Semantics live in api.ts, watch streams in
+ * watch.ts, the proxy's in proxy.ts.
  */
 export class SandboxServer {
   private readonly watches: Watches;
@@ -111,7 +115,8 @@ export class SandboxServer {
             'RequestEntityTooLarge',
             `Request entity too large: limit is ${MAX_BODY}`,
           );
-        this.route(req, res, url, Buffer.concat(chunks), send, audit);
+        const pending = this.route(req, res, url, Buffer.concat(chunks), send, audit);
+        pending?.catch(fail);
       } catch (e) {
         fail(e);
       }
@@ -125,7 +130,7 @@ export class SandboxServer {
     body: Buffer,
     send: (code: number, body: Obj | string, headers?: Record<string, string | string[]>) => void,
     audit: (code: number) => void,
-  ): void {
+  ): Promise<void> | void {
     const method = req.method ?? 'GET';
     const path = url.pathname.replace(/\/+$/, '') || '/';
 
@@ -141,6 +146,20 @@ export class SandboxServer {
     // Injected failures hit resource requests only: discovery and OpenAPI stay reliable, since
     // kubectl cannot retry them and they are not what a rollout's retry logic needs to rehearse.
     if (isResource && this.o.failRate > 0 && this.o.random() < this.o.failRate) throw this.injected(method);
+
+    // The service proxy: /api/v1/namespaces/{ns}/services/{id}/proxy[/{path}], any method.
+    if (
+      segs[0] === 'api' &&
+      segs[1] === 'v1' &&
+      segs[2] === 'namespaces' &&
+      segs[4] === 'services' &&
+      segs[6] === 'proxy'
+    ) {
+      const location = locateService(this.o.api.store, this.o.backends ?? new Map(), segs[3]!, segs[5]!);
+      // The path after /proxy exactly as sent (escapes and a trailing slash kept), with its query.
+      const rest = `/${url.pathname.split('/').slice(8).join('/')}${url.search}`;
+      return forward(req, res, location, rest, body);
+    }
 
     if (path === '/api' && method === 'GET') return this.discovery(req, send, true);
     if (path === '/apis' && method === 'GET') return this.discovery(req, send, false);

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { auditEntry, readAudit } from './audit.js';
 import { runCli, type CliResult } from './cli.js';
 import { sharedTls } from './tls.js';
@@ -48,6 +48,8 @@ export class SandboxCluster {
   constructor(
     readonly readyDelayMs = 30,
     readonly failRate = 0,
+    /** More for startSandbox, e.g. `{ prometheus: { bin: requirePrometheus() } }` (test/helpers/prometheus.ts). */
+    readonly options: SandboxOptions = {},
   ) {
     this.dir = mkdtempSync(path.join(os.tmpdir(), 'vela-ts-e2e-'));
     this.kubeconfig = path.join(this.dir, 'kubeconfig');
@@ -63,6 +65,7 @@ export class SandboxCluster {
       failRate: this.failRate,
       random: seeded(42),
       tls: sharedTls(),
+      ...this.options,
     });
     return this;
   }
