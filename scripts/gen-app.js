@@ -48,7 +48,7 @@ export function generateApp({ components, release = 1, workflow = false, namespa
       `    - name: ${c}`,
       '      type: webservice',
       '      properties:',
-      `        image: registry.example.com/scale/${c}:${tag}`,
+      `        image: example.com/${c}:${tag}`,
       '        port: 8080',
       '      traits:',
     );
