@@ -30,6 +30,8 @@ const unit = [
   'cluster/retry.test.ts',
   'cli/hints.test.ts',
   'cli/durations.test.ts',
+  'cli/plan.test.ts',
+  'sandbox/store.test.ts',
   'sandbox/schemas-bundled.test.ts',
 ];
 const sandbox = [

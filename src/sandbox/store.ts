@@ -51,7 +51,7 @@ export class Store {
 
   private bucket(resource: string, namespace: string | undefined): Map<string, KObject> {
     let byNs = this.objects.get(resource);
-    if (!byNs) this.objects.set(resource, (byNs = new Map()));
+    if (!byNs) this.objects.set(resource, (byNs = new Map<string, Map<string, KObject>>()));
     let b = byNs.get(namespace ?? '');
     if (!b) byNs.set(namespace ?? '', (b = new Map<string, KObject>()));
     return b;

@@ -217,7 +217,10 @@ export function simulate(start: AppState, now: string): Simulation {
  * The placement of every component once each of `steps` has ended, in order: what `plan
  * --show-objects` renders. Each is a copy of the whole placement, made only when asked for.
  */
-export function* placementsAfter(start: AppState, steps: readonly SimulatedStep[]): Generator<Placement> {
+export function* placementsAfter(
+  start: AppState,
+  steps: readonly SimulatedStep[],
+): Generator<Placement, void, undefined> {
   const running: Placement = { ...start.placement };
   for (const step of steps) {
     for (const change of step.changes) running[change.component] = change.after;
