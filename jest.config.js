@@ -33,6 +33,8 @@ const unit = [
   'cli/durations.test.ts',
   'cli/unified.test.ts',
   'cli/readme-messages.test.ts',
+  'cli/plan.test.ts',
+  'sandbox/store.test.ts',
   'sandbox/schemas-bundled.test.ts',
   'sandbox/telemetry.test.ts',
 ];

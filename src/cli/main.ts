@@ -102,7 +102,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
   ]);
 
   const plan = withFile(
-    program.command('plan').description('simulate the workflow offline and show the objects after each step'),
+    program.command('plan').description('simulate the workflow offline and show what each step changes'),
   )
     .option(
       '--from <file>',
@@ -111,11 +111,21 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
       [] as string[],
     )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--show-objects', 'also every object after every step, not only the ones that change', false)
     .action(
-      async (arg: string | undefined, opts: { file?: string; from: string[]; output: 'text' | 'json' }) =>
+      async (
+        arg: string | undefined,
+        opts: { file?: string; from: string[]; output: 'text' | 'json'; showObjects: boolean },
+      ) =>
         run(async () =>
           (await import('./commands/plan.js')).plan(
-            { file: fileArgument(arg, opts.file), from: opts.from, output: opts.output, globals: globals() },
+            {
+              file: fileArgument(arg, opts.file),
+              from: opts.from,
+              output: opts.output,
+              showObjects: opts.showObjects,
+              globals: globals(),
+            },
             io,
           ),
         )(),

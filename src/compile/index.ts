@@ -15,6 +15,7 @@ export { resolveRevisions, revisionName, templateHash } from './revisions.js';
 export type { RevisionHistory, RevisionRecord } from './revisions.js';
 export { cumulativeTargets, lastBatch } from './batches.js';
 export { objectKey, sortObjects, API, KIND_ORDER } from './objects.js';
+export { objectChanges, type ObjectChange } from './changes.js';
 export { canaryRouting, type CanaryRouting } from './canary-traffic.js';
 export type { KubeObject, Json, ManagedKind } from './objects.js';
 

@@ -13,6 +13,7 @@ import { writeAgainOnConflict } from './conflicts.js';
 import { createHash } from 'node:crypto';
 import { stableStringify } from '../compile/stable.js';
 import { sameQuantity } from '../quantity.js';
+import { inPool, WRITES_IN_FLIGHT } from './pool.js';
 
 /** The kinds vela-ts renders, and so prunes. */
 const MANAGED_KINDS: KindRef[] = KIND_ORDER.map((kind) => ({ apiVersion: API[kind], kind }));
@@ -87,6 +88,44 @@ export async function readLive(cluster: ClusterClient, namespace: string, app: s
   return { byKey };
 }
 
+/**
+ * Every object of the kinds of `wanted` that `live` lacks, labelled or not, one list per kind: an
+ * object the app would render may exist under someone else's name, and a list per kind costs one
+ * request where a GET per object costs one each (most of them answered 404 on a first deploy).
+ */
+async function readUnlabelled(
+  cluster: ClusterClient,
+  namespace: string,
+  wanted: readonly KubeObject[],
+  live: LiveSet,
+): Promise<Map<string, KubeObject>> {
+  const kinds = new Map<string, KindRef>();
+  for (const o of wanted) {
+    if (!live.byKey.has(objectKey(o)))
+      kinds.set(`${o.apiVersion}/${o.kind}`, { apiVersion: o.apiVersion, kind: o.kind });
+  }
+  const byKey = new Map<string, KubeObject>();
+  for (const kind of kinds.values()) {
+    const list = await cluster.list(kind, namespace);
+    for (const item of list.items) {
+      const obj = { ...item, apiVersion: kind.apiVersion, kind: kind.kind };
+      byKey.set(objectKey({ ...obj, metadata: { ...obj.metadata, namespace } }), obj);
+    }
+  }
+  return byKey;
+}
+
+/** Consecutive runs of one kind, in the order given: what may be written at once without reordering kinds. */
+function runsOfKind<T extends { kind: string }>(items: readonly T[]): T[][] {
+  const runs: T[][] = [];
+  for (const item of items) {
+    const last = runs.at(-1);
+    if (last && last[0]?.kind === item.kind) last.push(item);
+    else runs.push([item]);
+  }
+  return runs;
+}
+
 /** Records, on each object vela-ts writes, a hash of what it wrote: a field we stop setting is a change too. */
 const ANNOTATION_APPLIED = 'vela-ts.dev/applied-hash';
 
@@ -158,16 +197,12 @@ export async function checkOwnership(
   }));
   const problems: string[] = [];
   const seen = new Set<string>();
+  const everyone = await readUnlabelled(cluster, namespace, [...desired, ...later], live);
   for (const wanted of [...desired, ...later]) {
     const key = objectKey(wanted);
     if (live.byKey.has(key) || seen.has(key)) continue;
     seen.add(key);
-    const current = await cluster.get({
-      apiVersion: wanted.apiVersion,
-      kind: wanted.kind,
-      namespace,
-      name: wanted.metadata.name,
-    });
+    const current = everyone.get(key);
     if (!current || ownedBy(current, app)) continue;
     const where = `${current.kind} ${namespace}/${current.metadata.name}`;
     const owner =
@@ -221,19 +256,13 @@ export async function applyObjects(
   opts: { force: boolean; dryRun?: boolean; checkOnly?: boolean },
 ): Promise<ApplyResult> {
   const live = await readLive(cluster, namespace, app);
-  const changes: Change[] = [];
+  const everyone = await readUnlabelled(cluster, namespace, desired, live);
+  // Every ownership check before the first write: a run refused for one object writes nothing.
+  const writes: Array<{ obj: KubeObject; change: Change }> = [];
   for (const wanted of desired) {
     const key = objectKey(wanted);
-    let current = live.byKey.get(key);
-    if (!current) {
-      // Not labelled for this app: it may still exist, owned by someone else.
-      current = await cluster.get({
-        apiVersion: wanted.apiVersion,
-        kind: wanted.kind,
-        namespace,
-        name: wanted.metadata.name,
-      });
-    }
+    // Not labelled for this app: it may still exist, owned by someone else.
+    const current = live.byKey.get(key) ?? everyone.get(key);
     if (current && !ownedBy(current, app) && !opts.force) throw new ClusterError(foreign(current, namespace));
     const hash = appliedHash(wanted);
     const obj: KubeObject = {
@@ -245,21 +274,28 @@ export async function applyObjects(
     };
     if (current && current.metadata.annotations?.[ANNOTATION_APPLIED] === hash && contains(current, wanted))
       continue;
-    if (!opts.checkOnly) {
-      await writeAgainOnConflict(() =>
-        cluster.apply(obj, {
-          force: opts.force || Boolean(current),
-          ...(opts.dryRun ? { dryRun: true } : {}),
-        }),
+    const named = { kind: obj.kind, name: obj.metadata.name, object: `${obj.kind}/${obj.metadata.name}` };
+    const change: Change = current
+      ? { ...named, action: 'update', fields: differences(current, wanted) }
+      : { ...named, action: 'create', fields: [] };
+    writes.push({ obj, change });
+  }
+  if (!opts.checkOnly) {
+    // Kind after kind in apply order (a DestinationRule's subsets exist before a VirtualService
+    // routes to them, a Gateway before the routes bound to it); the objects of one kind are
+    // independent of each other, so they go a few at a time.
+    for (const run of runsOfKind(writes.map((w) => ({ kind: w.obj.kind, w })))) {
+      await inPool(run, WRITES_IN_FLIGHT, ({ w }) =>
+        writeAgainOnConflict(() =>
+          cluster.apply(w.obj, {
+            force: opts.force || w.change.action === 'update',
+            ...(opts.dryRun ? { dryRun: true } : {}),
+          }),
+        ),
       );
     }
-    const named = { kind: obj.kind, name: obj.metadata.name, object: `${obj.kind}/${obj.metadata.name}` };
-    changes.push(
-      current
-        ? { ...named, action: 'update', fields: differences(current, wanted) }
-        : { ...named, action: 'create', fields: [] },
-    );
   }
+  const changes = writes.map((w) => w.change);
   const keep = new Set(desired.map(objectKey));
   const stale = [...live.byKey.values()].filter((o) => ownedBy(o, app) && !keep.has(objectKey(o)));
   return { changes, stale };
@@ -276,14 +312,17 @@ export async function prune(
     (a, b) => KIND_ORDER.indexOf(b.kind as never) - KIND_ORDER.indexOf(a.kind as never),
   );
   const deleted: string[] = [];
-  for (const o of ordered) {
-    await writeAgainOnConflict(() =>
-      cluster.delete(
-        { apiVersion: o.apiVersion, kind: o.kind, namespace, name: o.metadata.name },
-        opts.dryRun ? { dryRun: true } : {},
+  // Kind after kind, routes first; within a kind a few at a time.
+  for (const run of runsOfKind(ordered)) {
+    await inPool(run, WRITES_IN_FLIGHT, (o) =>
+      writeAgainOnConflict(() =>
+        cluster.delete(
+          { apiVersion: o.apiVersion, kind: o.kind, namespace, name: o.metadata.name },
+          opts.dryRun ? { dryRun: true } : {},
+        ),
       ),
     );
-    deleted.push(`${o.kind}/${o.metadata.name}`);
+    deleted.push(...run.map((o) => `${o.kind}/${o.metadata.name}`));
   }
   return deleted;
 }

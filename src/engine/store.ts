@@ -1,4 +1,5 @@
 import jsYaml from 'js-yaml';
+import { inPool, WRITES_IN_FLIGHT } from './pool.js';
 import {
   API,
   LABEL_APP,
@@ -118,29 +119,32 @@ export async function recordRevisions(
   state: AppState,
   known: RevisionHistory | undefined,
 ): Promise<void> {
-  for (const [component, records] of Object.entries(state.revisions)) {
-    for (const record of records) {
-      if ((known?.[component] ?? []).some((r) => r.name === record.name)) continue;
-      try {
-        await writeAgainOnConflict(() => cluster.create(revisionObject(state, component, record)));
-      } catch (err) {
-        // Recorded already (by us before a crash, or by another machine): revisions never change.
-        if (!(err instanceof ClusterError && err.reason === 'AlreadyExists')) throw err;
-        const live = await cluster.get({
-          apiVersion: API.ControllerRevision,
-          kind: 'ControllerRevision',
-          namespace: state.namespace,
-          name: record.name,
-        });
-        const owner = live?.metadata.labels?.[LABEL_APP];
-        if (live && owner !== state.app.name) {
-          throw new ClusterError(
-            `ControllerRevision ${state.namespace}/${record.name} belongs to ${owner ? `vela-ts app "${owner}"` : 'something other than vela-ts'}; two apps in one namespace cannot share a component name (${component})`,
-          );
-        }
+  const unknown = Object.entries(state.revisions).flatMap(([component, records]) =>
+    records
+      .filter((record) => !(known?.[component] ?? []).some((r) => r.name === record.name))
+      .map((record) => ({ component, record })),
+  );
+  // Records of their own, independent of each other: a few at a time.
+  await inPool(unknown, WRITES_IN_FLIGHT, async ({ component, record }) => {
+    try {
+      await writeAgainOnConflict(() => cluster.create(revisionObject(state, component, record)));
+    } catch (err) {
+      // Recorded already (by us before a crash, or by another machine): revisions never change.
+      if (!(err instanceof ClusterError && err.reason === 'AlreadyExists')) throw err;
+      const live = await cluster.get({
+        apiVersion: API.ControllerRevision,
+        kind: 'ControllerRevision',
+        namespace: state.namespace,
+        name: record.name,
+      });
+      const owner = live?.metadata.labels?.[LABEL_APP];
+      if (live && owner !== state.app.name) {
+        throw new ClusterError(
+          `ControllerRevision ${state.namespace}/${record.name} belongs to ${owner ? `vela-ts app "${owner}"` : 'something other than vela-ts'}; two apps in one namespace cannot share a component name (${component})`,
+        );
       }
     }
-  }
+  });
 }
 
 function revisionObject(state: AppState, component: string, record: RevisionRecord): KubeObject {

@@ -1,7 +1,15 @@
 import type { Application } from '../appfile/types.js';
 import { stableStringify } from '../compile/stable.js';
 import { ClusterError, WorkflowError } from '../errors.js';
-import { begin, isFinished, operate, readinessGates, specHash, type AppState } from '../workflow/index.js';
+import {
+  begin,
+  isFinished,
+  operate,
+  readinessGates,
+  simulate,
+  specHash,
+  type AppState,
+} from '../workflow/index.js';
 import { applyObjects, checkOwnership } from './apply.js';
 import { waitReady } from './readiness.js';
 import { retryOnConflict } from './conflicts.js';
@@ -45,6 +53,9 @@ export async function up(ctx: EngineContext, app: Application, namespace: string
   const planned = begin(app, namespace, stored?.state, nowIso(ctx));
   const rendered = objectsOf(planned);
   checkLimits(planned, rendered);
+  // The record grows as the run goes (every step gets its times): it must still fit at the end,
+  // or a large app would be refused only after all of its objects were written.
+  checkLimits(simulate(planned, nowIso(ctx)).final, []);
   await checkMesh(ctx, namespace, app, ctx.skipMeshCheck ?? false);
   await checkOwnership(
     ctx.cluster,

@@ -114,9 +114,11 @@ export class Api {
   list(t: Target): Result {
     const labels = parseLabelSelector(t.query.get('labelSelector') ?? undefined);
     const fields = parseFieldSelector(t.query.get('fieldSelector') ?? undefined, t.rt.plural);
-    let items = this.store
-      .list(t.rt, t.rt.namespaced ? t.namespace : undefined)
-      .filter((o) => labels(o.metadata.labels) && fields(o));
+    let items = this.store.list(
+      t.rt,
+      t.rt.namespaced ? t.namespace : undefined,
+      (o) => labels(o.metadata.labels) && fields(o),
+    );
     const metadata: Obj = { resourceVersion: String(this.store.resourceVersion) };
     const cont = t.query.get('continue');
     if (cont) {
@@ -369,9 +371,9 @@ export class Api {
     const listed = this.list(t).body;
     const dryRun = t.query.getAll('dryRun').length > 0;
     if (!dryRun) {
+      const names = new Set((listed.items as KObject[]).map((i) => i.metadata.name));
       for (const o of this.store.list(t.rt, t.rt.namespaced ? t.namespace : undefined)) {
-        const names = (listed.items as KObject[]).map((i) => i.metadata.name);
-        if (names.includes(o.metadata.name)) this.removeCascading(t.rt, o);
+        if (names.has(o.metadata.name)) this.removeCascading(t.rt, o);
       }
     }
     return { code: 200, body: listed };
@@ -387,9 +389,7 @@ export class Api {
           this.store.delete(other, o.metadata.namespace, o.metadata.name!);
         continue;
       }
-      for (const o of this.store.list(other)) {
-        if (o.metadata.ownerReferences?.some((r) => r.uid === uid)) this.removeCascading(other, o);
-      }
+      if (uid) for (const o of this.store.listOwned(other, undefined, uid)) this.removeCascading(other, o);
     }
     return gone;
   }

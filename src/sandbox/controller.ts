@@ -199,10 +199,7 @@ export class Controller {
     const hash = templateHash(template);
     const rsName = `${name}-${hash}`;
     const desired = typeof spec.replicas === 'number' ? spec.replicas : 1;
-    const owned = () =>
-      this.api.store
-        .list(this.pods, ns)
-        .filter((p) => p.metadata.ownerReferences?.some((r) => r.uid === d.metadata.uid));
+    const owned = () => (d.metadata.uid ? this.api.store.listOwned(this.pods, ns, d.metadata.uid) : []);
 
     if (!spec.paused) {
       let pods = owned();

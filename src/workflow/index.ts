@@ -13,6 +13,6 @@ export {
   OperationRefused,
 } from './run.js';
 export type { Operation, Refusal } from './run.js';
-export { simulate, settled } from './simulate.js';
-export type { SimulatedStep } from './simulate.js';
+export { placementsAfter, simulate, settled } from './simulate.js';
+export type { PlacementChange, SimulatedStep, Simulation } from './simulate.js';
 export { liveRevisions, plannedSteps, readinessGates, rollbackTarget, stepComponent } from './steps.js';

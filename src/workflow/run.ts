@@ -296,7 +296,9 @@ export function next(state: AppState, now: string, opts: { stepwise?: boolean } 
       step: s.workflow.steps.findIndex((st) => st.phase === 'running'),
     };
   }
-  for (let guard = 0; guard < 1000; guard++) {
+  // Each turn ends a step or returns, so one turn per step (and one more) is all a run can take;
+  // a fixed cap would refuse a valid app with that many steps that move nothing.
+  for (let guard = 0; guard <= 2 * s.workflow.steps.length + 1; guard++) {
     const index = s.workflow.steps.findIndex((st) => st.phase !== 'succeeded' && st.phase !== 'skipped');
     if (index === -1) return { state: finish(s, 'succeeded', now), effect: { kind: 'finish' }, step: -1 };
     const step = s.workflow.steps[index] as StepStatus;

@@ -89,7 +89,7 @@ describe('render', () => {
 });
 
 describe('plan', () => {
-  it('GIVEN rollout-v2 after first-deploy THEN 1+1 and 90/10 after the first batch, unchanged at the gate, 2 of v2 and 100% at the end', async () => {
+  it('GIVEN rollout-v2 after first-deploy WHEN --show-objects THEN 1+1 and 90/10 after the first batch, unchanged at the gate, 2 of v2 and 100% at the end', async () => {
     const res = await runCli([
       'plan',
       path.join(kubevelaExamples, 'rollout-v2.yaml'),
@@ -97,6 +97,7 @@ describe('plan', () => {
       path.join(kubevelaExamples, 'first-deploy.yaml'),
       '-o',
       'json',
+      '--show-objects',
     ]);
     expect(res.code).toBe(0);
     type Obj = { kind: string; metadata: { name: string }; spec: Record<string, unknown> };

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseApplication } from '../../src/appfile/parse.js';
-import { compile, initialPlacement, resolveRevisions } from '../../src/compile/index.js';
-import { begin, settled, simulate } from '../../src/workflow/index.js';
+import { compile, initialPlacement, resolveRevisions, type Placement } from '../../src/compile/index.js';
+import { begin, placementsAfter, settled, simulate } from '../../src/workflow/index.js';
 import { kubevelaExamples, repoRoot } from '../helpers/cli.js';
 import { schemaProblems } from '../helpers/schemas.js';
 
@@ -62,10 +62,13 @@ describe('every rendered and planned object passes the upstream schemas, unknown
   for (const [label, from, to] of plans) {
     it(`GIVEN the ${label} plan THEN the objects after every step are valid`, () => {
       const previous = settled(load(path.join(repoRoot, from)), 'default', undefined, NOW);
-      const { steps } = simulate(begin(load(path.join(repoRoot, to)), 'default', previous, NOW), NOW);
+      const start = begin(load(path.join(repoRoot, to)), 'default', previous, NOW);
+      const { steps } = simulate(start, NOW);
       expect(steps.length).toBeGreaterThan(0);
+      const after = placementsAfter(start, steps);
       for (const step of steps) {
-        for (const obj of compile(step.state.app, 'default', step.state.placement, step.state.revisions)) {
+        const placement = after.next().value as Placement;
+        for (const obj of compile(start.app, 'default', placement, start.revisions)) {
           expect([step.name, `${obj.kind}/${obj.metadata.name}`, schemaProblems(obj)]).toEqual([
             step.name,
             `${obj.kind}/${obj.metadata.name}`,

@@ -8,7 +8,8 @@ export function goldenCases() {
     // The quick start's app.yaml is the seed's first deploy under another name: the same objects.
     { output: 'bookinfo/render.yaml', args: ['render', `${ex}/bookinfo/app.yaml`] },
     { output: 'bookinfo/render.json', args: ['render', `${ex}/bookinfo/first-deploy.yaml`, '-o', 'json'] },
-    { output: 'bookinfo/plan-rollout.json', args: ['plan', `${ex}/bookinfo/rollout-v2.yaml`, '--from', `${ex}/bookinfo/first-deploy.yaml`, '-o', 'json'] },
+    // Every object after every step (--show-objects) for the seed; what each step changes for the rest.
+    { output: 'bookinfo/plan-rollout.json', args: ['plan', `${ex}/bookinfo/rollout-v2.yaml`, '--from', `${ex}/bookinfo/first-deploy.yaml`, '-o', 'json', '--show-objects'] },
     { output: 'bookinfo/plan-rollout.txt', args: ['plan', `${ex}/bookinfo/rollout-v2.yaml`, '--from', `${ex}/bookinfo/first-deploy.yaml`] },
     { output: 'bookinfo/plan-rollback.json', args: ['plan', `${ex}/bookinfo/rollback.yaml`, '--from', `${ex}/bookinfo/first-deploy.yaml`, '-o', 'json'] },
     { output: 'kubevela/render-first-deploy.yaml', args: ['render', `${kv}/first-deploy.yaml`] },

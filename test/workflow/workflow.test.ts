@@ -222,7 +222,8 @@ describe('workflow: other shapes', () => {
     ];
     const app = sized(bookinfo({ reviewsImage: V3, reviewsLast: true, workflow: steps }));
     const { steps: ran } = simulate(begin(app, 'default', deployed, NOW), NOW);
-    const at = (name: string) => ran.find((s) => s.name === name)!.state.placement.reviews!;
+    const at = (name: string) =>
+      ran.find((s) => s.name === name)!.changes.find((c) => c.component === 'reviews')!.after;
     expect(at('canary').replicas).toEqual({ 'reviews-v1': 6, 'reviews-v2': 2 });
     expect(at('half').replicas).toEqual({ 'reviews-v1': 4, 'reviews-v2': 4 });
     expect(at('half').traffic).toEqual([
@@ -278,14 +279,18 @@ describe('plan: each step as it stands when it ends', () => {
       ['canary', 'succeeded'],
       ['all', 'succeeded'],
     ]);
-    const first = ran[0]!.state.placement.reviews!;
+    const first = ran[0]!.changes.find((c) => c.component === 'reviews')!.after;
     expect(first.replicas).toEqual({ 'reviews-v1': 1, 'reviews-v2': 1 });
     expect(first.traffic).toEqual([
       { revision: 'reviews-v1', weight: 80 },
       { revision: 'reviews-v2', weight: 20 },
     ]);
-    expect(ran[0]!.state.workflow.steps.map((s) => s.phase)).toEqual(['succeeded', 'pending']);
-    expect(ran[1]!.state.placement.reviews!.replicas).toEqual({ 'reviews-v2': 2 });
+    // The second step's first move (scale reviews-v2 to 2) is its own, not the first's.
+    expect(ran[0]!.moves.at(-1)).toBe('batch 1 of 2: scale reviews-v1 down to 1');
+    expect(ran[1]!.moves[0]).toBe('batch 2 of 2: scale reviews-v2 to 2');
+    expect(ran[1]!.changes.map((c) => [c.component, c.before, c.after.replicas])).toEqual([
+      ['reviews', first, { 'reviews-v2': 2 }],
+    ]);
   });
 });
 
