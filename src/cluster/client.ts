@@ -484,10 +484,14 @@ export class KubeClusterClient implements ClusterClient {
     opts: { timeoutMs?: number; signal?: AbortSignal } = {},
   ): Promise<ProxyResponse> {
     // `<name>:<port>` is the apiserver's form for http; https is said explicitly.
-    const target = `${service.scheme === 'https' ? 'https:' : ''}${service.name}:${service.port}`;
+    // The colons stay as they are: it is the form kubectl proxy and the apiserver docs write.
+    const target = [service.scheme === 'https' ? 'https' : '', service.name, String(service.port)]
+      .filter(Boolean)
+      .map(encodeURIComponent)
+      .join(':');
     const path =
       `/api/v1/namespaces/${encodeURIComponent(service.namespace)}/services/` +
-      `${encodeURIComponent(target)}/proxy${pathAndQuery.startsWith('/') ? '' : '/'}${pathAndQuery}`;
+      `${target}/proxy${pathAndQuery.startsWith('/') ? '' : '/'}${pathAndQuery}`;
     try {
       const res = await this.transport.request({
         method: 'GET',

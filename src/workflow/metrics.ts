@@ -184,6 +184,11 @@ export function newGate(p: CheckMetricsProperties, r: RolloutContext, endpoint: 
   };
 }
 
+/** A measured span in whole seconds (`2s`, `1m30s`): clocks tick by the interval, not the millisecond. */
+function span(ms: number): string {
+  return ms < 1000 ? formatDuration(ms) : formatDuration(Math.round(ms / 1000) * 1000);
+}
+
 /** When the next measurement is due: at once for the first, then every interval. */
 export function dueAt(gate: MetricGate, timing: GateTiming): string | undefined {
   const last = gate.samples.at(-1);
@@ -237,7 +242,7 @@ export function measured(
   if (sample.outcome === 'pass' && g.passingSince && since(g.passingSince) >= timing.durationMs)
     return { ...g, verdict: 'passed' };
   if (sample.outcome === 'fail' && g.failingSince && since(g.failingSince) >= timing.failDurationMs) {
-    const held = timing.failDurationMs > 0 ? ` for ${formatDuration(since(g.failingSince))}` : '';
+    const held = timing.failDurationMs > 0 ? ` for ${span(since(g.failingSince))}` : '';
     return {
       ...g,
       verdict: 'failed',
@@ -281,7 +286,7 @@ export function gatePlan(gate: MetricGate, p: CheckMetricsProperties): string[] 
 export function gateSummary(gate: MetricGate, p: CheckMetricsProperties, now: string): string {
   const timing = gateTiming(p);
   const last = gate.samples.at(-1);
-  const since = (iso: string) => formatDuration(Math.max(0, Date.parse(now) - Date.parse(iso)));
+  const since = (iso: string) => span(Math.max(0, Date.parse(now) - Date.parse(iso)));
   const what = (v: number) => describeValue(gate.metric, v);
   if (gate.verdict === 'failed') return `failed: ${gate.reason ?? ''}`;
   if (gate.verdict === 'passed') {
