@@ -364,12 +364,20 @@ const md = [
   'npm run bench -- --runs 31 --callgrind # more rounds, plus instruction counts (needs valgrind)',
   'npm run bench -- --scale               # plus 1k..10k components (minutes)',
   'npm run bench -- --no-write            # print only',
+  '# before/after, side by side: build another commit in a folder of its own, then',
+  'git worktree add /tmp/before <commit> && (cd /tmp/before && npm ci && npm run build)',
+  'npm run bench -- --baseline /tmp/before',
   '```',
   '',
 ].join('\n');
 
+// What people wrote below the marker (analysis, hand measurements) survives a new run.
+const NOTES = '<!-- Notes: written by hand; npm run bench keeps everything below this line. -->';
+const previous = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
+const notes = previous.includes(NOTES) ? previous.slice(previous.indexOf(NOTES)) : `${NOTES}\n`;
+
 console.log(md);
 if (!flag('--no-write')) {
-  fs.writeFileSync(out, md);
+  fs.writeFileSync(out, `${md}\n${notes}`);
   console.log(`bench: wrote ${path.relative(process.cwd(), out) || out}`);
 }
