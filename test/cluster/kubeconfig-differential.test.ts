@@ -243,6 +243,22 @@ describe('static credentials: vela-ts reads them as client-node does', () => {
     await expectSameForFile(write('config', single({}, { 'token-file': tokenFile, token: 'tok-inline-99' })));
   });
 
+  it("GIVEN a relative token file THEN it is read from the working folder, as client-node reads it (not from the kubeconfig's)", async () => {
+    write('work/token', 'tok-relative-2121');
+    write('kube/token', 'tok-wrong-folder-22');
+    const file = write('kube/config', single({}, { 'token-file': 'token' }));
+    const saved = process.cwd();
+    process.chdir(path.join(dir, 'work'));
+    try {
+      const ours = await viaVelaTs({ cwd: path.join(dir, 'work'), env: { HOME: dir }, kubeconfig: file });
+      const theirs = await viaClientNode((kc) => kc.loadFromFile(file));
+      expect(ours).toEqual(theirs);
+      expect(ours.headers?.Authorization).toBe('Bearer tok-relative-2121');
+    } finally {
+      process.chdir(saved);
+    }
+  });
+
   it('GIVEN an auth provider with a token file THEN it is read as client-node FileAuth reads it, an inline token winning', async () => {
     const tokenFile = write('token', 'tok-provider-1010');
     const provider = { 'auth-provider': { name: 'tokenFile', config: { tokenFile } } };
