@@ -27,6 +27,7 @@ const unit = [
   'cluster/https-stub.test.ts',
   'cluster/kinds.test.ts',
   'cluster/kubeconfig.test.ts',
+  'cluster/kubeconfig-differential.test.ts',
   'cluster/retry.test.ts',
   'cluster/sandbox-share.test.ts',
   'cli/hints.test.ts',

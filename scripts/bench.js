@@ -1,8 +1,20 @@
 #!/usr/bin/env node
-// `npm run bench`: wall time of the commands people run most, median of N runs of the built binary.
-// Speed is measured here, never asserted in tests.
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+// `npm run bench`: how fast the commands people run most start and finish, side by side with what
+// they are measured against, and BENCHMARKS.md written from the figures. Speed is measured here,
+// never asserted in tests.
+//
+//   node scripts/bench.js [--runs N] [--no-walkthrough] [--scale] [--callgrind] [--baseline DIR]
+//                         [--out FILE] [--no-write]
+//
+// Every case runs once per round and the rounds repeat N times (interleaved), so a burst of load
+// from another process hits all cases alike; figures are medians. --callgrind adds instruction
+// counts (valgrind), which do not move with the load of the machine. --scale adds render and plan
+// of generated 1k/2k/5k/10k-component apps (slow; each capped). The built binary is measured:
+// run `npm run build` first (npm run bench does not build, so it measures what dist/ holds).
+// --baseline DIR adds each vela-ts command run from another built tree (an older commit, say), in
+// the same rounds, so a before/after comparison is side by side too.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,72 +22,216 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin/vela-ts.js');
 const ex = path.join(root, 'examples');
-const runs = Number(process.env.BENCH_RUNS ?? 9);
 
-const cases = [
-  ['--help', ['--help']],
-  ['render bookinfo', ['render', `${ex}/bookinfo/first-deploy.yaml`]],
-  [
-    'plan bookinfo rollout',
-    ['plan', `${ex}/bookinfo/rollout-v2.yaml`, '--from', `${ex}/bookinfo/first-deploy.yaml`],
-  ],
-  [
-    'plan shop canary -o json',
-    ['plan', `${ex}/checkout/canary.yaml`, '--from', `${ex}/checkout/app.yaml`, '-o', 'json'],
-  ],
-];
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(name);
+const value = (name, fallback) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
+};
+const runs = Number(value('--runs', process.env.BENCH_RUNS ?? 15));
+const out = path.resolve(value('--out', path.join(root, 'BENCHMARKS.md')));
+const withWalkthrough = !flag('--no-walkthrough');
+const withScale = flag('--scale');
+const withCallgrind = flag('--callgrind');
+const baseline = argv.includes('--baseline') ? path.resolve(value('--baseline', '')) : undefined;
+
+if (!fs.existsSync(path.join(root, 'dist/cli/main.js'))) {
+  console.error('bench: dist/ is missing; run `npm run build` first');
+  process.exit(2);
+}
+const kubectl = spawnSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8' });
+const kubectlVersion = kubectl.status === 0 ? JSON.parse(kubectl.stdout).clientVersion.gitVersion : undefined;
+
+/** Exit hook loaded with --import: reports the child's peak RSS on stderr. */
+const rssHook =
+  'data:text/javascript,' +
+  encodeURIComponent(
+    "process.on('exit',()=>process.stderr.write('\\n[maxrss] '+process.resourceUsage().maxRSS+'\\n'))",
+  );
 
 // Asynchronous: the sandbox serves from this process, so a blocking spawn would stall it.
-function run(args) {
+function run(cmd, args, { cwd = root, env, timeoutMs = 120_000, rss = false } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root });
+    const t0 = process.hrtime.bigint();
+    const child = spawn(cmd, args, {
+      cwd,
+      env: { ...process.env, ...env, ...(rss ? { NODE_OPTIONS: `--import=${rssHook}` } : {}) },
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.stdout.resume();
-    child.on('close', (status) => resolve({ status, stderr }));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      const m = /\[maxrss\] (\d+)/.exec(stderr);
+      resolve({ status, signal, stderr, ms, maxRssKb: m ? Number(m[1]) : undefined });
+    });
   });
 }
 
+const vela = (args, opts) => run(process.execPath, [bin, ...args], opts);
+
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-// Cluster commands, against a sandbox started here (so the numbers are vela-ts's, not a network's).
-const { startSandbox } = await import(path.join(root, 'dist/sandbox/index.js'));
-const dir = mkdtempSync(path.join(os.tmpdir(), 'vela-ts-bench-'));
-const kubeconfig = path.join(dir, 'kubeconfig');
-const sandbox = await startSandbox({ port: 0, readyDelayMs: 10, kubeconfigPath: kubeconfig });
-const k = ['--kubeconfig', kubeconfig];
-const first = await run([...k, 'up', `${ex}/bookinfo/first-deploy.yaml`]);
-if (first.status !== 0) {
-  console.error(first.stderr);
+function fail(what, r) {
+  console.error(`bench: ${what} exited ${r.status ?? r.signal}\n${r.stderr}`);
   process.exit(1);
 }
-cases.push(
-  ['up, unchanged (reads only)', [...k, 'up', `${ex}/bookinfo/first-deploy.yaml`]],
-  ['status', [...k, 'status', 'book-info']],
-  ['status -o json', [...k, 'status', 'book-info', '-o', 'json']],
-);
 
-console.log(`node ${process.version}, ${runs} runs each, median wall time`);
-for (const [name, args] of cases) {
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
-    const r = await run(args);
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (r.status !== 0) {
-      console.error(`${name}: exit ${r.status}\n${r.stderr}`);
-      process.exit(1);
-    }
-    times.push(ms);
+const { startSandbox } = await import(path.join(root, 'dist/sandbox/index.js'));
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vela-ts-bench-'));
+process.on('exit', () => fs.rmSync(work, { recursive: true, force: true }));
+
+// --- Start-up: each command beside its baseline ----------------------------------------------
+// Cluster commands go to a sandbox started here, so the numbers are vela-ts's, not a network's;
+// kubectl reads the same sandbox with the same kubeconfig.
+const kubeconfig = path.join(work, 'kubeconfig');
+const sandbox = await startSandbox({ port: 0, readyDelayMs: 10, kubeconfigPath: kubeconfig });
+const k = ['--kubeconfig', kubeconfig];
+const deployed = await vela([...k, 'up', `${ex}/bookinfo/first-deploy.yaml`]);
+if (deployed.status !== 0) fail('up first-deploy.yaml', deployed);
+
+const node = (args) => ({ cmd: process.execPath, args });
+const cli = (args) => ({ cmd: process.execPath, args: [bin, ...args] });
+const cases = [
+  { name: 'node -e 0', ...node(['-e', '0']) },
+  { name: 'vela-ts --help', ...cli(['--help']), vs: 'node -e 0' },
+  { name: 'vela-ts render', ...cli(['render', `${ex}/bookinfo/first-deploy.yaml`]), vs: 'node -e 0' },
+  {
+    name: 'vela-ts plan',
+    ...cli(['plan', `${ex}/bookinfo/rollout-v2.yaml`, '--from', `${ex}/bookinfo/first-deploy.yaml`]),
+    vs: 'node -e 0',
+  },
+  ...(kubectlVersion
+    ? [{ name: 'kubectl get deploy', cmd: 'kubectl', args: [...k, 'get', 'deploy', '-n', 'default'] }]
+    : []),
+  { name: 'vela-ts status', ...cli([...k, 'status', 'book-info']), vs: 'kubectl get deploy' },
+  {
+    name: 'vela-ts status -o json',
+    ...cli([...k, 'status', 'book-info', '-o', 'json']),
+    vs: 'kubectl get deploy',
+  },
+  {
+    name: 'vela-ts up, unchanged',
+    ...cli([...k, 'up', `${ex}/bookinfo/first-deploy.yaml`]),
+    vs: 'kubectl get deploy',
+  },
+];
+if (baseline) {
+  const other = path.join(baseline, 'bin/vela-ts.js');
+  for (const c of cases.filter((x) => x.args[0] === bin)) {
+    cases.push({ ...c, name: `${c.name} (baseline)`, args: [other, ...c.args.slice(1)] });
   }
-  console.log(
-    `${name.padEnd(28)} ${median(times).toFixed(0).padStart(6)} ms  (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)})`,
-  );
+}
+
+const times = new Map(cases.map((c) => [c.name, []]));
+console.log(`start-up: ${cases.length} cases, ${runs} interleaved rounds`);
+for (let i = 0; i < runs; i++) {
+  for (const c of cases) {
+    const r = await run(c.cmd, c.args);
+    if (r.status !== 0) fail(c.name, r);
+    times.get(c.name).push(r.ms);
+  }
+  process.stdout.write('.');
+}
+process.stdout.write('\n');
+
+// Instruction counts: deterministic where wall times are not (valgrind runs each process ~50x slower).
+const instructions = new Map();
+if (withCallgrind) {
+  const outFile = path.join(work, 'callgrind.out');
+  for (const c of cases) {
+    const r = await run(
+      'valgrind',
+      ['--tool=callgrind', '--trace-children=no', `--callgrind-out-file=${outFile}`, c.cmd, ...c.args],
+      { timeoutMs: 600_000 },
+    );
+    const m = /Collected : (\d+)/.exec(r.stderr);
+    // valgrind cannot run some programs (kubectl, a Go binary, crashes it): no count for those.
+    if (r.status === 0 && m) instructions.set(c.name, Number(m[1]));
+    process.stdout.write('.');
+  }
+  process.stdout.write('\n');
 }
 await sandbox.close();
+
+// --- The seed walkthrough: canary + promotion, pods ready 1 s after creation ------------------
+let walkthrough;
+if (withWalkthrough) {
+  const dir = fs.mkdtempSync(path.join(work, 'walk-'));
+  const audit = path.join(dir, 'audit.log');
+  const kc = path.join(dir, 'kubeconfig');
+  const sb = await startSandbox({ port: 0, readyDelayMs: 1000, kubeconfigPath: kc, auditLogPath: audit });
+  const w = ['--kubeconfig', kc];
+  const first = await vela([...w, 'up', `${ex}/bookinfo/first-deploy.yaml`]);
+  if (first.status !== 0) fail('walkthrough: up first-deploy.yaml', first);
+  const before = fs.readFileSync(audit, 'utf8').split('\n').filter(Boolean).length;
+  const canary = await vela([...w, 'up', `${ex}/bookinfo/rollout-v2.yaml`, '--no-prompt']);
+  if (canary.status !== 0) fail('walkthrough: up rollout-v2.yaml', canary);
+  const resume = await vela([...w, 'workflow', 'resume', 'book-info']);
+  if (resume.status !== 0) fail('walkthrough: workflow resume', resume);
+  const requests = fs.readFileSync(audit, 'utf8').split('\n').filter(Boolean).length - before;
+  await sb.close();
+  // Two batches, each waiting for one new pod to become ready: 2 s of the time is the pods'.
+  walkthrough = { requests, ms: canary.ms + resume.ms, overMs: canary.ms + resume.ms - 2000 };
+}
+
+// --- Scale: generated apps of many components (opt in) ----------------------------------------
+function generatedApp(n, image) {
+  const lines = [
+    'apiVersion: core.oam.dev/v1beta1',
+    'kind: Application',
+    'metadata:',
+    '  name: big',
+    '  namespace: default',
+    'spec:',
+    '  components:',
+  ];
+  for (let i = 0; i < n; i++) {
+    lines.push(
+      `    - name: svc-${i}`,
+      '      type: webservice',
+      '      properties:',
+      `        image: example.com/svc-${i}:${image}`,
+      '        port: 8080',
+      '      traits:',
+      '        - type: expose',
+      '          properties:',
+      '            port: [8080]',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+const scale = [];
+if (withScale) {
+  for (const n of [1000, 2000, 5000, 10000]) {
+    const v1 = path.join(work, `big-${n}-v1.yaml`);
+    const v2 = path.join(work, `big-${n}-v2.yaml`);
+    fs.writeFileSync(v1, generatedApp(n, 'v1'));
+    fs.writeFileSync(v2, generatedApp(n, 'v2'));
+    for (const [what, args] of [
+      ['render', ['render', v1]],
+      ['plan', ['plan', v2, '--from', v1]],
+    ]) {
+      const r = await vela(args, { rss: true, timeoutMs: 120_000 });
+      const outcome =
+        r.status === 0
+          ? 'ok'
+          : r.signal
+            ? 'stopped after 120 s'
+            : `exit ${r.status}: ${r.stderr.split('\n').find((l) => l.trim() && !l.startsWith('[maxrss]')) ?? ''}`;
+      scale.push({ n, what, ms: r.ms, maxRssKb: r.maxRssKb, outcome });
+      process.stdout.write('.');
+    }
+  }
+  process.stdout.write('\n');
+}
 
 // What the sandbox pays for its bundled, gzip-compressed schemas (schemas/README.md), in-process.
 const { readSchema } = await import(path.join(root, 'dist/sandbox/paths.js'));
@@ -85,9 +241,143 @@ const schemaFiles = [
   'istio-1.29.6/networking.istio.io-crds.yaml',
 ];
 const loads = [];
-for (let i = 0; i < runs; i++) {
+for (let i = 0; i < Math.min(runs, 9); i++) {
   const t0 = process.hrtime.bigint();
   for (const f of schemaFiles) readSchema(f);
   loads.push(Number(process.hrtime.bigint() - t0) / 1e6);
 }
-console.log(`${'read + gunzip the schemas'.padEnd(28)} ${median(loads).toFixed(1).padStart(6)} ms`);
+
+// --- Report -------------------------------------------------------------------------------------
+const med = new Map([...times].map(([name, xs]) => [name, median(xs)]));
+const ratio = (a, b) => (med.get(a) / med.get(b)).toFixed(2);
+const targets = {
+  'vela-ts --help': 1.4,
+  'vela-ts render': 1.6,
+  'vela-ts status': 2.0,
+};
+const ms = (x) => `${x.toFixed(0)} ms`;
+const cpus = os.cpus();
+const machine = `${os.availableParallelism()} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()}, load average ${os.loadavg()[0].toFixed(2)} at the end`;
+
+const rows = cases.map((c) => {
+  const xs = times.get(c.name);
+  const cells = [
+    c.name,
+    ms(med.get(c.name)),
+    `${ms(Math.min(...xs))} / ${ms(Math.max(...xs))}`,
+    c.vs && med.has(c.vs) ? `${ratio(c.name, c.vs)}x ${c.vs}` : '',
+    targets[c.name] ? `<= ${targets[c.name]}x` : '',
+  ];
+  if (withCallgrind) {
+    // Against node -e 0 for all: valgrind cannot count kubectl's.
+    const count = instructions.get(c.name);
+    const base = instructions.get('node -e 0');
+    const vsNode = base && c.name !== 'node -e 0' ? ` (${(count / base).toFixed(2)}x node -e 0)` : '';
+    cells.push(count === undefined ? 'n/a' : `${(count / 1e6).toFixed(0)} M${vsNode}`);
+  }
+  return cells;
+});
+const header = [
+  'command',
+  'median',
+  'min / max',
+  'ratio',
+  'target',
+  ...(withCallgrind ? ['instructions'] : []),
+];
+const table = (head, body) =>
+  [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => ' --- ').join('|')}|`,
+    ...body.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+
+const md = [
+  '# Benchmarks',
+  '',
+  `Written by \`npm run bench\` (scripts/bench.js) on ${new Date().toISOString().slice(0, 10)}; the figures below are`,
+  'one run of it, on the machine named here. Timings on a shared machine are noisy: compare ratios',
+  'taken in the same run, not figures from different runs.',
+  '',
+  `- Machine: ${machine}`,
+  `- node ${process.version}${kubectlVersion ? `, kubectl ${kubectlVersion}` : ', kubectl not found (no status ratio)'}`,
+  `- ${runs} interleaved rounds: each round runs every command once, in order; medians of the rounds`,
+  ...(baseline ? [`- "(baseline)": the same command run from the build in ${baseline}`] : []),
+  '',
+  '## Start-up',
+  '',
+  'Wall time of one process, from spawn to exit. `render` and `plan` use `examples/bookinfo/`; the',
+  'cluster commands and kubectl talk to the same in-process sandbox (bookinfo deployed) through the',
+  'same kubeconfig.',
+  '',
+  table(header, rows),
+  '',
+  '## The seed walkthrough',
+  '',
+  walkthrough
+    ? [
+        'Pods become ready 1 s after creation; after `up first-deploy.yaml`, `up rollout-v2.yaml --no-prompt`',
+        "then `workflow resume book-info` (two batches of one pod: 2 s of the time is the pods' own).",
+        '',
+        table(
+          ['measure', 'value', 'target'],
+          [
+            ['API requests (sandbox audit log)', String(walkthrough.requests), '<= 60'],
+            ['wall time of the two commands', ms(walkthrough.ms), ''],
+            ['over the 2 s the pods need', ms(walkthrough.overMs), '<= 600 ms'],
+          ],
+        ),
+      ].join('\n')
+    : 'Not measured in this run (--no-walkthrough).',
+  '',
+  '## Scale',
+  '',
+  scale.length
+    ? [
+        'Generated apps of N `webservice` components with an `expose` trait; `plan` changes every image.',
+        'Each command is stopped after 120 s.',
+        '',
+        table(
+          ['components', 'command', 'wall', 'peak RSS', 'outcome'],
+          scale.map((s) => [
+            String(s.n),
+            s.what,
+            ms(s.ms),
+            s.maxRssKb ? `${(s.maxRssKb / 1024).toFixed(0)} MiB` : '',
+            s.outcome,
+          ]),
+        ),
+      ].join('\n')
+    : 'Not measured in this run: `npm run bench -- --scale` adds render and plan of 1k/2k/5k/10k generated components.',
+  '',
+  '`up` of 500 and 1,000 components and the sandbox throughput with 5k objects are not measured yet.',
+  '',
+  '## Sandbox',
+  '',
+  `Reading and gunzipping its bundled schemas, in-process: ${median(loads).toFixed(1)} ms (median).`,
+  '',
+  '## Reproduce',
+  '',
+  '```sh',
+  'npm ci && npm run build',
+  'npm run bench                          # start-up and walkthrough, writes BENCHMARKS.md',
+  'npm run bench -- --runs 31 --callgrind # more rounds, plus instruction counts (needs valgrind)',
+  'npm run bench -- --scale               # plus 1k..10k components (minutes)',
+  'npm run bench -- --no-write            # print only',
+  '# before/after, side by side: build another commit in a folder of its own, then',
+  'git worktree add /tmp/before <commit> && (cd /tmp/before && npm ci && npm run build)',
+  'npm run bench -- --baseline /tmp/before',
+  '```',
+  '',
+].join('\n');
+
+// What people wrote below the marker (analysis, hand measurements) survives a new run.
+const NOTES = '<!-- Notes: written by hand; npm run bench keeps everything below this line. -->';
+const previous = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
+const notes = previous.includes(NOTES) ? previous.slice(previous.indexOf(NOTES)) : `${NOTES}\n`;
+
+console.log(md);
+if (!flag('--no-write')) {
+  fs.writeFileSync(out, `${md}\n${notes}`);
+  console.log(`bench: wrote ${path.relative(process.cwd(), out) || out}`);
+}

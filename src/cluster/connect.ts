@@ -1,6 +1,7 @@
 /**
- * The factory: kubeconfig (or the in-process sandbox) -> a ready ClusterClient. client-node and the
- * sandbox are imported here, lazily, so commands that need no cluster never pay for loading them.
+ * The factory: kubeconfig (or the in-process sandbox) -> a ready ClusterClient. The sandbox (and,
+ * through kubeconfig.ts, client-node for exec plugins, auth providers and proxies) is imported
+ * lazily, so commands that need neither never pay for loading them.
  */
 import type http from 'node:http';
 import https from 'node:https';
@@ -8,7 +9,7 @@ import path from 'node:path';
 import { ClusterError } from '../errors.js';
 import { redact, registerSecret } from '../redact.js';
 import { KubeClusterClient, USER_AGENT } from './client.js';
-import { loadKubeconfig, registerAuthHeader, type LoadedKubeconfig } from './kubeconfig.js';
+import { httpsOptionsFor, loadKubeconfig, registerAuthHeader, type LoadedKubeconfig } from './kubeconfig.js';
 import type { ClientClock, RetryPolicy } from './retry.js';
 import { shareSandbox, type Guest, type Owner } from './sandbox-share.js';
 import { HttpsTransport } from './transport.js';
@@ -71,8 +72,7 @@ export async function connect(opts: ConnectOptions): Promise<ConnectedClient> {
       } else kubeconfigText = share.kubeconfig;
     }
 
-    const k8s = await import('@kubernetes/client-node');
-    const loaded = loadKubeconfig(k8s, {
+    const loaded = loadKubeconfig({
       kubeconfig: opts.kubeconfig,
       // The sandbox's kubeconfig has one context; --context names one of the user's own.
       context: sandbox ? undefined : opts.context,
@@ -122,7 +122,7 @@ async function buildTransport(loaded: LoadedKubeconfig, requestTimeoutMs?: numbe
   }
   const first = await httpsOptions(loaded);
   let agent = first.agent as http.Agent;
-  // client-node makes a fresh Agent without keep-alive; reuse connections for speed.
+  // The agent comes without keep-alive, as client-node makes it; reuse connections for speed.
   if (agent instanceof https.Agent && !cluster.proxyUrl) {
     const tls = agent.options;
     agent.destroy();
@@ -147,9 +147,9 @@ async function buildTransport(loaded: LoadedKubeconfig, requestTimeoutMs?: numbe
   });
 
   async function httpsOptions(l: LoadedKubeconfig): Promise<https.RequestOptions> {
-    const o: https.RequestOptions = {};
+    let o: https.RequestOptions;
     try {
-      await l.kc.applyToHTTPSOptions(o);
+      o = await httpsOptionsFor(l);
     } catch (err) {
       throw credentialError(err, contextName, cluster.server, user?.exec as { command?: string } | undefined);
     }

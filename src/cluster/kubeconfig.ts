@@ -1,17 +1,27 @@
 /**
  * Kubeconfig loading as kubectl does it: `--kubeconfig FILE`, else every file in KUBECONFIG
  * (merged, the first file to set a value wins), else ~/.kube/config, else the in-cluster service
- * account. client-node does the parsing and the auth plumbing; its module is passed in so that
- * this file can be imported without loading it.
+ * account.
+ *
+ * The parsing and the static credentials (CA, client certificate and key as files or data, token,
+ * token file, basic auth, impersonation, insecure-skip-tls-verify) are done here, field for field
+ * as @kubernetes/client-node's KubeConfig does them (test/cluster/kubeconfig-differential.test.ts
+ * holds the two side by side): importing client-node costs ~400 ms at start-up, most of it the
+ * generated API that vela-ts never calls. Only what needs its machinery loads it, lazily: exec
+ * plugins, auth providers and proxy-url.
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Cluster, Context, KubeConfig, User } from '@kubernetes/client-node';
+import yaml from 'js-yaml';
+import type { Cluster, Context, User } from '@kubernetes/client-node';
 import { ClusterError } from '../errors.js';
 import { redact, registerSecret } from '../redact.js';
 
-type ClientNode = typeof import('@kubernetes/client-node');
+export type { Cluster, Context, User };
 
 export interface KubeconfigOptions {
   kubeconfig?: string;
@@ -20,10 +30,20 @@ export interface KubeconfigOptions {
   env: NodeJS.ProcessEnv;
   /** A kubeconfig already in memory (the in-process sandbox's); the files are then not read. */
   text?: string;
+  /** Test hook: where the in-cluster service account is mounted. */
+  serviceAccountDir?: string;
+}
+
+/** What client-node's `KubeConfig.loadFromOptions` takes: the delegate is built from it. */
+export interface KubeconfigData {
+  clusters: Cluster[];
+  users: User[];
+  contexts: Context[];
+  currentContext: string | undefined;
 }
 
 export interface LoadedKubeconfig {
-  kc: KubeConfig;
+  config: KubeconfigData;
   contextName: string;
   context: Context;
   cluster: Cluster;
@@ -31,9 +51,11 @@ export interface LoadedKubeconfig {
   defaultNamespace: string;
   /** What was read, for messages (`~/.kube/config`, or the list from KUBECONFIG). */
   source: string;
+  /** The folder token-file paths are read relative to (client-node reads them from the working folder). */
+  cwd: string;
 }
 
-const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /** The files kubectl would read, in order, and how to name them in messages. */
 export function kubeconfigFiles(opts: KubeconfigOptions): {
@@ -57,7 +79,7 @@ export function kubeconfigFiles(opts: KubeconfigOptions): {
   return { files: [path.join(home, '.kube', 'config')], explicit: false, source: '~/.kube/config' };
 }
 
-export function loadKubeconfig(k8s: ClientNode, opts: KubeconfigOptions): LoadedKubeconfig {
+export function loadKubeconfig(opts: KubeconfigOptions): LoadedKubeconfig {
   const { files, explicit, source } =
     opts.text !== undefined
       ? { files: [], explicit: false, source: 'the sandbox kubeconfig' }
@@ -67,12 +89,13 @@ export function loadKubeconfig(k8s: ClientNode, opts: KubeconfigOptions): Loaded
     throw new ClusterError(`kubeconfig "${source}" does not exist`, 0, 'NoKubeconfig');
   }
 
-  const kc = new k8s.KubeConfig();
+  let config: KubeconfigData;
+  const saDir = opts.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
   if (opts.text !== undefined) {
-    kc.loadFromString(opts.text);
+    config = parseKubeconfig(opts.text, opts.cwd);
   } else if (existing.length === 0) {
-    if (opts.env.KUBERNETES_SERVICE_HOST && fs.existsSync(SA_TOKEN)) {
-      kc.loadFromCluster();
+    if (opts.env.KUBERNETES_SERVICE_HOST && fs.existsSync(path.join(saDir, 'token'))) {
+      config = inClusterConfig(opts.env, saDir);
     } else {
       const what = opts.env.KUBECONFIG
         ? `none of the files in ${source} exist`
@@ -84,12 +107,12 @@ export function loadKubeconfig(k8s: ClientNode, opts: KubeconfigOptions): Loaded
       );
     }
   } else {
-    mergeInto(k8s, kc, existing);
+    config = mergeFiles(existing, opts.cwd);
   }
 
-  const contexts = kc.getContexts();
+  const { contexts } = config;
   const available = contexts.length ? contexts.map((c) => c.name).join(', ') : '(none)';
-  const contextName = opts.context ?? kc.getCurrentContext();
+  const contextName = opts.context ?? config.currentContext;
   if (!contextName) {
     throw new ClusterError(
       `no current context is set in ${source}; pass --context NAME (available: ${available})`,
@@ -105,8 +128,8 @@ export function loadKubeconfig(k8s: ClientNode, opts: KubeconfigOptions): Loaded
       'NoContext',
     );
   }
-  kc.setCurrentContext(contextName);
-  const cluster = kc.getCluster(context.cluster);
+  config.currentContext = contextName;
+  const cluster = config.clusters.find((c) => c.name === context.cluster);
   if (!cluster) {
     throw new ClusterError(
       `context "${contextName}" names cluster "${context.cluster}", which is not in ${source}`,
@@ -114,7 +137,7 @@ export function loadKubeconfig(k8s: ClientNode, opts: KubeconfigOptions): Loaded
       'NoContext',
     );
   }
-  const user = context.user ? (kc.getUser(context.user) ?? undefined) : undefined;
+  const user = context.user ? config.users.find((u) => u.name === context.user) : undefined;
   if (context.user && !user) {
     throw new ClusterError(
       `context "${contextName}" names user "${context.user}", which is not in ${source}`,
@@ -123,33 +146,31 @@ export function loadKubeconfig(k8s: ClientNode, opts: KubeconfigOptions): Loaded
     );
   }
 
-  for (const u of kc.getUsers()) registerUserSecrets(u);
+  for (const u of config.users) registerUserSecrets(u);
   return {
-    kc,
+    config,
     contextName,
     context,
     cluster,
     user,
     defaultNamespace: context.namespace || 'default',
     source,
+    cwd: opts.cwd,
   };
 }
 
 /**
  * kubectl's merge: the first file that sets current-context wins, and a cluster, user or context
  * name seen again in a later file is ignored. (client-node's own mergeConfig throws on duplicates
- * and lets the last current-context win, so it is not used.)
+ * and lets the last current-context win, so it is not followed.) Relative certificate and key
+ * paths are relative to the folder of the file that names them.
  */
-function mergeInto(k8s: ClientNode, kc: KubeConfig, files: string[]): void {
-  const clusters: Cluster[] = [];
-  const users: User[] = [];
-  const contexts: Context[] = [];
-  let currentContext: string | undefined;
+function mergeFiles(files: string[], cwd: string): KubeconfigData {
+  const merged: KubeconfigData = { clusters: [], users: [], contexts: [], currentContext: undefined };
   const add = <T extends { name: string }>(into: T[], items: T[]) => {
     for (const item of items) if (!into.some((x) => x.name === item.name)) into.push(item);
   };
   for (const file of files) {
-    const one = new k8s.KubeConfig();
     let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');
@@ -161,9 +182,10 @@ function mergeInto(k8s: ClientNode, kc: KubeConfig, files: string[]): void {
       );
     }
     if (text.trim() === '') continue;
+    let one: KubeconfigData;
     try {
-      one.loadFromString(text);
-      one.makePathsAbsolute(path.dirname(file));
+      one = parseKubeconfig(text, cwd);
+      makePathsAbsolute(one, path.dirname(file));
     } catch (err) {
       throw new ClusterError(
         `kubeconfig ${file} is not valid: ${describeLoadError(err)}`,
@@ -171,12 +193,198 @@ function mergeInto(k8s: ClientNode, kc: KubeConfig, files: string[]): void {
         'BadKubeconfig',
       );
     }
-    currentContext ??= one.getCurrentContext() || undefined;
-    add(clusters, one.getClusters());
-    add(users, one.getUsers());
-    add(contexts, one.getContexts());
+    merged.currentContext ??= one.currentContext || undefined;
+    add(merged.clusters, one.clusters);
+    add(merged.users, one.users);
+    add(merged.contexts, one.contexts);
   }
-  kc.loadFromOptions({ clusters, users, contexts, currentContext });
+  return merged;
+}
+
+type Raw = Record<string, unknown> | null | undefined;
+const rawList = (v: unknown): Raw[] => (Array.isArray(v) ? (v as Raw[]) : []);
+
+/**
+ * client-node's `loadFromString` (config_types.ts), entry for entry: the same required fields and
+ * messages, the same defaults, a token file read as it is parsed (relative to the working folder,
+ * untrimmed, as client-node reads it).
+ */
+export function parseKubeconfig(text: string, cwd: string): KubeconfigData {
+  const obj = yaml.load(text) as Raw;
+  // client-node fails on an empty document too (a scalar reads as a kubeconfig with nothing in it).
+  if (obj === null || obj === undefined) throw new Error('the file holds no YAML document');
+  const clusters = rawList(obj.clusters).map((elt, i): Cluster => {
+    if (!elt?.name) throw new Error(`clusters[${i}].name is missing`);
+    const c = elt.cluster as Raw;
+    if (!c) throw new Error(`clusters[${i}].cluster is missing`);
+    if (!c.server) throw new Error(`clusters[${i}].cluster.server is missing`);
+    return {
+      caData: c['certificate-authority-data'] as string | undefined,
+      caFile: c['certificate-authority'] as string | undefined,
+      name: elt.name as string,
+      server: (c.server as string).replace(/\/$/, ''),
+      skipTLSVerify: c['insecure-skip-tls-verify'] === true,
+      tlsServerName: c['tls-server-name'] as string | undefined,
+      proxyUrl: c['proxy-url'] as string | undefined,
+    };
+  });
+  const users = rawList(obj.users).map((elt, i): User => {
+    if (!elt?.name) throw new Error(`users[${i}].name is missing`);
+    const u = elt.user as Raw;
+    const field = <T>(key: string) => (u ? (u[key] as T) : (null as T));
+    return {
+      authProvider: field<unknown>('auth-provider'),
+      certData: field('client-certificate-data'),
+      certFile: field('client-certificate'),
+      exec: field<unknown>('exec'),
+      keyData: field('client-key-data'),
+      keyFile: field('client-key'),
+      name: elt.name as string,
+      token: findToken(u, cwd),
+      password: field('password'),
+      username: field('username'),
+      impersonateUser: field('as'),
+    };
+  });
+  const contexts = rawList(obj.contexts).map((elt, i): Context => {
+    if (!elt?.name) throw new Error(`contexts[${i}].name is missing`);
+    const c = elt.context as Raw;
+    if (!c) throw new Error(`contexts[${i}].context is missing`);
+    if (!c.cluster) throw new Error(`contexts[${i}].context.cluster is missing`);
+    return {
+      cluster: c.cluster as string,
+      name: elt.name as string,
+      user: (c.user as string) || undefined,
+      namespace: (c.namespace as string) || undefined,
+    } as Context;
+  });
+  return { clusters, users, contexts, currentContext: obj['current-context'] as string | undefined };
+}
+
+function findToken(user: Raw, cwd: string): string | undefined {
+  if (!user) return undefined;
+  if (user.token) return user.token as string;
+  const file = user['token-file'];
+  if (file) return fs.readFileSync(path.resolve(cwd, file as string)).toString();
+  return undefined;
+}
+
+function makePathsAbsolute(config: KubeconfigData, dir: string): void {
+  const abs = (file: string) => (path.isAbsolute(file) ? file : path.join(dir, file));
+  for (const c of config.clusters) if (c.caFile) c.caFile = abs(c.caFile);
+  for (const u of config.users) {
+    if (u.certFile) u.certFile = abs(u.certFile);
+    if (u.keyFile) u.keyFile = abs(u.keyFile);
+  }
+}
+
+/** client-node's `loadFromCluster`: the service account's CA, token file and namespace. */
+function inClusterConfig(env: NodeJS.ProcessEnv, saDir: string): KubeconfigData {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT;
+  const scheme = port === '80' || port === '8080' || port === '8001' ? 'http' : 'https';
+  const serverHost = host && net.isIPv6(host) ? `[${host}]` : host;
+  const namespaceFile = path.join(saDir, 'namespace');
+  const namespace = fs.existsSync(namespaceFile)
+    ? fs.readFileSync(namespaceFile).toString('utf-8')
+    : undefined;
+  return {
+    clusters: [
+      {
+        name: 'inCluster',
+        caFile: path.join(saDir, 'ca.crt'),
+        server: `${scheme}://${serverHost}:${port}`,
+        skipTLSVerify: false,
+      },
+    ],
+    users: [
+      {
+        name: 'inClusterUser',
+        authProvider: { name: 'tokenFile', config: { tokenFile: path.join(saDir, 'token') } },
+      },
+    ],
+    contexts: [{ cluster: 'inCluster', name: 'inClusterContext', user: 'inClusterUser', namespace }],
+    currentContext: 'inClusterContext',
+  };
+}
+
+/** Whether the current user or cluster needs client-node's machinery: exec, auth providers, a proxy. */
+export function needsClientNode(loaded: Pick<LoadedKubeconfig, 'cluster' | 'user'>): boolean {
+  const { cluster, user } = loaded;
+  return Boolean(cluster.proxyUrl || user?.exec || (user?.authProvider && !tokenFileOf(user)));
+}
+
+/**
+ * The token file of client-node's FileAuth (the in-cluster service account's): an auth provider
+ * that none of client-node's earlier authenticators (azure, gcp, exec) claims, with a tokenFile.
+ */
+function tokenFileOf(user: User): string | undefined {
+  const provider = user.authProvider as { name?: unknown; config?: Record<string, unknown> } | undefined;
+  if (!provider || ['azure', 'gcp', 'exec'].includes(provider.name as string)) return undefined;
+  if (provider.config?.exec) return undefined;
+  // Anything but a path (client-node would pass a number on as a file descriptor) is left to it.
+  const file = provider.config?.tokenFile;
+  return typeof file === 'string' && file ? file : undefined;
+}
+
+/**
+ * What `KubeConfig.applyToHTTPSOptions` puts into request options for the current context: TLS
+ * material and flags, auth headers, basic auth and an agent. Static credentials are worked out
+ * here; exec plugins, auth providers and proxies go to client-node, loaded only then.
+ */
+export async function httpsOptionsFor(loaded: LoadedKubeconfig): Promise<https.RequestOptions> {
+  const opts: https.RequestOptions = {};
+  if (needsClientNode(loaded)) {
+    const { KubeConfig } = await import('@kubernetes/client-node');
+    const kc = new KubeConfig();
+    kc.loadFromOptions({ ...loaded.config, currentContext: loaded.contextName });
+    await kc.applyToHTTPSOptions(opts);
+    return opts;
+  }
+  const { cluster, user } = loaded;
+  // client-node applies nothing from the cluster either when the context has no user.
+  if (user) {
+    if (cluster.skipTLSVerify) opts.rejectUnauthorized = false;
+    if (cluster.tlsServerName) opts.servername = cluster.tlsServerName;
+    const ca = fileOrData(cluster.caFile, cluster.caData);
+    if (ca) opts.ca = ca;
+    const cert = fileOrData(user.certFile, user.certData);
+    if (cert) opts.cert = cert;
+    const key = fileOrData(user.keyFile, user.keyData);
+    if (key) opts.key = key;
+    const headers: Record<string, string> = {};
+    if (user.impersonateUser != null) headers['Impersonate-User'] = user.impersonateUser;
+    const tokenFile = tokenFileOf(user);
+    if (tokenFile) {
+      const token = fs.readFileSync(tokenFile).toString('utf-8');
+      if (token) headers.Authorization = `Bearer ${token}`;
+    }
+    if (user.token) headers.Authorization = `Bearer ${user.token}`;
+    opts.headers = headers;
+    if (user.username) opts.auth = `${user.username}:${user.password}`;
+  }
+  const agentOptions: https.AgentOptions = {
+    ca: opts.ca,
+    cert: opts.cert,
+    key: opts.key,
+    servername: opts.servername,
+  };
+  if (opts.rejectUnauthorized !== undefined) agentOptions.rejectUnauthorized = opts.rejectUnauthorized;
+  if (cluster.server.startsWith('http:')) {
+    if (!cluster.skipTLSVerify) {
+      throw new Error('HTTP protocol is not allowed when skipTLSVerify is not set or false');
+    }
+    opts.agent = new http.Agent(agentOptions);
+  } else {
+    opts.agent = new https.Agent(agentOptions);
+  }
+  return opts;
+}
+
+function fileOrData(file: string | undefined, data: string | undefined): Buffer | null {
+  if (file) return fs.readFileSync(file);
+  if (data) return Buffer.from(data, 'base64');
+  return null;
 }
 
 /** A YAML error quotes the file around the fault, which may hold a credential: give only the line. */

@@ -1,7 +1,7 @@
 /**
- * Plain HTTPS to the API server. client-node is used only to turn a kubeconfig into an agent
- * (CA, client certificate) and auth headers (token, exec, auth-provider); the requests themselves
- * are raw so that every field of every object, CRDs included, passes through untouched.
+ * Plain HTTPS to the API server. The kubeconfig becomes an agent (CA, client certificate) and auth
+ * headers (token, exec, auth-provider) in kubeconfig.ts; the requests themselves are raw so that
+ * every field of every object, CRDs included, passes through untouched.
  */
 import http from 'node:http';
 import https from 'node:https';

@@ -1,4 +1,5 @@
 import type { KubeObject } from '../kube.js';
+import { compareNames } from './stable.js';
 
 export type { KubeObject };
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -40,6 +41,6 @@ export function sortObjects<T extends KubeObject>(objects: T[]): T[] {
     return i === -1 ? KIND_ORDER.length : i;
   };
   return [...objects].sort(
-    (a, b) => rank(a.kind) - rank(b.kind) || a.metadata.name.localeCompare(b.metadata.name, 'en'),
+    (a, b) => rank(a.kind) - rank(b.kind) || compareNames(a.metadata.name, b.metadata.name),
   );
 }

@@ -1,7 +1,16 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { kubevelaExamples, repoRoot, runCli } from '../helpers/cli.js';
 
 const trace = path.join(repoRoot, 'test/helpers/trace-imports.mjs');
+
+function importedPackages(stderr: string): string[] {
+  return stderr
+    .split('\n')
+    .filter((l) => l.startsWith('[import] '))
+    .map((l) => l.slice(9));
+}
 
 describe('commands that need no cluster load no cluster client', () => {
   it.each([
@@ -19,12 +28,25 @@ describe('commands that need no cluster load no cluster client', () => {
   ])('GIVEN %s THEN @kubernetes/client-node, ora and chalk are never imported', async (_name, args) => {
     const res = await runCli(args, { env: { NODE_OPTIONS: `--import=${trace}` } });
     expect(res.code).toBe(0);
-    const imported = res.stderr
-      .split('\n')
-      .filter((l) => l.startsWith('[import] '))
-      .map((l) => l.slice(9));
+    const imported = importedPackages(res.stderr);
     // The tracer itself works: commander is always loaded.
     expect(imported).toContain('commander');
     expect(imported.filter((m) => /client-node|^ora$|^chalk$/.test(m))).toEqual([]);
+  });
+});
+
+describe('cluster commands with static credentials load no client-node', () => {
+  it('GIVEN a kubeconfig with a token and a CA (the sandbox) WHEN ls runs THEN @kubernetes/client-node is never imported', async () => {
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'vela-startup-'));
+    try {
+      const res = await runCli(['ls', '--sandbox'], { cwd, env: { NODE_OPTIONS: `--import=${trace}` } });
+      expect(res.code).toBe(0);
+      expect(res.stdout + res.stderr).toContain('no vela-ts apps in namespace default');
+      const imported = importedPackages(res.stderr);
+      expect(imported).toContain('js-yaml');
+      expect(imported.filter((m) => m.includes('client-node'))).toEqual([]);
+    } finally {
+      fs.rmSync(cwd, { recursive: true, force: true });
+    }
   });
 });

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import * as k8s from '@kubernetes/client-node';
 import { connect } from '../../src/cluster/connect.js';
 import { kubeconfigFiles, loadKubeconfig } from '../../src/cluster/kubeconfig.js';
 import { ClusterError } from '../../src/errors.js';
@@ -50,7 +49,7 @@ const base = {
 };
 
 function load(opts: { kubeconfig?: string; context?: string; env?: NodeJS.ProcessEnv }) {
-  return loadKubeconfig(k8s, {
+  return loadKubeconfig({
     cwd: dir,
     env: opts.env ?? { HOME: dir },
     kubeconfig: opts.kubeconfig,
