@@ -34,6 +34,7 @@ import {
   type StringOptions,
 } from './validate.js';
 import { DURATION, parseDuration } from '../duration.js';
+import { resolveBatch } from './batch-size.js';
 import { parseCondition, PLACEHOLDERS, unknownPlaceholders } from './metric-syntax.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -272,10 +273,7 @@ const batchSize = custom<BatchSize>('a batch size', (cur, ctx) => {
   return integer({ min: 1, ...INT32 }).check(cur, ctx);
 });
 
-/** Replicas of a batch once percentages are resolved against targetSize (rounding up, as KubeVela). */
-export function resolveBatch(size: BatchSize, targetSize: number): number {
-  return typeof size === 'number' ? size : Math.ceil((targetSize * Number(size.slice(0, -1))) / 100);
-}
+export { resolveBatch };
 
 /**
  * As KubeVela's verifyBatchesWithRollout: the batches before the last must leave something

@@ -1,4 +1,4 @@
-import { resolveBatch } from '../appfile/schema.js';
+import { resolveBatch } from '../appfile/batch-size.js';
 import type { TraitOf } from '../appfile/types.js';
 
 /**
