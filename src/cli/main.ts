@@ -400,6 +400,22 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
       run(async () => (await import('./commands/completion.js')).completion(shell, program, io))(),
     );
 
+  // What the completion scripts ask the cluster for (hidden: not a command people type).
+  program
+    .command('__complete', { hidden: true })
+    .argument('<what>', 'apps, components APP or namespaces')
+    .argument('[app]')
+    .action(async (what: string, app: string | undefined) =>
+      run(async () =>
+        (await import('./commands/complete.js')).complete(
+          what as 'apps' | 'components' | 'namespaces',
+          app,
+          globals(),
+          io,
+        ),
+      )(),
+    );
+
   program
     .command('sandbox')
     .description('the embedded Kubernetes-compatible API server')

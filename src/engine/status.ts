@@ -64,6 +64,8 @@ export interface Observed {
   report: StatusReport;
   state: string;
   deployments: string;
+  /** The app's VirtualServices, when the cluster serves them. */
+  routes?: string;
 }
 
 const versions = (objs: Iterable<KubeObject>) =>
@@ -90,11 +92,11 @@ export async function observe(ctx: EngineContext, namespace: string, app: string
   const live = await ctx.cluster.list({ apiVersion: API.Deployment, kind: 'Deployment' }, namespace, {
     labelSelector: `${LABEL_APP}=${app}`,
   });
-  const [routing, mesh] = await Promise.all([
+  const [routed, mesh] = await Promise.all([
     liveRouting(ctx, namespace, app),
     s.app.components.some((c) => trait(c, 'canary-traffic')) ? meshFinding(ctx, namespace, s.app) : undefined,
   ]);
-  const report = buildReport(ctx, namespace, app, s, live.items, routing);
+  const report = buildReport(ctx, namespace, app, s, live.items, routed?.routing);
   if (mesh) report.mesh = mesh;
   const preview = gatePreview(s, nowIso(ctx));
   if (preview) report.preview = preview;
@@ -103,6 +105,7 @@ export async function observe(ctx: EngineContext, namespace: string, app: string
     report,
     state: `${stateName(app)}@${stored.resourceVersion}`,
     deployments: versions(live.items),
+    ...(routed ? { routes: routed.routes } : {}),
   };
 }
 
@@ -114,14 +117,14 @@ async function liveRouting(
   ctx: EngineContext,
   namespace: string,
   app: string,
-): Promise<CanaryRouting | undefined> {
+): Promise<{ routing: CanaryRouting; routes: string } | undefined> {
   const selector = { labelSelector: `${LABEL_APP}=${app}` };
   try {
     const [vs, dr] = await Promise.all([
       ctx.cluster.list({ apiVersion: API.VirtualService, kind: 'VirtualService' }, namespace, selector),
       ctx.cluster.list({ apiVersion: API.DestinationRule, kind: 'DestinationRule' }, namespace, selector),
     ]);
-    return canaryRouting([...vs.items, ...dr.items]);
+    return { routing: canaryRouting([...vs.items, ...dr.items]), routes: versions(vs.items) };
   } catch (err) {
     if (err instanceof ClusterError && err.status === 404) return undefined;
     throw err;
@@ -227,7 +230,7 @@ function buildReport(
 
 /**
  * Resolves when anything `status` shows has changed since `seen` was read: the recorded state
- * (every move writes it) or one of the app's Deployments (readiness). Comparing with what was
+ * (every move writes it), one of the app's Deployments (readiness) or VirtualServices. Comparing with what was
  * read, not with the watch's first sight, means a change in between is never lost. Watches;
  * never polls.
  */
@@ -259,6 +262,14 @@ export async function nextChange(
       differs({ apiVersion: API.Deployment, kind: 'Deployment' }, seen.deployments, {
         labelSelector: `${LABEL_APP}=${app}`,
       }),
+      // A route changed by hand (or by a driver whose state write is still to come) shows too.
+      ...(seen.routes !== undefined
+        ? [
+            differs({ apiVersion: API.VirtualService, kind: 'VirtualService' }, seen.routes, {
+              labelSelector: `${LABEL_APP}=${app}`,
+            }),
+          ]
+        : []),
     ]);
   } catch (err) {
     if (!(err instanceof ClusterError && err.reason === 'Timeout')) throw err;

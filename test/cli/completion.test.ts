@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli/main.js';
 import { processIO } from '../../src/cli/io.js';
-import { runCli } from '../helpers/cli.js';
+import { binPath, kubevelaExamples, runCli, runProcess } from '../helpers/cli.js';
+import { SandboxCluster } from '../helpers/sandbox-cluster.js';
 
 /** The program `vela-ts` parses its arguments with: the truth the completion scripts must follow. */
 const program = buildProgram(processIO(), () => undefined);
@@ -17,7 +18,9 @@ const globalFlags = flagsOf(program).filter((f) => f !== '--version' && f !== '-
 /** Every flag a command accepts: its own, those of each of its verbs, and the global ones. */
 const expectedFlags = (cmd: Command): string[] =>
   [...new Set([...flagsOf(cmd), ...cmd.commands.flatMap(flagsOf), ...globalFlags])].sort();
-const commandNames = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
+/** The commands people type: the hidden `__complete` (what the scripts call) is not one. */
+const commands = help.visibleCommands(program).filter((c) => c.name() !== 'help');
+const commandNames = commands.flatMap((c) => [c.name(), ...c.aliases()]);
 
 let bashFile: string;
 beforeAll(async () => {
@@ -29,6 +32,28 @@ beforeAll(async () => {
 
 /** What bash offers for the last word of `words` (the words after `vela-ts`). */
 function bashComplete(...words: string[]): string[] {
+  return bashCompleteSync(...words);
+}
+
+/**
+ * As bashComplete, with `env` (a PATH on which `vela-ts` answers the script's cluster questions),
+ * and without blocking: the sandbox it asks runs in this process.
+ */
+async function bashCompleteWith(env: NodeJS.ProcessEnv, ...words: string[]): Promise<string[]> {
+  const quoted = ['vela-ts', ...words].map((w) => `'${w}'`).join(' ');
+  const res = await runProcess(
+    'bash',
+    [
+      '-c',
+      `source ${bashFile}; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length}; _vela_ts; printf '%s\\n' "\${COMPREPLY[@]}"`,
+    ],
+    { env },
+  );
+  expect(res.code).toBe(0);
+  return res.stdout.split('\n').filter(Boolean);
+}
+
+function bashCompleteSync(...words: string[]): string[] {
   const quoted = ['vela-ts', ...words].map((w) => `'${w}'`).join(' ');
   const probe = spawnSync(
     'bash',
@@ -54,12 +79,12 @@ describe('completion', () => {
   });
 
   it.each(commandNames)('GIVEN bash and `%s -` THEN exactly the flags the program accepts there', (name) => {
-    const cmd = program.commands.find((c) => c.name() === name || c.aliases().includes(name))!;
+    const cmd = commands.find((c) => c.name() === name || c.aliases().includes(name))!;
     expect(bashComplete(name, '-').sort()).toEqual(expectedFlags(cmd));
   });
 
   it('GIVEN bash and a command with verbs THEN its verbs are offered', () => {
-    for (const cmd of program.commands.filter((c) => c.commands.length > 0)) {
+    for (const cmd of commands.filter((c) => c.commands.length > 0)) {
       expect(bashComplete(cmd.name(), '').filter((w) => !w.startsWith('-'))).toEqual(
         cmd.commands.map((v) => v.name()),
       );
@@ -80,7 +105,7 @@ describe('completion', () => {
     // `complete -c vela-ts [-n "CONDITION"] -l LONG | -s SHORT | -a WORD`
     const entries = res.stdout
       .split('\n')
-      .map((l) => /^complete -c vela-ts (?:-n "([^"]+)" )?(-l|-s) (\S+)$/.exec(l))
+      .map((l) => /^complete -c vela-ts (?:-n "([^"]+)" )?(-l|-s) (\S+)(?: -[rx].*)?$/.exec(l))
       .filter((m): m is RegExpExecArray => m !== null)
       .map(([, condition, kind, name]) => ({ condition, flag: `${kind === '-l' ? '--' : '-'}${name}` }));
     const offered = (condition: string | undefined) =>
@@ -90,7 +115,7 @@ describe('completion', () => {
         ),
       ].sort();
     expect(offered('__fish_use_subcommand')).toEqual(flagsOf(program).sort());
-    for (const cmd of program.commands) {
+    for (const cmd of commands) {
       for (const name of [cmd.name(), ...cmd.aliases()])
         expect({ name, flags: offered(`__fish_seen_subcommand_from ${name}`) }).toEqual({
           name,
@@ -103,5 +128,51 @@ describe('completion', () => {
     const res = await runCli(['completion', 'tcsh']);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('choose bash, zsh or fish');
+  });
+});
+
+describe('completion that knows the cluster', () => {
+  let c: SandboxCluster;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    c = await new SandboxCluster().start();
+    expect(await c.vela(['up', path.join(kubevelaExamples, 'first-deploy.yaml')])).toMatchObject({ code: 0 });
+    // `vela-ts` on PATH, as an installed one is: the script asks it for names.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vela-ts-path-'));
+    symlinkSync(binPath, path.join(dir, 'vela-ts'));
+    env = { PATH: `${dir}:${process.env.PATH ?? ''}` };
+  });
+  afterAll(() => c.stop());
+
+  it('GIVEN a command that takes an app THEN the apps of the cluster the line names are offered', async () => {
+    expect(await bashCompleteWith(env, 'status', '--kubeconfig', c.kubeconfig, '')).toEqual(['book-info']);
+    expect(await bashCompleteWith(env, 'workflow', 'resume', '--kubeconfig', c.kubeconfig, 'bo')).toEqual([
+      'book-info',
+    ]);
+    // Once the app is given, files again (nothing more to name).
+    expect(await bashCompleteWith(env, 'status', '--kubeconfig', c.kubeconfig, 'book-info', 'zz')).toEqual(
+      [],
+    );
+  });
+
+  it('GIVEN --component THEN the components of that app that can be rolled back', async () => {
+    expect(
+      await bashCompleteWith(env, 'rollback', 'book-info', '--kubeconfig', c.kubeconfig, '--component', ''),
+    ).toEqual(['reviews']);
+  });
+
+  it('GIVEN -n THEN the namespaces; -o THEN its choices; --until THEN gate and done', async () => {
+    expect(await bashCompleteWith(env, 'status', '--kubeconfig', c.kubeconfig, '-n', 'kube-')).toEqual([
+      'kube-node-lease',
+      'kube-public',
+      'kube-system',
+    ]);
+    expect(bashComplete('status', '-o', '')).toEqual(['table', 'json', 'yaml']);
+    expect(bashComplete('status', '--until', '')).toEqual(['gate', 'done']);
+  });
+
+  it('GIVEN a cluster that cannot be reached THEN nothing is offered and nothing is printed', async () => {
+    const missing = path.join(c.dir, 'no-such-kubeconfig');
+    expect(await bashCompleteWith(env, 'status', '--kubeconfig', missing, '')).toEqual([]);
   });
 });
