@@ -21,6 +21,7 @@ import {
   STABLE,
   stepComponent,
   stepMove,
+  type StepMove,
 } from './steps.js';
 import { runSteps, type AppState, type StepStatus, type Transition, type WorkflowPhase } from './types.js';
 import { parseDuration } from '../duration.js';
@@ -356,13 +357,7 @@ export function next(state: AppState, now: string, opts: { stepwise?: boolean } 
     const move = stepMove(s, index);
     switch (move.kind) {
       case 'move': {
-        const before = s.placement[move.component];
-        const rerouted =
-          JSON.stringify([before?.traffic, before?.subsets]) !==
-          JSON.stringify([move.placement.traffic, move.placement.subsets]);
-        s = { ...s, placement: { ...s.placement, [move.component]: move.placement } };
-        if (rerouted) s = { ...s, trafficChangedAt: now };
-        s = withStep(s, index, { message: move.note });
+        s = withStep(placed(s, move, now), index, { message: move.note });
         return { state: s, effect: { kind: 'realize', note: move.note }, step: index };
       }
       case 'fail': {
@@ -395,6 +390,16 @@ export function next(state: AppState, now: string, opts: { stepwise?: boolean } 
     }
   }
   throw new Error('workflow did not settle');
+}
+
+/** A move's new placement, and when the traffic last changed if it rerouted anything. */
+function placed(s: AppState, move: Extract<StepMove, { kind: 'move' }>, now: string): AppState {
+  const before = s.placement[move.component];
+  const rerouted =
+    JSON.stringify([before?.traffic, before?.subsets]) !==
+    JSON.stringify([move.placement.traffic, move.placement.subsets]);
+  const out = { ...s, placement: { ...s.placement, [move.component]: move.placement } };
+  return rerouted ? { ...out, trafficChangedAt: now } : out;
 }
 
 function nowStable(s: AppState, { component, revision }: { component: string; revision: string }): AppState {
@@ -462,13 +467,7 @@ function gateMove(state: AppState, index: number, now: string): GateMove {
   };
   switch (move.kind) {
     case 'move': {
-      const before = s.placement[move.component];
-      const rerouted =
-        JSON.stringify([before?.traffic, before?.subsets]) !==
-        JSON.stringify([move.placement.traffic, move.placement.subsets]);
-      s = { ...s, placement: { ...s.placement, [move.component]: move.placement } };
-      if (rerouted) s = { ...s, trafficChangedAt: now };
-      s = withStep(s, index, { message: `${reason}; rolling back: ${move.note}` });
+      s = withStep(placed(s, move, now), index, { message: `${reason}; rolling back: ${move.note}` });
       return { kind: 'act', transition: { state: s, effect: { kind: 'realize', note: move.note } } };
     }
     case 'done': {

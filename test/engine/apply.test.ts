@@ -1,12 +1,12 @@
 import { applyObjects, checkOwnership, prune } from '../../src/engine/apply.js';
 import { inPool, WRITES_IN_FLIGHT } from '../../src/engine/pool.js';
 import { up, type EngineContext } from '../../src/engine/index.js';
-import { silentReporter } from '../../src/engine/context.js';
 import { compile, initialPlacement, resolveRevisions, type KubeObject } from '../../src/compile/index.js';
 import type { Application, Component } from '../../src/appfile/types.js';
 import type { ApplyOptions, ObjectRef, WriteOptions } from '../../src/cluster/types.js';
 import { ClusterError } from '../../src/errors.js';
 import { bookinfo } from '../fixtures/apps.js';
+import { engineContext } from '../helpers/engine-context.js';
 import { MemoryCluster } from '../helpers/memory-cluster.js';
 
 /** Lets the event loop's microtasks run `n` times: writes answered out of order, without a clock. */
@@ -105,23 +105,7 @@ describe('applying many objects', () => {
 });
 
 describe('ownership by list', () => {
-  const ctx = (cluster: MemoryCluster): EngineContext => ({
-    cluster,
-    clock: {
-      now: () => Date.parse('2026-01-01T00:00:00Z'),
-      sleep: () => Promise.resolve(),
-      setTimeout: () => undefined,
-      clearTimeout: () => undefined,
-    },
-    report: silentReporter,
-    identity: 'dev@laptop/100',
-    machine: 'machine-of-laptop',
-    pid: 100,
-    started: '',
-    timeoutMs: 1000,
-    force: false,
-    isAlive: () => true,
-  });
+  const ctx = (cluster: MemoryCluster): EngineContext => engineContext(cluster);
   const managed = /^(Deployment|Service|Gateway|DestinationRule|VirtualService)\//;
 
   it('GIVEN a first deploy THEN no object is looked up one by one, and the lists do not grow with the app', async () => {

@@ -3,10 +3,10 @@
  * without server-managed noise, each changed field with its old and new value.
  */
 import { diff, up, type EngineContext } from '../../src/engine/index.js';
-import { silentReporter } from '../../src/engine/context.js';
 import { dottedPath, fieldChanges, maskSecrets, withoutNoise } from '../../src/engine/objdiff.js';
 import type { KubeObject } from '../../src/kube.js';
 import { bookinfo } from '../fixtures/apps.js';
+import { engineContext } from '../helpers/engine-context.js';
 import { MemoryCluster } from '../helpers/memory-cluster.js';
 
 const deployment = (replicas: number, image: string, extra: Record<string, unknown> = {}): KubeObject => ({
@@ -124,23 +124,7 @@ describe('withoutNoise and maskSecrets', () => {
 });
 
 describe('diff on the recording fake', () => {
-  const context = (cluster: MemoryCluster): EngineContext => ({
-    cluster,
-    clock: {
-      now: () => Date.parse('2026-01-01T00:00:00Z'),
-      sleep: () => Promise.resolve(),
-      setTimeout: () => undefined,
-      clearTimeout: () => undefined,
-    },
-    report: silentReporter,
-    identity: 'dev@laptop/1',
-    machine: 'm',
-    pid: 1,
-    started: '',
-    timeoutMs: 1000,
-    force: false,
-    isAlive: () => true,
-  });
+  const context = (cluster: MemoryCluster): EngineContext => engineContext(cluster);
 
   it('GIVEN a deployed app and a file with a new image for a plain component THEN its Deployment is an update showing old and new image, and nothing is written', async () => {
     const cluster = new MemoryCluster();

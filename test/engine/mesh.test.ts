@@ -3,27 +3,11 @@ import { status, up, type EngineContext } from '../../src/engine/index.js';
 import { meshOfLabels, MeshMissing } from '../../src/engine/mesh.js';
 import { ClusterError } from '../../src/errors.js';
 import { bookinfo } from '../fixtures/apps.js';
+import { engineContext } from '../helpers/engine-context.js';
 import { MemoryCluster } from '../helpers/memory-cluster.js';
 
-function context(cluster: MemoryCluster, info: string[] = []): EngineContext {
-  return {
-    cluster,
-    clock: {
-      now: () => Date.parse('2026-01-01T00:00:00Z'),
-      sleep: () => Promise.resolve(),
-      setTimeout: () => undefined,
-      clearTimeout: () => undefined,
-    },
-    report: { ...silentReporter, info: (line) => info.push(line) },
-    identity: 'dev@laptop/100',
-    machine: 'm',
-    pid: 100,
-    started: '',
-    timeoutMs: 1000,
-    force: false,
-    isAlive: () => true,
-  };
-}
+const context = (cluster: MemoryCluster, info: string[] = []): EngineContext =>
+  engineContext(cluster, { report: { ...silentReporter, info: (line) => info.push(line) } });
 
 const namespace = (labels?: Record<string, string>) => ({
   apiVersion: 'v1',

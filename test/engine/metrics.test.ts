@@ -1,19 +1,16 @@
 import type { CheckMetricsProperties, WorkflowStep } from '../../src/appfile/types.js';
-import { silentReporter } from '../../src/engine/context.js';
 import { up, type EngineContext } from '../../src/engine/index.js';
 import type { MetricsReader } from '../../src/engine/prometheus.js';
 import { loadState } from '../../src/engine/store.js';
 import type { Reading } from '../../src/workflow/metrics.js';
 import { bookinfo, canary, gate, V3 } from '../fixtures/apps.js';
+import { engineContext, T0 } from '../helpers/engine-context.js';
 import { MemoryCluster } from '../helpers/memory-cluster.js';
 
-const T0 = Date.parse('2026-01-01T00:00:00Z');
-
 /** A context whose clock moves only when the engine sleeps: a gate's interval passes at once. */
-function context(cluster: MemoryCluster, metrics?: MetricsReader): EngineContext & { elapsed: () => number } {
+function context(cluster: MemoryCluster, metrics?: MetricsReader): EngineContext {
   let now = T0;
-  return {
-    cluster,
+  return engineContext(cluster, {
     clock: {
       now: () => now,
       sleep: (ms: number) => {
@@ -23,17 +20,9 @@ function context(cluster: MemoryCluster, metrics?: MetricsReader): EngineContext
       setTimeout: () => undefined,
       clearTimeout: () => undefined,
     },
-    report: silentReporter,
-    identity: 'dev@laptop/100',
-    machine: 'machine-of-laptop',
-    pid: 100,
-    started: '',
     timeoutMs: 600_000,
-    force: false,
-    isAlive: () => true,
     ...(metrics ? { metrics } : {}),
-    elapsed: () => (now - T0) / 1000,
-  };
+  });
 }
 
 /** A fake Prometheus: answers with `readings` in turn, and records what was asked. */
