@@ -44,6 +44,7 @@ const sandbox = [
   'sandbox/client-node.test.ts',
   'sandbox/kubectl.test.ts',
   'sandbox/operations.test.ts',
+  'sandbox/rbac.test.ts',
   'sandbox/prometheus.test.ts',
   'sandbox/smoke.test.ts',
   'sandbox/table.test.ts',
