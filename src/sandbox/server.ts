@@ -25,6 +25,7 @@ import {
 import { forward, locateService, type ServiceBackends } from './proxy.js';
 import {
   forbidden,
+  impersonate,
   requestAttributes,
   selfSubjectAccessReview,
   selfSubjectRulesReview,
@@ -33,6 +34,7 @@ import {
   type UserInfo,
 } from './rbac.js';
 import type { Registry } from './registry.js';
+import { decodeReview, PROTOBUF } from './review-proto.js';
 import { includeObjectOption, negotiateTable, toTable, type TableVersion } from './table.js';
 import { isObj, truthy, type Clock, type KObject, type Obj } from './util.js';
 import { Watches } from './watch.js';
@@ -150,8 +152,9 @@ export class SandboxServer {
     if (path === '/version' && method === 'GET') return send(200, VERSION_INFO);
     if (['/healthz', '/livez', '/readyz'].includes(path)) return send(200, 'ok');
 
-    const user = this.o.authn.authenticate(req.headers.authorization);
-    if (!user) throw unauthorized();
+    const requester = this.o.authn.authenticate(req.headers.authorization);
+    if (!requester) throw unauthorized();
+    const user = impersonate(this.o.authz, requester, req.headers);
     // WithAuthorization comes before any handler, so a refused request learns nothing, not even whether the object exists.
     const attrs = requestAttributes(user, method, url);
     const decision = this.o.authz.authorize(attrs);
@@ -273,7 +276,12 @@ export class SandboxServer {
     send: (code: number, body: Obj) => void,
   ): void {
     if (req.method !== 'POST') throw methodNotAllowed();
-    const obj = decodeBody(req, body);
+    const media = String(req.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim()
+      .toLowerCase();
+    // kubectl auth can-i sends its review as protobuf (client-go's default for built-in kinds).
+    const obj = media === PROTOBUF ? decodeReview(body) : decodeBody(req, body);
     if (!isObj(obj)) throw badRequest('the request body must be a JSON or YAML object');
     const answer =
       kind === 'SelfSubjectAccessReview'

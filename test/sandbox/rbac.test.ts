@@ -276,6 +276,35 @@ describe('RBAC in the sandbox', () => {
     expect((await raw(sb, 'GET', SSAR, { token: as('ci') })).status).toBe(403);
   });
 
+  it('GIVEN Impersonate-User THEN the admin acts as that user, and a user without the impersonate verb is refused', async () => {
+    const asCi = await raw(sb, 'GET', '/apis/apps/v1/namespaces/shop/deployments', {
+      headers: { 'Impersonate-User': 'ci' },
+    });
+    expect(asCi.status).toBe(200);
+    const asOther = await raw(sb, 'GET', '/apis/apps/v1/namespaces/shop/deployments', {
+      headers: { 'Impersonate-User': 'nobody' },
+    });
+    expect(asOther.body.message).toBe(
+      'deployments.apps is forbidden: User "nobody" cannot list resource "deployments" in API group "apps" in the namespace "shop"',
+    );
+    const bySa = await raw(sb, 'GET', '/api/v1/namespaces/ci/configmaps', {
+      headers: { 'Impersonate-User': SA },
+    });
+    expect(bySa.status).toBe(200);
+    const refused = await raw(sb, 'GET', '/apis/apps/v1/namespaces/shop/deployments', {
+      token: as('other'),
+      headers: { 'Impersonate-User': 'ci' },
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toBe(
+      'users "ci" is forbidden: User "other" cannot impersonate resource "users" in API group "" at the cluster scope',
+    );
+    const group = await raw(sb, 'GET', '/api/v1/namespaces/shop/pods', {
+      headers: { 'Impersonate-User': 'ci', 'Impersonate-Group': 'system:masters' },
+    });
+    expect(group.status).toBe(200);
+  });
+
   it('GIVEN a SelfSubjectRulesReview THEN it lists the rules that apply in the namespace', async () => {
     const r = await raw(sb, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', {
       token: as('ci'),
