@@ -164,7 +164,10 @@ function stopSignal(): StopSignal {
   return { received, cancel };
 }
 
-export async function serve(opts: Record<string, string | boolean | string[] | undefined>, io: IO): Promise<number> {
+export async function serve(
+  opts: Record<string, string | boolean | string[] | undefined>,
+  io: IO,
+): Promise<number> {
   const o = parseServeOptions(opts, io.cwd, io.env);
   return serveUntil(o, io, stopSignal());
 }
