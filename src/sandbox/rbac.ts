@@ -67,11 +67,11 @@ const KEYS = {
   ClusterRoleBinding: `clusterrolebindings.${GROUP}`,
 } as const;
 
-export const ADMIN_USER: UserInfo = {
+const ADMIN_USER: UserInfo = {
   name: 'kubernetes-admin',
   groups: ['system:masters', 'system:authenticated'],
 };
-export const SYSTEM_MASTERS = 'system:masters';
+const SYSTEM_MASTERS = 'system:masters';
 const SA_PREFIX = 'system:serviceaccount:';
 
 /** The groups the token authenticator gives a user: service accounts get theirs, as their tokens do. */
@@ -465,8 +465,6 @@ export function bootstrapPolicy(): Array<{ kind: keyof typeof KEYS; object: KObj
     binding('system:basic-user', ['system:authenticated']),
   ];
 }
-
-export const RBAC_KEYS = KEYS;
 
 /**
  * SelfSubjectAccessReview (authorization.k8s.io/v1) for the requesting user: the answer to

@@ -110,6 +110,19 @@ describe('kubectl auth against the sandbox', () => {
     expect([sa.code, sa.stderr.trim()]).toEqual([0, 'No resources found in shop namespace.']);
   });
 
+  it('GIVEN the RBAC kinds THEN kubectl get and explain know them as on a real cluster', async () => {
+    const roles = await kubectl(['get', 'clusterroles', '-o', 'name']);
+    expect(roles.stdout.split('\n')).toEqual(
+      expect.arrayContaining([
+        'clusterrole.rbac.authorization.k8s.io/cluster-admin',
+        'clusterrole.rbac.authorization.k8s.io/system:discovery',
+      ]),
+    );
+    const explain = await kubectl(['explain', 'role.rules.resourceNames']);
+    expect(explain.code).toBe(0);
+    expect(explain.stdout).toContain('FIELD: resourceNames <[]string>');
+  });
+
   it('GIVEN auth can-i --list THEN the rules of the namespace are listed from a SelfSubjectRulesReview', async () => {
     const r = await asSa(['auth', 'can-i', '--list', '-n', 'shop']);
     expect(r.code).toBe(0);
