@@ -436,7 +436,13 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
       '--metrics-port <n>',
       'serve the simulated mesh telemetry at http://127.0.0.1:<n>/metrics (0: any)',
     )
-    .action(async (opts: Record<string, string | boolean | undefined>) =>
+    .option(
+      '--user <name>',
+      'also serve this user (repeatable): a token and a kubeconfig context <name>@vela-ts-sandbox, authorized by RBAC',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .action(async (opts: Record<string, string | boolean | string[] | undefined>) =>
       // The program's global --kubeconfig also claims the flag after `sandbox serve`; take it from there.
       run(async () =>
         (await import('./commands/sandbox.js')).serve(

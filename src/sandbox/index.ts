@@ -3,7 +3,8 @@
  * startSandbox below wires the parts together; where each part lives:
  *
  * - HTTP serving: server.ts (routing, auth, audit log, --fail-rate, body decoding); tls.ts (the CA
- *   and serving certificate); errors.ts (Status answers in apimachinery's shapes).
+ *   and serving certificate); errors.ts (Status answers in apimachinery's shapes); rbac.ts (tokens
+ *   per user, RequestInfo, the RBAC authorizer, its bootstrap policy, the access reviews, 403s).
  * - Watch: watch.ts (streams, resuming from a resourceVersion, bookmarks, 410 Expired).
  * - Request semantics: api.ts (get/list/create/replace/patch/delete, the write pipeline, dry run,
  *   subresources); patch.ts (JSON, merge and strategic-merge patches); ssa.ts (server-side apply
@@ -46,6 +47,7 @@ import {
 import { MeshTelemetry, serveMetrics } from './metrics.js';
 import { PROMETHEUS_SERVICE, PrometheusProcess } from './prometheus.js';
 import { backendKey, type ServiceBackend } from './proxy.js';
+import { Authenticator, Authorizer, bootstrapPolicy, userNameProblem, userToken } from './rbac.js';
 import { Registry, resourceKey } from './registry.js';
 import { SandboxServer } from './server.js';
 import { Store } from './store.js';
@@ -90,6 +92,15 @@ export interface SandboxOptions {
    * first request the service proxy sends it. It stops with the sandbox.
    */
   prometheus?: { bin: string; lazy?: boolean };
+  /**
+   * Further identities besides the admin (who is `kubernetes-admin` in `system:masters`, allowed
+   * everything): each gets a bearer token and, in the kubeconfig, a user and a context
+   * `<name>@vela-ts-sandbox` (userContext). Their requests are authorized by RBAC over the stored
+   * Roles, ClusterRoles and bindings, with the groups `system:authenticated` (and, for
+   * `system:serviceaccount:NS:NAME`, `system:serviceaccounts` and `system:serviceaccounts:NS`).
+   * A name that cannot be used is a SandboxUserError (rbac.ts userNameProblem).
+   */
+  users?: string[];
 }
 
 export interface Sandbox {
@@ -98,8 +109,13 @@ export interface Sandbox {
   port: number;
   caPem: string;
   token: string;
-  /** A kubeconfig (YAML) with the CA data, server, token and context namespace `default`. */
+  /**
+   * A kubeconfig (YAML) with the CA data, server, token and context namespace `default`; the
+   * current context is the admin's, and each of `users` has its own context.
+   */
   kubeconfig: string;
+  /** Each of `users`: its bearer token and its context in `kubeconfig`. */
+  users: Record<string, { token: string; context: string }>;
   /** `http://127.0.0.1:<port>/metrics` when the telemetry is served (metricsPort or prometheus). */
   metricsUrl?: string;
   /** The Prometheus of `prometheus`: its URL once started, its pid, and a way to start it now. */
@@ -125,7 +141,21 @@ const CONTEXT = 'vela-ts-sandbox';
 /** Journal records between compactions into the snapshot: bounds replay time and the journal's size. */
 const JOURNAL_COMPACT_RECORDS = 1000;
 
-export function kubeconfigYaml(url: string, caPem: string, token: string): string {
+/** The kubeconfig context (and user entry) of a `users` identity. */
+export function userContext(user: string): string {
+  return `${user}@${CONTEXT}`;
+}
+
+/** A name `users` cannot have (rbac.ts userNameProblem), or the same name twice. */
+export class SandboxUserError extends Error {}
+
+export function kubeconfigYaml(
+  url: string,
+  caPem: string,
+  token: string,
+  users: Record<string, string> = {},
+): string {
+  const others = Object.entries(users);
   return yaml.dump(
     {
       apiVersion: 'v1',
@@ -136,9 +166,18 @@ export function kubeconfigYaml(url: string, caPem: string, token: string): strin
           cluster: { server: url, 'certificate-authority-data': Buffer.from(caPem).toString('base64') },
         },
       ],
-      contexts: [{ name: CONTEXT, context: { cluster: CONTEXT, user: CONTEXT, namespace: 'default' } }],
+      contexts: [
+        { name: CONTEXT, context: { cluster: CONTEXT, user: CONTEXT, namespace: 'default' } },
+        ...others.map(([u]) => ({
+          name: userContext(u),
+          context: { cluster: CONTEXT, user: userContext(u), namespace: 'default' },
+        })),
+      ],
       'current-context': CONTEXT,
-      users: [{ name: CONTEXT, user: { token } }],
+      users: [
+        { name: CONTEXT, user: { token } },
+        ...others.map(([u, t]) => ({ name: userContext(u), user: { token: t } })),
+      ],
       preferences: {},
     },
     { lineWidth: -1 },
@@ -146,6 +185,12 @@ export function kubeconfigYaml(url: string, caPem: string, token: string): strin
 }
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  const userNames = opts.users ?? [];
+  for (const [i, u] of userNames.entries()) {
+    const problem =
+      userNameProblem(u) ?? (userNames.indexOf(u) < i ? `user "${u}" is given twice` : undefined);
+    if (problem) throw new SandboxUserError(problem);
+  }
   const clock = opts.clock ?? realClock;
   const registry = new Registry();
   const statePath = opts.statePath;
@@ -167,6 +212,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     nodePort: () => 30000 + (allocations.nodePort++ % 2768),
   });
 
+  // The apiserver reconciles its bootstrap roles and bindings at every start: the missing ones come back.
+  for (const { kind, object } of bootstrapPolicy()) {
+    const rt = registry.byKind('rbac.authorization.k8s.io', kind)!;
+    if (!store.get(rt, undefined, object.metadata.name!))
+      api.systemWrite(rt, undefined, object, 'kube-apiserver');
+  }
   if (!prior) {
     const ns = registry.byKind('', 'Namespace')!;
     for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
@@ -248,7 +299,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const srv = new SandboxServer({
     api,
     registry,
-    token,
+    authn: new Authenticator(token, userNames),
+    authz: new Authorizer(store),
     clock,
     auditLog,
     failRate: opts.failRate ?? 0,
@@ -269,7 +321,15 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   telemetry?.start();
 
   const url = `https://127.0.0.1:${port}`;
-  const kubeconfig = kubeconfigYaml(url, tls.caCert, token);
+  const users = Object.fromEntries(
+    userNames.map((u) => [u, { token: userToken(token, u), context: userContext(u) }]),
+  );
+  const kubeconfig = kubeconfigYaml(
+    url,
+    tls.caCert,
+    token,
+    Object.fromEntries(userNames.map((u) => [u, users[u]!.token])),
+  );
   let closed: Promise<void> | undefined;
   const close = () =>
     (closed ??= (async () => {
@@ -302,6 +362,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     caPem: tls.caCert,
     token,
     kubeconfig,
+    users,
     expireWatchHistory: () => store.compact(),
     holdReadiness: (held) => controller.holdReadiness(held),
     ...(metrics ? { metricsUrl: metrics.url } : {}),

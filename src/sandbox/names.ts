@@ -91,3 +91,11 @@ export function isValidLabelValue(v: string): string[] {
 
 /** metav1 validation's TotalAnnotationSizeLimitB: keys and values together, in bytes. */
 export const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
+
+/** path.IsValidPathSegmentName (apimachinery/pkg/api/validation/path). */
+export function isPathSegmentName(v: string): string[] {
+  if (v === '.' || v === '..') return [`may not be '${v}'`];
+  const errs: string[] = [];
+  for (const c of ['/', '%']) if (v.includes(c)) errs.push(`may not contain '${c}'`);
+  return errs;
+}

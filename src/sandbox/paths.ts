@@ -31,6 +31,8 @@ const SCHEMA_FILES = [
   'istio-1.29.6/networking.istio.io-crds.yaml',
   'kubernetes-v1.32/api__v1_openapi.json',
   'kubernetes-v1.32/apis__apps__v1_openapi.json',
+  'kubernetes-v1.32/apis__rbac.authorization.k8s.io__v1_openapi.json',
+  'kubernetes-v1.32/apis__authorization.k8s.io__v1_openapi.json',
 ] as const;
 
 export type SchemaFile = (typeof SCHEMA_FILES)[number];

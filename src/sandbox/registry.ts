@@ -153,6 +153,7 @@ export class Registry {
         singular: 'controllerrevision',
         kind: 'ControllerRevision',
       }),
+      ...rbacTypes(),
       builtin({
         group: 'coordination.k8s.io',
         plural: 'leases',
@@ -198,6 +199,41 @@ export class Registry {
   inGroupVersion(group: string, version: string): ResourceType[] {
     return this.types.filter((t) => t.group === group && t.versions.includes(version));
   }
+}
+
+/**
+ * rbac.authorization.k8s.io/v1 (stored like any kind) and the access reviews of
+ * authorization.k8s.io/v1, which are create-only and never stored (rbac.ts answers them).
+ */
+function rbacTypes(): ResourceType[] {
+  const rbac = (kind: string, namespaced: boolean) =>
+    builtin({
+      group: 'rbac.authorization.k8s.io',
+      plural: `${kind.toLowerCase()}s`,
+      singular: kind.toLowerCase(),
+      kind,
+      namespaced,
+      schema: { type: 'component', name: `io.k8s.api.rbac.v1.${kind}` },
+    });
+  const review = (kind: string) =>
+    builtin({
+      group: 'authorization.k8s.io',
+      plural: `${kind.toLowerCase()}s`,
+      singular: kind.toLowerCase(),
+      kind,
+      namespaced: false,
+      verbs: ['create'],
+      schema: { type: 'component', name: `io.k8s.api.authorization.v1.${kind}` },
+    });
+  // The apiserver's order of groups: authorization.k8s.io before rbac.authorization.k8s.io.
+  return [
+    review('SelfSubjectAccessReview'),
+    review('SelfSubjectRulesReview'),
+    rbac('ClusterRole', false),
+    rbac('ClusterRoleBinding', false),
+    rbac('Role', true),
+    rbac('RoleBinding', true),
+  ];
 }
 
 /** Key for storage: `deployments.apps`, `services`. */

@@ -22,6 +22,14 @@ export function openApiDocs(): OpenApiDoc[] {
     [
       { gv: 'api/v1', file: 'kubernetes-v1.32/api__v1_openapi.json' },
       { gv: 'apis/apps/v1', file: 'kubernetes-v1.32/apis__apps__v1_openapi.json' },
+      {
+        gv: 'apis/rbac.authorization.k8s.io/v1',
+        file: 'kubernetes-v1.32/apis__rbac.authorization.k8s.io__v1_openapi.json',
+      },
+      {
+        gv: 'apis/authorization.k8s.io/v1',
+        file: 'kubernetes-v1.32/apis__authorization.k8s.io__v1_openapi.json',
+      },
     ] as const
   ).map(({ gv, file }) => {
     const bytes = readSchema(file);
@@ -32,7 +40,7 @@ export function openApiDocs(): OpenApiDoc[] {
   return docs;
 }
 
-/** Every schema of both documents by name; they share io.k8s.apimachinery.* and io.k8s.api.core.v1.*. */
+/** Every schema of the documents by name; they share io.k8s.apimachinery.* and io.k8s.api.core.v1.*. */
 function allComponents(): Record<string, Obj> {
   if (components) return components;
   components = {};

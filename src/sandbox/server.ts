@@ -23,9 +23,20 @@ import {
   unsupportedBodyType,
 } from './errors.js';
 import { forward, locateService, type ServiceBackends } from './proxy.js';
+import {
+  forbidden,
+  impersonate,
+  requestAttributes,
+  selfSubjectAccessReview,
+  selfSubjectRulesReview,
+  type Authenticator,
+  type Authorizer,
+  type UserInfo,
+} from './rbac.js';
 import type { Registry } from './registry.js';
+import { decodeReview, PROTOBUF } from './review-proto.js';
 import { includeObjectOption, negotiateTable, toTable, type TableVersion } from './table.js';
-import { truthy, type Clock, type KObject, type Obj } from './util.js';
+import { isObj, truthy, type Clock, type KObject, type Obj } from './util.js';
 import { Watches } from './watch.js';
 
 const MAX_BODY = 3 * 1024 * 1024;
@@ -33,7 +44,10 @@ const MAX_BODY = 3 * 1024 * 1024;
 export interface ServerOptions {
   api: Api;
   registry: Registry;
-  token: string;
+  /** Who a bearer token is (the admin, the `--user`s). */
+  authn: Authenticator;
+  /** Whether they may: RBAC over the store, the admin (system:masters) always. */
+  authz: Authorizer;
   clock: Clock;
   /** Where the audit log's lines go (one JSON object per line), if there is one. */
   auditLog?: { write(line: string): void };
@@ -138,8 +152,13 @@ export class SandboxServer {
     if (path === '/version' && method === 'GET') return send(200, VERSION_INFO);
     if (['/healthz', '/livez', '/readyz'].includes(path)) return send(200, 'ok');
 
-    const auth = req.headers.authorization ?? '';
-    if (auth !== `Bearer ${this.o.token}`) throw unauthorized();
+    const requester = this.o.authn.authenticate(req.headers.authorization);
+    if (!requester) throw unauthorized();
+    const user = impersonate(this.o.authz, requester, req.headers);
+    // WithAuthorization comes before any handler, so a refused request learns nothing, not even whether the object exists.
+    const attrs = requestAttributes(user, method, url);
+    const decision = this.o.authz.authorize(attrs);
+    if (!decision.allowed) throw forbidden(attrs, decision.reason);
 
     const segs = path.split('/').filter(Boolean).map(decodeURIComponent);
     const isResource = (segs[0] === 'api' && segs.length > 2) || (segs[0] === 'apis' && segs.length > 3);
@@ -203,6 +222,8 @@ export class SandboxServer {
     if (sub !== undefined && !((sub === 'status' && rt.status) || (sub === 'scale' && rt.scale)))
       throw pathNotFound();
 
+    if (rt.group === 'authorization.k8s.io') return this.review(req, rt.kind, user, body, send);
+
     const t: Target = {
       rt,
       version,
@@ -244,6 +265,29 @@ export class SandboxServer {
       default:
         throw methodNotAllowed();
     }
+  }
+
+  /** The access reviews: create-only, answered for the requesting user and never stored. */
+  private review(
+    req: IncomingMessage,
+    kind: string,
+    user: UserInfo,
+    body: Buffer,
+    send: (code: number, body: Obj) => void,
+  ): void {
+    if (req.method !== 'POST') throw methodNotAllowed();
+    const media = String(req.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim()
+      .toLowerCase();
+    // kubectl auth can-i sends its review as protobuf (client-go's default for built-in kinds).
+    const obj = media === PROTOBUF ? decodeReview(body) : decodeBody(req, body);
+    if (!isObj(obj)) throw badRequest('the request body must be a JSON or YAML object');
+    const answer =
+      kind === 'SelfSubjectAccessReview'
+        ? selfSubjectAccessReview(this.o.authz, user, obj)
+        : selfSubjectRulesReview(this.o.authz, user, obj);
+    send(201, answer);
   }
 
   /** The Table of a get (one object) or list answer, as apiserver transformResponseObject builds it. */

@@ -4,6 +4,7 @@ import {
   isDns1035Label,
   isDns1123Label,
   isDns1123Subdomain,
+  isPathSegmentName,
   isQualifiedName,
   isValidLabelValue,
   TOTAL_ANNOTATION_SIZE_LIMIT,
@@ -32,12 +33,15 @@ function nameCauses(rt: ResourceType, name: string | undefined): Cause[] {
       },
     ];
   // Services need DNS-1035 labels, Namespaces DNS-1123 labels; everything else a DNS-1123 subdomain.
+  // RBAC objects only need to be path segments (ValidateRBACName): `system:discovery` is a name.
   const rule =
     rt.group === '' && rt.kind === 'Service'
       ? isDns1035Label
       : rt.group === '' && rt.kind === 'Namespace'
         ? isDns1123Label
-        : isDns1123Subdomain;
+        : rt.group === 'rbac.authorization.k8s.io'
+          ? isPathSegmentName
+          : isDns1123Subdomain;
   return invalidEach('metadata.name', name, rule(name));
 }
 

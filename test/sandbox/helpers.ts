@@ -27,6 +27,8 @@ export async function raw(
     accept?: string;
     token?: string | null;
     userAgent?: string;
+    /** More request headers (e.g. Impersonate-User). */
+    headers?: Record<string, string>;
   } = {},
 ): Promise<{
   status: number;
@@ -49,6 +51,7 @@ export async function raw(
       headers['Content-Length'] = String(Buffer.byteLength(payload));
     }
     if (opts.userAgent) headers['User-Agent'] = opts.userAgent;
+    Object.assign(headers, opts.headers ?? {});
     const req = https.request(`${sb.url}${urlPath}`, { method, ca: sb.caPem, headers }, (res) => {
       let text = '';
       res.on('data', (c: Buffer) => (text += c.toString()));

@@ -65,9 +65,11 @@ describe('kubectl explain of the Istio kinds', () => {
     expect(Object.keys(root.body.paths).sort()).toEqual([
       'api/v1',
       'apis/apps/v1',
+      'apis/authorization.k8s.io/v1',
       'apis/networking.istio.io/v1',
       'apis/networking.istio.io/v1alpha3',
       'apis/networking.istio.io/v1beta1',
+      'apis/rbac.authorization.k8s.io/v1',
     ]);
     const doc = await raw(
       sb,

@@ -12,6 +12,10 @@ const UPSTREAM: Record<SchemaFile, string> = {
   'kubernetes-v1.32/api__v1_openapi.json': 'e70786b2b36d53fa99dd72910f2ef82a12384abc8d28ce144ebc9899c32b109c',
   'kubernetes-v1.32/apis__apps__v1_openapi.json':
     'ca3e54d3c12821353fa4c8aea2704d29ad1a216a142dbaefbab6ecea69457375',
+  'kubernetes-v1.32/apis__rbac.authorization.k8s.io__v1_openapi.json':
+    'cb328e53ccb31d9bf0c070dcf135f7404ddd51d9621e0ca22b76463022e44a6e',
+  'kubernetes-v1.32/apis__authorization.k8s.io__v1_openapi.json':
+    '12dd2152d3a24d5c3b7227a4b0d20e4308f8deb121368939b8f98affff7c5e92',
   'istio-1.29.6/networking.istio.io-crds.yaml':
     'b54a87c51b8c3aa678034563d5feab58335854c20a5864af98f12c66f0777e6d',
 };

@@ -62,3 +62,55 @@ test('GIVEN bad flags THEN usage errors name the flag', () => {
     kubeconfigPath: '/work/.vela-ts/sandbox.kubeconfig',
   });
 });
+
+test('GIVEN sandbox serve --user twice THEN each user has a context in the kubeconfig, named in the banner, and is authorized by RBAC', async () => {
+  const dir = tmpDir();
+  const kubeconfig = path.join(dir, 'kc.yaml');
+  const sa = 'system:serviceaccount:ci:vela-ts';
+  const child = spawn(
+    process.execPath,
+    [binPath, 'sandbox', 'serve', '--kubeconfig', kubeconfig, '--user', 'ci', '--user', sa],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (stdout.includes('try: kubectl')) resolve();
+      });
+      child.on('exit', () => reject(new Error(`serve exited early: ${stderr}`)));
+    });
+    expect(stdout).toContain('user ci: kubeconfig context ci@vela-ts-sandbox');
+    expect(stdout).toContain(`user ${sa}: kubeconfig context ${sa}@vela-ts-sandbox`);
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfig);
+    expect(kc.getContexts().map((c) => c.name)).toEqual([
+      'vela-ts-sandbox',
+      'ci@vela-ts-sandbox',
+      `${sa}@vela-ts-sandbox`,
+    ]);
+    expect(kc.getCurrentContext()).toBe('vela-ts-sandbox');
+    kc.setCurrentContext('ci@vela-ts-sandbox');
+    await expect(
+      kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: 'default' }),
+    ).rejects.toMatchObject({
+      code: 403,
+    });
+  } finally {
+    child.kill('SIGTERM');
+  }
+  expect(await exit).toBe(0);
+});
+
+test('GIVEN a --user the sandbox cannot serve THEN it is a usage error naming the flag', () => {
+  expect(() => parseServeOptions({ user: ['system:admin'] }, '/tmp')).toThrow(
+    /^--user: "system:admin" is in the system: namespace/,
+  );
+  expect(() => parseServeOptions({ user: ['ci', 'ci'] }, '/tmp')).toThrow('--user: "ci" is given twice');
+  expect(parseServeOptions({ user: ['ci'] }, '/tmp').users).toEqual(['ci']);
+  expect(parseServeOptions({}, '/tmp').users).toEqual([]);
+});

@@ -216,6 +216,8 @@ describe('discovery and OpenAPI', () => {
     expect(groups.body.kind).toBe('APIGroupList');
     expect(groups.body.groups.map((g: any) => g.name)).toEqual([
       'apps',
+      'authorization.k8s.io',
+      'rbac.authorization.k8s.io',
       'coordination.k8s.io',
       'apiextensions.k8s.io',
       'networking.istio.io',

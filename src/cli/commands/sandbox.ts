@@ -3,6 +3,7 @@ import { UsageError } from '../../errors.js';
 import type { IO } from '../io.js';
 import { EXIT_OK } from '../errors.js';
 import { findPrometheus, isExecutable, prometheusMissingMessage } from '../../sandbox/prometheus.js';
+import { userNameProblem } from '../../sandbox/rbac.js';
 
 export interface ServeOptions {
   port: number;
@@ -15,11 +16,13 @@ export interface ServeOptions {
   prometheusBin?: string;
   trafficRps: number;
   metricsPort?: number;
+  /** `--user`: identities besides the admin, each with a token and a kubeconfig context, authorized by RBAC. */
+  users: string[];
 }
 
 /** Flags -> options; every problem is a usage error (exit 2). */
 export function parseServeOptions(
-  flags: Record<string, string | boolean | undefined>,
+  flags: Record<string, string | boolean | string[] | undefined>,
   cwd: string,
   env: NodeJS.ProcessEnv = {},
 ): ServeOptions {
@@ -35,6 +38,11 @@ export function parseServeOptions(
   const failRate = opts.failRate === undefined ? 0 : Number(opts.failRate);
   if (!(failRate >= 0 && failRate <= 1))
     throw new UsageError(`--fail-rate must be a number from 0 to 1, not "${opts.failRate}"`);
+  const users = Array.isArray(flags.user) ? flags.user : typeof flags.user === 'string' ? [flags.user] : [];
+  for (const [i, u] of users.entries()) {
+    const problem = userNameProblem(u) ?? (users.indexOf(u) < i ? `"${u}" is given twice` : undefined);
+    if (problem) throw new UsageError(`--user: ${problem}`);
+  }
   const abs = (p: string | undefined) => (p === undefined ? undefined : path.resolve(cwd, p));
   return {
     port: int('port', opts.port, 0, 65535),
@@ -49,6 +57,7 @@ export function parseServeOptions(
       ? { metricsPort: int('metrics-port', opts.metricsPort, 0, 65535) }
       : {}),
     ...(flags.prometheus === true ? { prometheusBin: prometheusBin(env) } : {}),
+    users,
   };
 }
 
@@ -92,6 +101,7 @@ async function serveUntil(o: ServeOptions, io: IO, stop: StopSignal): Promise<nu
       trafficRps: o.trafficRps,
       ...(o.metricsPort !== undefined ? { metricsPort: o.metricsPort } : {}),
       ...(o.prometheusBin ? { prometheus: { bin: o.prometheusBin } } : {}),
+      users: o.users,
     }).catch(async (e: unknown) => {
       await share?.release();
       // A path given on the command line that cannot be written is the user's input: exit 2.
@@ -115,6 +125,10 @@ async function serveUntil(o: ServeOptions, io: IO, stop: StopSignal): Promise<nu
     if (sb.prometheus?.url)
       io.stdout.write(
         `prometheus: ${sb.prometheus.url} (in the cluster: Service istio-system/prometheus:9090, through the API server's service proxy)\n`,
+      );
+    for (const u of Object.keys(sb.users))
+      io.stdout.write(
+        `user ${u}: kubeconfig context ${sb.users[u]!.context} (authorized by RBAC; bind it a Role, e.g. examples/rbac/role.yaml)\n`,
       );
     io.stdout.write(`try: kubectl --kubeconfig ${o.kubeconfigPath} get pods\n`);
     const signal = await stop.received;
@@ -150,7 +164,10 @@ function stopSignal(): StopSignal {
   return { received, cancel };
 }
 
-export async function serve(opts: Record<string, string | boolean | undefined>, io: IO): Promise<number> {
+export async function serve(
+  opts: Record<string, string | boolean | string[] | undefined>,
+  io: IO,
+): Promise<number> {
   const o = parseServeOptions(opts, io.cwd, io.env);
   return serveUntil(o, io, stopSignal());
 }
