@@ -73,11 +73,15 @@ export interface LiveSet {
   byKey: Map<string, KubeObject>;
 }
 
-/** Everything of the managed kinds that carries the app's label, one list per kind. */
+/** Everything of the managed kinds that carries the app's label, one list per kind, all at once. */
 export async function readLive(cluster: ClusterClient, namespace: string, app: string): Promise<LiveSet> {
   const byKey = new Map<string, KubeObject>();
-  for (const kind of MANAGED_KINDS) {
-    const list = await cluster.list(kind, namespace, { labelSelector: `${LABEL_APP}=${app}` });
+  const lists = await Promise.all(
+    MANAGED_KINDS.map((kind) => cluster.list(kind, namespace, { labelSelector: `${LABEL_APP}=${app}` })),
+  );
+  // Keyed in kind order whatever order the answers came in: what is pruned goes in a stable order.
+  for (const [i, list] of lists.entries()) {
+    const kind = MANAGED_KINDS[i] as KindRef;
     for (const item of list.items)
       byKey.set(objectKey({ ...item, kind: kind.kind }), {
         ...item,
@@ -105,8 +109,10 @@ async function readUnlabelled(
       kinds.set(`${o.apiVersion}/${o.kind}`, { apiVersion: o.apiVersion, kind: o.kind });
   }
   const byKey = new Map<string, KubeObject>();
-  for (const kind of kinds.values()) {
-    const list = await cluster.list(kind, namespace);
+  const refs = [...kinds.values()];
+  const lists = await Promise.all(refs.map((kind) => cluster.list(kind, namespace)));
+  for (const [i, list] of lists.entries()) {
+    const kind = refs[i] as KindRef;
     for (const item of list.items) {
       const obj = { ...item, apiVersion: kind.apiVersion, kind: kind.kind };
       byKey.set(objectKey({ ...obj, metadata: { ...obj.metadata, namespace } }), obj);
@@ -160,6 +166,12 @@ export interface ApplyResult {
   changes: Change[];
   /** Objects of this app that it no longer renders: removed by `prune`, once the rest is ready. */
   stale: KubeObject[];
+  /**
+   * The app's objects as the cluster holds them now: what was read, with the server's answer to
+   * each write in place of what it replaced. A caller that passes it back as `live` next time
+   * needs no re-list after its own writes.
+   */
+  live: LiveSet;
 }
 
 /**
@@ -253,9 +265,15 @@ export async function applyObjects(
   namespace: string,
   app: string,
   desired: readonly KubeObject[],
-  opts: { force: boolean; dryRun?: boolean; checkOnly?: boolean },
+  opts: {
+    force: boolean;
+    dryRun?: boolean;
+    checkOnly?: boolean;
+    /** What an earlier call returned as `live` (this app's objects, kept up to date by the caller). */
+    live?: LiveSet;
+  },
 ): Promise<ApplyResult> {
-  const live = await readLive(cluster, namespace, app);
+  const live = opts.live ?? (await readLive(cluster, namespace, app));
   const everyone = await readUnlabelled(cluster, namespace, desired, live);
   // Every ownership check before the first write: a run refused for one object writes nothing.
   const writes: Array<{ obj: KubeObject; change: Change }> = [];
@@ -280,25 +298,29 @@ export async function applyObjects(
       : { ...named, action: 'create', fields: [] };
     writes.push({ obj, change });
   }
+  const now = new Map(live.byKey);
   if (!opts.checkOnly) {
     // Kind after kind in apply order (a DestinationRule's subsets exist before a VirtualService
     // routes to them, a Gateway before the routes bound to it); the objects of one kind are
     // independent of each other, so they go a few at a time.
     for (const run of runsOfKind(writes.map((w) => ({ kind: w.obj.kind, w })))) {
-      await inPool(run, WRITES_IN_FLIGHT, ({ w }) =>
-        writeAgainOnConflict(() =>
+      await inPool(run, WRITES_IN_FLIGHT, async ({ w }) => {
+        const answer = await writeAgainOnConflict(() =>
           cluster.apply(w.obj, {
             force: opts.force || w.change.action === 'update',
             ...(opts.dryRun ? { dryRun: true } : {}),
           }),
-        ),
-      );
+        );
+        // Server-side apply answers with the object as stored: that is the live object now.
+        if (!opts.dryRun)
+          now.set(objectKey(w.obj), { ...answer, apiVersion: w.obj.apiVersion, kind: w.obj.kind });
+      });
     }
   }
   const changes = writes.map((w) => w.change);
   const keep = new Set(desired.map(objectKey));
   const stale = [...live.byKey.values()].filter((o) => ownedBy(o, app) && !keep.has(objectKey(o)));
-  return { changes, stale };
+  return { changes, stale, live: { byKey: now } };
 }
 
 /** Removes what the app no longer renders, routes before the subsets and workloads they point at. */
