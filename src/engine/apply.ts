@@ -201,7 +201,6 @@ export async function checkOwnership(
   moreDeployments: readonly string[] = [],
   revisions: readonly string[] = [],
 ): Promise<void> {
-  const live = await readLive(cluster, namespace, app);
   const later = moreDeployments.map((name): KubeObject => ({
     apiVersion: API.Deployment,
     kind: 'Deployment',
@@ -209,10 +208,12 @@ export async function checkOwnership(
   }));
   const problems: string[] = [];
   const seen = new Set<string>();
-  const everyone = await readUnlabelled(cluster, namespace, [...desired, ...later], live);
+  // Everything of each kind the app renders, labelled or not, one list a kind: whose each object is
+  // tells itself, so the app's own labelled objects need no list of their own.
+  const everyone = await readUnlabelled(cluster, namespace, [...desired, ...later], { byKey: new Map() });
   for (const wanted of [...desired, ...later]) {
     const key = objectKey(wanted);
-    if (live.byKey.has(key) || seen.has(key)) continue;
+    if (seen.has(key)) continue;
     seen.add(key);
     const current = everyone.get(key);
     if (!current || ownedBy(current, app)) continue;

@@ -201,7 +201,13 @@ export function stateWritten(
         { apiVersion: API.ConfigMap, kind: 'ConfigMap' },
         namespace,
         (objs) => objs.get(stateName(app))?.metadata.resourceVersion !== resourceVersion,
-        { fieldSelector: `metadata.name=${stateName(app)}`, timeoutMs: Number.POSITIVE_INFINITY, signal },
+        // From the version we hold: any event is someone's write (or the deletion), with no list first.
+        {
+          fieldSelector: `metadata.name=${stateName(app)}`,
+          timeoutMs: Number.POSITIVE_INFINITY,
+          signal,
+          ...(resourceVersion ? { resourceVersion } : {}),
+        },
       )
       .then(
         () => resolve(),
