@@ -55,7 +55,7 @@ export async function meshFinding(
   app: Application,
 ): Promise<MeshFinding | undefined> {
   let seen = seenNamespaces.get(ctx.cluster);
-  if (!seen) seenNamespaces.set(ctx.cluster, (seen = new Map()));
+  if (!seen) seenNamespaces.set(ctx.cluster, (seen = new Map<string, KubeObject>()));
   let ns = seen.get(namespace);
   try {
     ns ??= await ctx.cluster.get({ apiVersion: 'v1', kind: 'Namespace', namespace: '', name: namespace });
