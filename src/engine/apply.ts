@@ -71,6 +71,12 @@ export function differences(live: unknown, wanted: unknown, prefix = ''): string
 
 export interface LiveSet {
   byKey: Map<string, KubeObject>;
+  /**
+   * Every object of the kinds in `everyKinds` (`apiVersion/kind`), labelled or not, when they were
+   * read with `byKey`: whose an object the app would create is, without a list of its own.
+   */
+  everyone?: Map<string, KubeObject>;
+  everyKinds?: Set<string>;
 }
 
 /** Everything of the managed kinds that carries the app's label, one list per kind, all at once. */
@@ -108,8 +114,18 @@ async function readUnlabelled(
     if (!live.byKey.has(objectKey(o)))
       kinds.set(`${o.apiVersion}/${o.kind}`, { apiVersion: o.apiVersion, kind: o.kind });
   }
+  const known = live.everyone;
+  if (known && [...kinds.keys()].every((k) => live.everyKinds?.has(k))) return known;
+  return readEveryone(cluster, namespace, [...kinds.values()]);
+}
+
+/** Every object of `refs` in the namespace, labelled or not, one list per kind, all at once. */
+async function readEveryone(
+  cluster: ClusterClient,
+  namespace: string,
+  refs: readonly KindRef[],
+): Promise<Map<string, KubeObject>> {
   const byKey = new Map<string, KubeObject>();
-  const refs = [...kinds.values()];
   const lists = await Promise.all(refs.map((kind) => cluster.list(kind, namespace)));
   for (const [i, list] of lists.entries()) {
     const kind = refs[i] as KindRef;
@@ -190,7 +206,8 @@ function immutableDifference(live: KubeObject, wanted: KubeObject): string | und
  * could not finish: an object the app would render that exists and is not this app's, unless
  * `force` takes it over and can (a stranger's object whose immutable fields already match);
  * another vela-ts app's object or revision record, which no flag may take. Each problem once,
- * all at once, and --force is suggested only where it would work.
+ * all at once, and --force is suggested only where it would work. Returns what it read: the app's
+ * objects, and every object of the kinds vela-ts renders.
  */
 export async function checkOwnership(
   cluster: ClusterClient,
@@ -200,7 +217,7 @@ export async function checkOwnership(
   force: boolean,
   moreDeployments: readonly string[] = [],
   revisions: readonly string[] = [],
-): Promise<void> {
+): Promise<LiveSet> {
   const later = moreDeployments.map((name): KubeObject => ({
     apiVersion: API.Deployment,
     kind: 'Deployment',
@@ -208,9 +225,12 @@ export async function checkOwnership(
   }));
   const problems: string[] = [];
   const seen = new Set<string>();
-  // Everything of each kind the app renders, labelled or not, one list a kind: whose each object is
-  // tells itself, so the app's own labelled objects need no list of their own.
-  const everyone = await readUnlabelled(cluster, namespace, [...desired, ...later], { byKey: new Map() });
+  // Everything of each kind vela-ts renders, labelled or not, one list a kind: whose each object
+  // is tells itself, and the app's own are the live set a driver may start from (`up`).
+  const kinds = new Map<string, KindRef>(MANAGED_KINDS.map((k) => [`${k.apiVersion}/${k.kind}`, k]));
+  for (const o of [...desired, ...later])
+    kinds.set(`${o.apiVersion}/${o.kind}`, { apiVersion: o.apiVersion, kind: o.kind });
+  const everyone = await readEveryone(cluster, namespace, [...kinds.values()]);
   for (const wanted of [...desired, ...later]) {
     const key = objectKey(wanted);
     if (seen.has(key)) continue;
@@ -254,6 +274,11 @@ export async function checkOwnership(
     }
   }
   if (problems.length > 0) throw new ClusterError(problems.join('\n'), 0, 'NotOurs');
+  const managed = new Set(MANAGED_KINDS.map((k) => k.kind));
+  const byKey = new Map(
+    [...everyone].filter(([, o]) => managed.has(o.kind) && o.metadata.labels?.[LABEL_APP] === app),
+  );
+  return { byKey, everyone, everyKinds: new Set(kinds.keys()) };
 }
 
 /**

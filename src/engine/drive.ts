@@ -33,10 +33,11 @@ export async function saveAndDrive(
   ctx: EngineContext,
   stored: Stored | undefined,
   state: AppState,
+  live?: LiveSet,
 ): Promise<Outcome> {
   const saved = await persist(ctx, stored, state);
   if (saved.kind === 'stopped') return { kind: 'stopped', state: saved.state };
-  return drive(ctx, saved.stored);
+  return drive(ctx, saved.stored, live);
 }
 
 export function objectsOf(state: AppState): KubeObject[] {
@@ -49,13 +50,14 @@ export function objectsOf(state: AppState): KubeObject[] {
  * before each move is acted on, and acting is idempotent, so a killed run is continued by
  * running it again from any machine.
  */
-export async function drive(ctx: EngineContext, start: Stored): Promise<Outcome> {
+export async function drive(ctx: EngineContext, start: Stored, seed?: LiveSet): Promise<Outcome> {
   let stored = start;
   let lastStep = -1;
-  // The app's objects as the cluster holds them, read once and then kept from the answers to our
-  // own writes and from the readiness watch: a move costs its writes, not a re-list of the app.
-  // Dropped (so read afresh) whenever someone else's edit is noticed.
-  let live: LiveSet | undefined;
+  // The app's objects as the cluster holds them, read once (or given: read by the caller with no
+  // driver active since) and then kept from the answers to our own writes and from the readiness
+  // watch: a move costs its writes, not a re-list of the app. Dropped (so read afresh) whenever
+  // someone else's edit is noticed.
+  let live: LiveSet | undefined = seed;
   for (;;) {
     ctx.assertLocked?.();
     const state = stored.state;
