@@ -9,7 +9,8 @@
 // Every case runs once per round and the rounds repeat N times (interleaved), so a burst of load
 // from another process hits all cases alike; figures are medians. --callgrind adds instruction
 // counts (valgrind), which do not move with the load of the machine. --scale adds render and plan
-// of generated 1k/2k/5k/10k-component apps (slow; each capped). The built binary is measured:
+// of generated 1k/2k/5k/10k-component apps, `up` of 500 and 1,000 components and the sandbox's
+// GET/PATCH/LIST throughput with 5,000 objects (slow; each capped). The built binary is measured:
 // run `npm run build` first (npm run bench does not build, so it measures what dist/ holds).
 // --baseline DIR adds each vela-ts command run from another built tree (an older commit, say), in
 // the same rounds, so a before/after comparison is side by side too.
@@ -465,7 +466,7 @@ const md = [
   'npm ci && npm run build',
   'npm run bench                          # start-up and walkthrough, writes BENCHMARKS.md',
   'npm run bench -- --runs 31 --callgrind # more rounds, plus instruction counts (needs valgrind)',
-  'npm run bench -- --scale               # plus 1k..10k components (minutes)',
+  'npm run bench -- --scale               # plus 1k..10k components, up of 500/1k, sandbox throughput (minutes)',
   'npm run bench -- --no-write            # print only',
   '# before/after, side by side: build another commit in a folder of its own, then',
   'git worktree add /tmp/before <commit> && (cd /tmp/before && npm ci && npm run build)',
