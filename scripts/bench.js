@@ -9,7 +9,8 @@
 // Every case runs once per round and the rounds repeat N times (interleaved), so a burst of load
 // from another process hits all cases alike; figures are medians. --callgrind adds instruction
 // counts (valgrind), which do not move with the load of the machine. --scale adds render and plan
-// of generated 1k/2k/5k/10k-component apps (slow; each capped). The built binary is measured:
+// of generated 1k/2k/5k/10k-component apps, `up` of 500 and 1,000 components and the sandbox's
+// GET/PATCH/LIST throughput with 5,000 objects (slow; each capped). The built binary is measured:
 // run `npm run build` first (npm run bench does not build, so it measures what dist/ holds).
 // --baseline DIR adds each vela-ts command run from another built tree (an older commit, say), in
 // the same rounds, so a before/after comparison is side by side too.
@@ -233,6 +234,83 @@ if (withScale) {
   process.stdout.write('\n');
 }
 
+// `up` of generated apps against a fresh sandbox each (pods ready at once), and the sandbox's own
+// GET / PATCH / LIST throughput with 5,000 objects in one namespace, 8 requests in flight.
+const ups = [];
+let throughput;
+if (withScale) {
+  for (const n of [500, 1000]) {
+    const dir = fs.mkdtempSync(path.join(work, `up-${n}-`));
+    const kc = path.join(dir, 'kubeconfig');
+    const sb = await startSandbox({ port: 0, kubeconfigPath: kc });
+    const file = path.join(dir, 'app.yaml');
+    fs.writeFileSync(file, generatedApp(n, 'v1'));
+    const r = await vela(['--kubeconfig', kc, 'up', file], { rss: true, timeoutMs: 300_000 });
+    ups.push({
+      n,
+      ms: r.ms,
+      maxRssKb: r.maxRssKb,
+      outcome: r.status === 0 ? 'ok' : r.signal ? 'stopped after 300 s' : `exit ${r.status}`,
+    });
+    await sb.close();
+    process.stdout.write('.');
+  }
+  const https = await import('node:https');
+  const sb = await startSandbox({ port: 0 });
+  const agent = new https.Agent({ ca: sb.caPem, keepAlive: true, maxSockets: 8 });
+  const call = (method, p, body, type = 'application/json') =>
+    new Promise((resolve, reject) => {
+      const req = https.request(
+        `${sb.url}${p}`,
+        {
+          method,
+          agent,
+          headers: { authorization: `Bearer ${sb.token}`, 'content-type': type, accept: 'application/json' },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () =>
+            res.statusCode < 300 ? resolve() : reject(new Error(`${method} ${p}: ${res.statusCode}`)),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(body === undefined ? undefined : JSON.stringify(body));
+    });
+  const pool = async (count, fn) => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < count) await fn(next++);
+      }),
+    );
+  };
+  const base = '/api/v1/namespaces/default/configmaps';
+  await pool(5000, (i) =>
+    call('POST', base, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `cm-${i}` },
+      data: { i: String(i) },
+    }),
+  );
+  const rate = async (count, fn) => {
+    const t = performance.now();
+    await pool(count, fn);
+    return count / ((performance.now() - t) / 1000);
+  };
+  throughput = {
+    get: await rate(2000, (i) => call('GET', `${base}/cm-${i % 5000}`)),
+    patch: await rate(2000, (i) =>
+      call('PATCH', `${base}/cm-${i % 5000}`, { data: { p: String(i) } }, 'application/merge-patch+json'),
+    ),
+    list: await rate(40, () => call('GET', base)),
+  };
+  agent.destroy();
+  await sb.close();
+  process.stdout.write('\n');
+}
+
 // What the sandbox pays for its bundled, gzip-compressed schemas (schemas/README.md), in-process.
 const { readSchema } = await import(path.join(root, 'dist/sandbox/paths.js'));
 const schemaFiles = [
@@ -350,7 +428,33 @@ const md = [
       ].join('\n')
     : 'Not measured in this run: `npm run bench -- --scale` adds render and plan of 1k/2k/5k/10k generated components.',
   '',
-  '`up` of 500 and 1,000 components and the sandbox throughput with 5k objects are not measured yet.',
+  ups.length
+    ? [
+        '`up` of a generated app (as above) against a fresh sandbox, pods ready at once; stopped after 300 s.',
+        '',
+        table(
+          ['components', 'command', 'wall', 'peak RSS', 'outcome'],
+          ups.map((u) => [
+            String(u.n),
+            'up',
+            ms(u.ms),
+            u.maxRssKb ? `${(u.maxRssKb / 1024).toFixed(0)} MiB` : '',
+            u.outcome,
+          ]),
+        ),
+        '',
+        'The sandbox with 5,000 ConfigMaps in one namespace, 8 requests in flight over keep-alive HTTPS:',
+        '',
+        table(
+          ['request', 'per second'],
+          [
+            ['GET one object', throughput.get.toFixed(0)],
+            ['PATCH one object (merge patch)', throughput.patch.toFixed(0)],
+            ['LIST all 5,000', throughput.list.toFixed(1)],
+          ],
+        ),
+      ].join('\n')
+    : 'Not measured in this run: `--scale` adds `up` of 500 and 1,000 components and the sandbox throughput with 5k objects.',
   '',
   '## Sandbox',
   '',
@@ -362,7 +466,7 @@ const md = [
   'npm ci && npm run build',
   'npm run bench                          # start-up and walkthrough, writes BENCHMARKS.md',
   'npm run bench -- --runs 31 --callgrind # more rounds, plus instruction counts (needs valgrind)',
-  'npm run bench -- --scale               # plus 1k..10k components (minutes)',
+  'npm run bench -- --scale               # plus 1k..10k components, up of 500/1k, sandbox throughput (minutes)',
   'npm run bench -- --no-write            # print only',
   '# before/after, side by side: build another commit in a folder of its own, then',
   'git worktree add /tmp/before <commit> && (cd /tmp/before && npm ci && npm run build)',

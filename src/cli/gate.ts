@@ -216,9 +216,9 @@ export async function settleOutcome(
         }
         // What the person is shown is bound to this version of the state: an answer given on it
         // acts only if nothing changed meanwhile.
-        const shown = await readApp(session.ctx, ns, app);
+        const shown = gate.prompt ? await readApp(session.ctx, ns, app) : undefined;
         out(statusTable(await status(session.ctx, ns, app)));
-        if (!gate.prompt) {
+        if (!shown) {
           out(`${app}: suspended ${where}${why}, waiting for approval.`);
           out(`Continue with: ${resumeCmd}`);
           out(`Roll back with: vela-ts rollback ${target}`);

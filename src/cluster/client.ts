@@ -311,12 +311,19 @@ export class KubeClusterClient implements ClusterClient {
   ): Promise<ReadonlyMap<string, KubeObject>> {
     const op = this.op('watch', kind, info, undefined, ns);
     const selectors = { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector };
+    let from = opts.resourceVersion;
     for (;;) {
-      const list = await this.listWith(info, kind, ns, selectors, signal);
-      snapshot.clear();
-      for (const o of list.items) snapshot.set(o.metadata.name, o);
-      if (done(snapshot)) return snapshot;
-      let rv = list.resourceVersion;
+      let rv: string;
+      if (from) {
+        rv = from;
+        from = undefined;
+      } else {
+        const list = await this.listWith(info, kind, ns, selectors, signal);
+        snapshot.clear();
+        for (const o of list.items) snapshot.set(o.metadata.name, o);
+        if (done(snapshot)) return snapshot;
+        rv = list.resourceVersion;
+      }
       let failures = 0;
       let failingSince = 0;
 

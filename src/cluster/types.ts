@@ -47,6 +47,12 @@ export interface WaitOptions {
   fieldSelector?: string;
   /** Give up after this many milliseconds with a ClusterError (reason `Timeout`). */
   timeoutMs: number;
+  /**
+   * Start watching from this resourceVersion (one the caller already holds, such as its own
+   * write's) instead of listing first: the snapshot starts empty and `done` is first asked after
+   * an event. A version the server no longer has (410) falls back to list, then watch.
+   */
+  resourceVersion?: string;
   signal?: AbortSignal;
 }
 

@@ -71,13 +71,23 @@ export function differences(live: unknown, wanted: unknown, prefix = ''): string
 
 export interface LiveSet {
   byKey: Map<string, KubeObject>;
+  /**
+   * Every object of the kinds in `everyKinds` (`apiVersion/kind`), labelled or not, when they were
+   * read with `byKey`: whose an object the app would create is, without a list of its own.
+   */
+  everyone?: Map<string, KubeObject>;
+  everyKinds?: Set<string>;
 }
 
-/** Everything of the managed kinds that carries the app's label, one list per kind. */
+/** Everything of the managed kinds that carries the app's label, one list per kind, all at once. */
 export async function readLive(cluster: ClusterClient, namespace: string, app: string): Promise<LiveSet> {
   const byKey = new Map<string, KubeObject>();
-  for (const kind of MANAGED_KINDS) {
-    const list = await cluster.list(kind, namespace, { labelSelector: `${LABEL_APP}=${app}` });
+  const lists = await Promise.all(
+    MANAGED_KINDS.map((kind) => cluster.list(kind, namespace, { labelSelector: `${LABEL_APP}=${app}` })),
+  );
+  // Keyed in kind order whatever order the answers came in: what is pruned goes in a stable order.
+  for (const [i, list] of lists.entries()) {
+    const kind = MANAGED_KINDS[i] as KindRef;
     for (const item of list.items)
       byKey.set(objectKey({ ...item, kind: kind.kind }), {
         ...item,
@@ -104,9 +114,21 @@ async function readUnlabelled(
     if (!live.byKey.has(objectKey(o)))
       kinds.set(`${o.apiVersion}/${o.kind}`, { apiVersion: o.apiVersion, kind: o.kind });
   }
+  const known = live.everyone;
+  if (known && [...kinds.keys()].every((k) => live.everyKinds?.has(k))) return known;
+  return readEveryone(cluster, namespace, [...kinds.values()]);
+}
+
+/** Every object of `refs` in the namespace, labelled or not, one list per kind, all at once. */
+async function readEveryone(
+  cluster: ClusterClient,
+  namespace: string,
+  refs: readonly KindRef[],
+): Promise<Map<string, KubeObject>> {
   const byKey = new Map<string, KubeObject>();
-  for (const kind of kinds.values()) {
-    const list = await cluster.list(kind, namespace);
+  const lists = await Promise.all(refs.map((kind) => cluster.list(kind, namespace)));
+  for (const [i, list] of lists.entries()) {
+    const kind = refs[i] as KindRef;
     for (const item of list.items) {
       const obj = { ...item, apiVersion: kind.apiVersion, kind: kind.kind };
       byKey.set(objectKey({ ...obj, metadata: { ...obj.metadata, namespace } }), obj);
@@ -160,6 +182,12 @@ export interface ApplyResult {
   changes: Change[];
   /** Objects of this app that it no longer renders: removed by `prune`, once the rest is ready. */
   stale: KubeObject[];
+  /**
+   * The app's objects as the cluster holds them now: what was read, with the server's answer to
+   * each write in place of what it replaced. A caller that passes it back as `live` next time
+   * needs no re-list after its own writes.
+   */
+  live: LiveSet;
 }
 
 /**
@@ -178,7 +206,8 @@ function immutableDifference(live: KubeObject, wanted: KubeObject): string | und
  * could not finish: an object the app would render that exists and is not this app's, unless
  * `force` takes it over and can (a stranger's object whose immutable fields already match);
  * another vela-ts app's object or revision record, which no flag may take. Each problem once,
- * all at once, and --force is suggested only where it would work.
+ * all at once, and --force is suggested only where it would work. Returns what it read: the app's
+ * objects, and every object of the kinds vela-ts renders.
  */
 export async function checkOwnership(
   cluster: ClusterClient,
@@ -188,8 +217,7 @@ export async function checkOwnership(
   force: boolean,
   moreDeployments: readonly string[] = [],
   revisions: readonly string[] = [],
-): Promise<void> {
-  const live = await readLive(cluster, namespace, app);
+): Promise<LiveSet> {
   const later = moreDeployments.map((name): KubeObject => ({
     apiVersion: API.Deployment,
     kind: 'Deployment',
@@ -197,10 +225,15 @@ export async function checkOwnership(
   }));
   const problems: string[] = [];
   const seen = new Set<string>();
-  const everyone = await readUnlabelled(cluster, namespace, [...desired, ...later], live);
+  // Everything of each kind vela-ts renders, labelled or not, one list a kind: whose each object
+  // is tells itself, and the app's own are the live set a driver may start from (`up`).
+  const kinds = new Map<string, KindRef>(MANAGED_KINDS.map((k) => [`${k.apiVersion}/${k.kind}`, k]));
+  for (const o of [...desired, ...later])
+    kinds.set(`${o.apiVersion}/${o.kind}`, { apiVersion: o.apiVersion, kind: o.kind });
+  const everyone = await readEveryone(cluster, namespace, [...kinds.values()]);
   for (const wanted of [...desired, ...later]) {
     const key = objectKey(wanted);
-    if (live.byKey.has(key) || seen.has(key)) continue;
+    if (seen.has(key)) continue;
     seen.add(key);
     const current = everyone.get(key);
     if (!current || ownedBy(current, app)) continue;
@@ -241,6 +274,11 @@ export async function checkOwnership(
     }
   }
   if (problems.length > 0) throw new ClusterError(problems.join('\n'), 0, 'NotOurs');
+  const managed = new Set(MANAGED_KINDS.map((k) => k.kind));
+  const byKey = new Map(
+    [...everyone].filter(([, o]) => managed.has(o.kind) && o.metadata.labels?.[LABEL_APP] === app),
+  );
+  return { byKey, everyone, everyKinds: new Set(kinds.keys()) };
 }
 
 /**
@@ -253,9 +291,15 @@ export async function applyObjects(
   namespace: string,
   app: string,
   desired: readonly KubeObject[],
-  opts: { force: boolean; dryRun?: boolean; checkOnly?: boolean },
+  opts: {
+    force: boolean;
+    dryRun?: boolean;
+    checkOnly?: boolean;
+    /** What an earlier call returned as `live` (this app's objects, kept up to date by the caller). */
+    live?: LiveSet;
+  },
 ): Promise<ApplyResult> {
-  const live = await readLive(cluster, namespace, app);
+  const live = opts.live ?? (await readLive(cluster, namespace, app));
   const everyone = await readUnlabelled(cluster, namespace, desired, live);
   // Every ownership check before the first write: a run refused for one object writes nothing.
   const writes: Array<{ obj: KubeObject; change: Change }> = [];
@@ -280,25 +324,29 @@ export async function applyObjects(
       : { ...named, action: 'create', fields: [] };
     writes.push({ obj, change });
   }
+  const now = new Map(live.byKey);
   if (!opts.checkOnly) {
     // Kind after kind in apply order (a DestinationRule's subsets exist before a VirtualService
     // routes to them, a Gateway before the routes bound to it); the objects of one kind are
     // independent of each other, so they go a few at a time.
     for (const run of runsOfKind(writes.map((w) => ({ kind: w.obj.kind, w })))) {
-      await inPool(run, WRITES_IN_FLIGHT, ({ w }) =>
-        writeAgainOnConflict(() =>
+      await inPool(run, WRITES_IN_FLIGHT, async ({ w }) => {
+        const answer = await writeAgainOnConflict(() =>
           cluster.apply(w.obj, {
             force: opts.force || w.change.action === 'update',
             ...(opts.dryRun ? { dryRun: true } : {}),
           }),
-        ),
-      );
+        );
+        // Server-side apply answers with the object as stored: that is the live object now.
+        if (!opts.dryRun)
+          now.set(objectKey(w.obj), { ...answer, apiVersion: w.obj.apiVersion, kind: w.obj.kind });
+      });
     }
   }
   const changes = writes.map((w) => w.change);
   const keep = new Set(desired.map(objectKey));
   const stale = [...live.byKey.values()].filter((o) => ownedBy(o, app) && !keep.has(objectKey(o)));
-  return { changes, stale };
+  return { changes, stale, live: { byKey: now } };
 }
 
 /** Removes what the app no longer renders, routes before the subsets and workloads they point at. */

@@ -1,4 +1,4 @@
-import { API, compile, type KubeObject } from '../compile/index.js';
+import { API, compile, objectKey, type KubeObject } from '../compile/index.js';
 import { stableStringify } from '../compile/stable.js';
 import { assertNever, ClusterError, WorkflowError } from '../errors.js';
 import {
@@ -14,8 +14,8 @@ import {
 } from '../workflow/index.js';
 import { DEFAULT_ENDPOINT, shownEndpoint } from '../workflow/metrics.js';
 import { prometheusReader } from './prometheus.js';
-import { applyObjects, prune } from './apply.js';
-import { canariesWithoutReadyPods, waitReady } from './readiness.js';
+import { applyObjects, prune, type LiveSet } from './apply.js';
+import { allReady, canariesWithoutReadyPods, waitReady } from './readiness.js';
 import { retryOnConflict } from './conflicts.js';
 import { nowIso, type EngineContext } from './context.js';
 import { loadState, saveState, stateName, type Stored } from './store.js';
@@ -33,10 +33,11 @@ export async function saveAndDrive(
   ctx: EngineContext,
   stored: Stored | undefined,
   state: AppState,
+  live?: LiveSet,
 ): Promise<Outcome> {
   const saved = await persist(ctx, stored, state);
   if (saved.kind === 'stopped') return { kind: 'stopped', state: saved.state };
-  return drive(ctx, saved.stored);
+  return drive(ctx, saved.stored, live);
 }
 
 export function objectsOf(state: AppState): KubeObject[] {
@@ -49,32 +50,53 @@ export function objectsOf(state: AppState): KubeObject[] {
  * before each move is acted on, and acting is idempotent, so a killed run is continued by
  * running it again from any machine.
  */
-export async function drive(ctx: EngineContext, start: Stored): Promise<Outcome> {
+export async function drive(ctx: EngineContext, start: Stored, seed?: LiveSet): Promise<Outcome> {
   let stored = start;
   let lastStep = -1;
+  // The app's objects as the cluster holds them, read once (or given: read by the caller with no
+  // driver active since) and then kept from the answers to our own writes and from the readiness
+  // watch: a move costs its writes, not a re-list of the app. Dropped (so read afresh) whenever
+  // someone else's edit is noticed.
+  let live: LiveSet | undefined = seed;
   for (;;) {
     ctx.assertLocked?.();
     const state = stored.state;
     const objects = objectsOf(state);
-    const { changes, stale } = await applyObjects(ctx.cluster, state.namespace, state.app.name, objects, {
+    const applied = await applyObjects(ctx.cluster, state.namespace, state.app.name, objects, {
       force: ctx.force,
+      ...(live ? { live } : {}),
     });
+    const { changes, stale } = applied;
+    live = applied.live;
     if (changes.length > 0) ctx.report.info(`applied ${changes.map((c) => c.object).join(', ')}`);
     const gates = readinessGates(state);
     const changed = changes
       .filter((c) => c.kind === 'Deployment' && gates.includes(c.name))
       .map((c) => c.name);
     if (changed.length > 0) ctx.report.waiting(`waiting for ${changed.join(', ')} to be ready`);
+    // Nothing to wait for when no gate was written and each was ready when last seen: no watch.
+    const unready = changed.length > 0 || !allReady(deploymentsOf(live), gates);
     // A `workflow suspend` or `terminate` from elsewhere ends the wait at once: a canary that will
     // never be ready must not keep the lock (and so a rollback) away until the timeout.
     const edited = new AbortController();
     const watching = new AbortController();
-    if (gates.length > 0)
+    if (unready)
       void stateWritten(ctx, state.namespace, state.app.name, stored.resourceVersion, watching.signal).then(
         () => edited.abort(),
       );
     try {
-      await waitReady(ctx.cluster, state.namespace, state.app.name, gates, ctx.timeoutMs, edited.signal);
+      if (unready) {
+        const seen = await waitReady(
+          ctx.cluster,
+          state.namespace,
+          state.app.name,
+          gates,
+          ctx.timeoutMs,
+          edited.signal,
+        );
+        // Ready only by a fresh read after the timeout: read everything again next time.
+        live = seen ? withDeployments(live, seen) : undefined;
+      }
     } catch (err) {
       if (err instanceof ClusterError && err.reason === 'Timeout') return fail(ctx, stored, err.message);
       if (!(err instanceof ClusterError && err.reason === 'Aborted' && edited.signal.aborted)) throw err;
@@ -84,6 +106,7 @@ export async function drive(ctx: EngineContext, start: Stored): Promise<Outcome>
       if (fresh.state.workflow.phase !== 'running' || fresh.state.specHash !== state.specHash)
         return { kind: 'stopped', state: fresh.state };
       stored = fresh;
+      live = undefined;
       continue;
     } finally {
       watching.abort();
@@ -92,6 +115,7 @@ export async function drive(ctx: EngineContext, start: Stored): Promise<Outcome>
     ctx.assertLocked?.();
     const deleted = await prune(ctx.cluster, state.namespace, stale);
     if (deleted.length > 0) ctx.report.info(`removed ${deleted.join(', ')}`);
+    if (live) for (const o of stale) live.byKey.delete(objectKey(o));
     await settleTraffic(ctx, state);
 
     const t = next(state, nowIso(ctx));
@@ -145,6 +169,23 @@ export async function drive(ctx: EngineContext, start: Stored): Promise<Outcome>
   }
 }
 
+/** The app's Deployments in `live`, by name. */
+function deploymentsOf(live: LiveSet): Map<string, KubeObject> {
+  const byName = new Map<string, KubeObject>();
+  for (const o of live.byKey.values()) if (o.kind === 'Deployment') byName.set(o.metadata.name, o);
+  return byName;
+}
+
+/** `live` with its Deployments replaced by those a readiness watch saw last (the same label selector). */
+function withDeployments(live: LiveSet, seen: ReadonlyMap<string, KubeObject>): LiveSet {
+  const byKey = new Map([...live.byKey].filter(([, o]) => o.kind !== 'Deployment'));
+  for (const d of seen.values()) {
+    const obj = { ...d, apiVersion: API.Deployment, kind: 'Deployment' };
+    byKey.set(objectKey(obj), obj);
+  }
+  return { byKey };
+}
+
 /**
  * Resolves once the app's recorded state is written by anyone (its resourceVersion moves on), as
  * seen by a watch. Never rejects: should the watch fail or `signal` end it, it simply never resolves.
@@ -162,7 +203,13 @@ export function stateWritten(
         { apiVersion: API.ConfigMap, kind: 'ConfigMap' },
         namespace,
         (objs) => objs.get(stateName(app))?.metadata.resourceVersion !== resourceVersion,
-        { fieldSelector: `metadata.name=${stateName(app)}`, timeoutMs: Number.POSITIVE_INFINITY, signal },
+        // From the version we hold: any event is someone's write (or the deletion), with no list first.
+        {
+          fieldSelector: `metadata.name=${stateName(app)}`,
+          timeoutMs: Number.POSITIVE_INFINITY,
+          signal,
+          ...(resourceVersion ? { resourceVersion } : {}),
+        },
       )
       .then(
         () => resolve(),

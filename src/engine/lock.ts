@@ -23,7 +23,23 @@ interface LeaseSpec {
 export interface Lock {
   /** Why the lock was lost while held (taken over after renewals failed), if it was. */
   readonly lost: string | undefined;
+  /**
+   * True when the lease was free when the caller looked (`seen`) and nobody wrote it until we
+   * took it: no driver held it in between, so nothing a driver writes changed meanwhile.
+   */
+  readonly untouchedSinceSeen: boolean;
   release(): Promise<void>;
+}
+
+/** What the lease of an app is now (undefined when it has none), for `acquireLock`'s `seen`. */
+export async function peekLease(
+  ctx: EngineContext,
+  namespace: string,
+  app: string,
+): Promise<{ lease: KubeObject | undefined }> {
+  return {
+    lease: await ctx.cluster.get({ apiVersion: API.Lease, kind: 'Lease', namespace, name: `vela-ts-${app}` }),
+  };
 }
 
 /** Kubernetes MicroTime: RFC 3339 with microseconds. */
@@ -56,7 +72,12 @@ function localHolder(ctx: EngineContext, live: KubeObject): 'alive' | 'dead' | '
  * holder's timestamps: we watch it, and take it over only when it has gone unrenewed for its whole
  * duration (15 s) as we measured it; renewed meanwhile, its holder is alive and we are refused.
  */
-export async function acquireLock(ctx: EngineContext, namespace: string, app: string): Promise<Lock> {
+export async function acquireLock(
+  ctx: EngineContext,
+  namespace: string,
+  app: string,
+  seen?: { lease: KubeObject | undefined },
+): Promise<Lock> {
   const ref = { apiVersion: API.Lease, kind: 'Lease', namespace, name: `vela-ts-${app}` };
   const body = (resourceVersion?: string): KubeObject => {
     const now = microTime(ctx.clock.now());
@@ -87,11 +108,19 @@ export async function acquireLock(ctx: EngineContext, namespace: string, app: st
     );
   };
   // Someone else created, renewed or took it in between: look again.
+  let untouchedSinceSeen = false;
   const current = await retryOnConflict(
     6,
-    async () => {
-      const live = await ctx.cluster.get(ref);
-      if (!live) return ctx.cluster.create(body());
+    async (n) => {
+      // The first look may be one the caller took earlier: a write on it fails (409) if anyone
+      // wrote the lease since, and we look again.
+      const live = n === 0 && seen ? seen.lease : await ctx.cluster.get(ref);
+      const free = n === 0 && seen !== undefined && !((live?.spec ?? {}) as LeaseSpec).holderIdentity;
+      if (!live) {
+        const created = await ctx.cluster.create(body());
+        untouchedSinceSeen = free;
+        return created;
+      }
       const spec = (live.spec ?? {}) as LeaseSpec;
       const holder = spec.holderIdentity ?? '';
       if (holder && holder !== ctx.identity) {
@@ -114,7 +143,9 @@ export async function acquireLock(ctx: EngineContext, namespace: string, app: st
         // Dead on this machine, or unrenewed for its whole duration as we watched: ours now. The
         // write carries the version we judged, so a renewal in between refuses it (409) and we look again.
       }
-      return ctx.cluster.replace(body(live.metadata.resourceVersion));
+      const taken = await ctx.cluster.replace(body(live.metadata.resourceVersion));
+      untouchedSinceSeen = free;
+      return taken;
     },
     {
       exhausted: () =>
@@ -161,6 +192,7 @@ export async function acquireLock(ctx: EngineContext, namespace: string, app: st
     get lost() {
       return lost;
     },
+    untouchedSinceSeen,
     async release() {
       released = true;
       ctx.clock.clearTimeout(timer);

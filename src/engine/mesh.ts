@@ -6,6 +6,7 @@
  */
 import { trait } from '../compile/index.js';
 import type { Application } from '../appfile/types.js';
+import type { KubeObject } from '../cluster/types.js';
 import { ClusterError, UsageError } from '../errors.js';
 import type { EngineContext } from './context.js';
 
@@ -41,14 +42,24 @@ function selfInjected(app: Application): boolean {
   return app.components.every((c) => c.properties.labels?.['sidecar.istio.io/inject'] === 'true');
 }
 
+/**
+ * Namespaces read by this process, per client: the check before `up` and the status shown after
+ * it ask the same question seconds apart, and a namespace's mesh labels change with a restart of
+ * its pods, not mid-command. Only a namespace that exists is kept (`--create-namespace` may make it).
+ */
+const seenNamespaces = new WeakMap<object, Map<string, KubeObject>>();
+
 export async function meshFinding(
   ctx: Pick<EngineContext, 'cluster'>,
   namespace: string,
   app: Application,
 ): Promise<MeshFinding | undefined> {
-  let ns;
+  let seen = seenNamespaces.get(ctx.cluster);
+  if (!seen) seenNamespaces.set(ctx.cluster, (seen = new Map<string, KubeObject>()));
+  let ns = seen.get(namespace);
   try {
-    ns = await ctx.cluster.get({ apiVersion: 'v1', kind: 'Namespace', namespace: '', name: namespace });
+    ns ??= await ctx.cluster.get({ apiVersion: 'v1', kind: 'Namespace', namespace: '', name: namespace });
+    if (ns) seen.set(namespace, ns);
   } catch (err) {
     if (err instanceof ClusterError && (err.status === 403 || err.status === 401))
       return {

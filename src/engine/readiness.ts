@@ -43,7 +43,19 @@ function deadlineExceeded(d: KubeObject | undefined): string | undefined {
   return `its progress deadline was exceeded (Progressing=False, ProgressDeadlineExceeded${c.message ? `: ${c.message}` : ''})`;
 }
 
-/** Waits, by watching, until the named Deployments are all ready; says which are not when it gives up. */
+/** True when every named Deployment in `objs` is ready by `kubectl rollout status`'s rule. */
+export function allReady(objs: ReadonlyMap<string, KubeObject>, names: readonly string[]): boolean {
+  return names.every((n) => {
+    const d = objs.get(n);
+    return d !== undefined && deadlineExceeded(d) === undefined && deploymentReady(d);
+  });
+}
+
+/**
+ * Waits, by watching, until the named Deployments are all ready; says which are not when it gives
+ * up. Resolves with the app's Deployments as last seen (keyed by name), or nothing when it had
+ * nothing to wait for or found everything ready only by a fresh read after the timeout.
+ */
 export async function waitReady(
   cluster: ClusterClient,
   namespace: string,
@@ -51,8 +63,8 @@ export async function waitReady(
   names: readonly string[],
   timeoutMs: number,
   signal?: AbortSignal,
-): Promise<void> {
-  if (names.length === 0) return;
+): Promise<ReadonlyMap<string, KubeObject> | undefined> {
+  if (names.length === 0) return undefined;
   // As `kubectl rollout status`: a Deployment that reports its progress deadline exceeded has
   // failed now; waiting out the rest of the timeout cannot help.
   let stuck: string | undefined;
@@ -70,17 +82,18 @@ export async function waitReady(
     });
   };
   try {
-    await cluster.waitFor({ apiVersion: API.Deployment, kind: 'Deployment' }, namespace, done, {
+    const seen = await cluster.waitFor({ apiVersion: API.Deployment, kind: 'Deployment' }, namespace, done, {
       labelSelector: `${LABEL_APP}=${app}`,
       timeoutMs,
       ...(signal ? { signal } : {}),
     });
     if (stuck) throw new ClusterError(`not ready: ${stuck}`, 0, 'Timeout');
+    return seen;
   } catch (err) {
     if (stuck) throw err;
     if (err instanceof ClusterError && err.reason === 'Timeout') {
       const report = await notReadyReport(cluster, namespace, app, names, timeoutMs);
-      if (report === undefined) return;
+      if (report === undefined) return undefined;
       throw new ClusterError(report, 0, 'Timeout');
     }
     throw err;

@@ -2,7 +2,8 @@ import { stableStringify } from '../compile/stable.js';
 import { LockedError, WorkflowError } from '../errors.js';
 import type { EngineContext } from './context.js';
 import { drive, stateWritten, type Outcome } from './drive.js';
-import { acquireLock } from './lock.js';
+import type { KubeObject } from '../cluster/types.js';
+import { acquireLock, type Lock } from './lock.js';
 import { loadState, type Stored } from './store.js';
 
 /**
@@ -13,16 +14,17 @@ export async function withLock<T>(
   ctx: EngineContext,
   namespace: string,
   app: string,
-  body: (locked: EngineContext) => Promise<T>,
+  body: (locked: EngineContext, lock: Pick<Lock, 'untouchedSinceSeen'>) => Promise<T>,
+  seen?: { lease: KubeObject | undefined },
 ): Promise<T> {
-  const lock = await acquireLock(ctx, namespace, app);
+  const lock = await acquireLock(ctx, namespace, app, seen);
   // Not a LockedError: this run did drive, and its stopping midway is a failure (exit 1), also
   // when the body ended on its own after the lease was lost (it may have seen another's edits).
   const assertLocked = () => {
     if (lock.lost) throw new WorkflowError(`lost the lock of ${app} (${lock.lost}); stopped driving it`);
   };
   try {
-    const result = await body({ ...ctx, assertLocked });
+    const result = await body({ ...ctx, assertLocked }, lock);
     assertLocked();
     return result;
   } finally {
@@ -39,9 +41,10 @@ export async function driveWithTimers(
   ctx: EngineContext,
   namespace: string,
   app: string,
-  first: Outcome | ((locked: EngineContext) => Promise<Outcome>),
+  first: Outcome | ((locked: EngineContext, lock: Pick<Lock, 'untouchedSinceSeen'>) => Promise<Outcome>),
+  seen?: { lease: KubeObject | undefined },
 ): Promise<Outcome> {
-  let outcome = typeof first === 'function' ? await withLock(ctx, namespace, app, first) : first;
+  let outcome = typeof first === 'function' ? await withLock(ctx, namespace, app, first, seen) : first;
   while (outcome.kind === 'suspended' && outcome.resumeAt) {
     const resumeAt = outcome.resumeAt;
     const paused = outcome.state;

@@ -16,6 +16,7 @@ import { retryOnConflict } from './conflicts.js';
 import { nowIso, type EngineContext } from './context.js';
 import { drive, objectsOf, persist, saveAndDrive, type Outcome } from './drive.js';
 import { checkLimits } from './limits.js';
+import { peekLease } from './lock.js';
 import { checkMesh } from './mesh.js';
 import { trait } from '../compile/index.js';
 import { loadState, recordRevisions, type Stored } from './store.js';
@@ -57,7 +58,11 @@ export async function up(ctx: EngineContext, app: Application, namespace: string
   // or a large app would be refused only after all of its objects were written.
   checkLimits(simulate(planned, nowIso(ctx)).final, []);
   await checkMesh(ctx, namespace, app, ctx.skipMeshCheck ?? false);
-  await checkOwnership(
+  // The lease before the objects: if it is still free and unwritten when we take it, no driver
+  // wrote anything after our look, and the drive can start from what the ownership check read.
+  // (A lease that cannot be read is looked at again when it is taken, with its usual errors.)
+  const lease = await peekLease(ctx, namespace, app.name).catch(() => undefined);
+  const seen = await checkOwnership(
     ctx.cluster,
     namespace,
     app.name,
@@ -67,33 +72,39 @@ export async function up(ctx: EngineContext, app: Application, namespace: string
     Object.values(planned.revisions).flatMap((records) => records.map((r) => r.name)),
   );
   const theirs: { stored?: Stored } = {};
-  const outcome = await driveWithTimers(ctx, namespace, app.name, async (locked) => {
-    const fresh = await loadState(ctx.cluster, namespace, app.name);
-    if (fresh && fresh.state.specHash === hash) {
-      // Someone applied this very spec between our look and the lock: it is not new any more.
-      if (fresh.state.workflow.phase === 'running') return drive(locked, fresh);
-      theirs.stored = fresh;
-      return { kind: 'stopped', state: fresh.state };
-    }
-    const now = nowIso(ctx);
-    const state = begin(app, namespace, fresh?.state, now);
-    let previous = fresh;
-    if (fresh && !isFinished(fresh.state.workflow.phase)) {
-      ctx.report.info(
-        `the unfinished workflow of ${app.name} (${fresh.state.workflow.phase}) is terminated; the new spec starts from its first step`,
-      );
-      // Recorded as ended before the new one starts: whoever watches sees it terminated.
-      const ended = operate(fresh.state, 'terminate', now);
-      const saved = await persist(locked, fresh, {
-        ...ended,
-        workflow: { ...ended.workflow, message: 'terminated: a new spec was applied' },
-      });
-      if (saved.kind === 'stopped') return { kind: 'stopped', state: saved.state };
-      previous = saved.stored;
-    }
-    await recordRevisions(ctx.cluster, state, previous?.state.revisions);
-    return saveAndDrive(locked, previous, state);
-  });
+  const outcome = await driveWithTimers(
+    ctx,
+    namespace,
+    app.name,
+    async (locked, lock) => {
+      const fresh = await loadState(ctx.cluster, namespace, app.name);
+      if (fresh && fresh.state.specHash === hash) {
+        // Someone applied this very spec between our look and the lock: it is not new any more.
+        if (fresh.state.workflow.phase === 'running') return drive(locked, fresh);
+        theirs.stored = fresh;
+        return { kind: 'stopped', state: fresh.state };
+      }
+      const now = nowIso(ctx);
+      const state = begin(app, namespace, fresh?.state, now);
+      let previous = fresh;
+      if (fresh && !isFinished(fresh.state.workflow.phase)) {
+        ctx.report.info(
+          `the unfinished workflow of ${app.name} (${fresh.state.workflow.phase}) is terminated; the new spec starts from its first step`,
+        );
+        // Recorded as ended before the new one starts: whoever watches sees it terminated.
+        const ended = operate(fresh.state, 'terminate', now);
+        const saved = await persist(locked, fresh, {
+          ...ended,
+          workflow: { ...ended.workflow, message: 'terminated: a new spec was applied' },
+        });
+        if (saved.kind === 'stopped') return { kind: 'stopped', state: saved.state };
+        previous = saved.stored;
+      }
+      await recordRevisions(ctx.cluster, state, previous?.state.revisions);
+      return saveAndDrive(locked, previous, state, lock.untouchedSinceSeen ? seen : undefined);
+    },
+    lease,
+  );
   if (!theirs.stored) return outcome;
   // Their run is in a timed pause: waiting it out is part of running this spec, as for any rerun.
   const { phase, resumeAt } = theirs.stored.state.workflow;
