@@ -1,24 +1,12 @@
 import { API, compile, objectKey, type KubeObject } from '../compile/index.js';
-import { stableStringify } from '../compile/stable.js';
 import { assertNever, ClusterError, WorkflowError } from '../errors.js';
-import {
-  drainCanary,
-  failStep,
-  gateDeadline,
-  next,
-  readinessGates,
-  recordReading,
-  runSteps,
-  type AppState,
-  type Effect,
-} from '../workflow/index.js';
-import { DEFAULT_ENDPOINT, shownEndpoint } from '../workflow/metrics.js';
-import { prometheusReader } from './prometheus.js';
+import { failStep, next, readinessGates, type AppState } from '../workflow/index.js';
+import { measure } from './gates.js';
+import { persist, stateWritten } from './record.js';
 import { applyObjects, prune, type LiveSet } from './apply.js';
-import { allReady, canariesWithoutReadyPods, waitReady } from './readiness.js';
-import { retryOnConflict } from './conflicts.js';
+import { allReady, waitReady } from './readiness.js';
 import { nowIso, type EngineContext } from './context.js';
-import { loadState, saveState, stateName, type Stored } from './store.js';
+import { loadState, type Stored } from './store.js';
 
 export type Outcome =
   | { kind: 'succeeded'; state: AppState }
@@ -184,146 +172,6 @@ function withDeployments(live: LiveSet, seen: ReadonlyMap<string, KubeObject>): 
     byKey.set(objectKey(obj), obj);
   }
   return { byKey };
-}
-
-/**
- * Resolves once the app's recorded state is written by anyone (its resourceVersion moves on), as
- * seen by a watch. Never rejects: should the watch fail or `signal` end it, it simply never resolves.
- */
-export function stateWritten(
-  ctx: EngineContext,
-  namespace: string,
-  app: string,
-  resourceVersion: string,
-  signal: AbortSignal,
-): Promise<void> {
-  return new Promise<void>((resolve) => {
-    ctx.cluster
-      .waitFor(
-        { apiVersion: API.ConfigMap, kind: 'ConfigMap' },
-        namespace,
-        (objs) => objs.get(stateName(app))?.metadata.resourceVersion !== resourceVersion,
-        // From the version we hold: any event is someone's write (or the deletion), with no list first.
-        {
-          fieldSelector: `metadata.name=${stateName(app)}`,
-          timeoutMs: Number.POSITIVE_INFINITY,
-          signal,
-          ...(resourceVersion ? { resourceVersion } : {}),
-        },
-      )
-      .then(
-        () => resolve(),
-        () => undefined,
-      );
-  });
-}
-
-/**
- * Writes the state; on a conflict re-reads and re-decides: if someone suspended or terminated the
- * workflow meanwhile, their word stands and we stop driving.
- */
-export async function persist(
-  ctx: EngineContext,
-  stored: Stored | undefined,
-  state: AppState,
-): Promise<{ kind: 'saved'; stored: Stored } | { kind: 'stopped'; state: AppState }> {
-  return retryOnConflict(
-    8,
-    async (n) => {
-      ctx.assertLocked?.();
-      if (n > 0) {
-        const fresh = await loadState(ctx.cluster, state.namespace, state.app.name);
-        // Our write landed and only its answer was lost.
-        if (fresh && stableStringify(fresh.state) === stableStringify(state))
-          return { kind: 'saved', stored: fresh };
-        if (!fresh && stored)
-          throw new WorkflowError(`the state of ${state.app.name} was deleted while vela-ts was driving it`);
-        // (No state and none before: our create was refused without creating anything; try again.)
-        // Someone else wrote the state while we drove this spec: a suspend or terminate from
-        // another terminal, or a newer spec. Their word stands. (When the server refused us for
-        // its own reasons the version is unchanged, and we simply write again; when we are the
-        // ones applying a new spec, we replace whatever the old one had become.)
-        const applyingNewSpec = stored !== undefined && stored.state.specHash !== state.specHash;
-        if (fresh && stored && fresh.resourceVersion !== stored.resourceVersion && !applyingNewSpec) {
-          return { kind: 'stopped', state: fresh.state };
-        }
-        if (fresh) stored = fresh;
-      }
-      return { kind: 'saved', stored: await saveState(ctx.cluster, state, stored) };
-    },
-    {
-      exhausted: () =>
-        new WorkflowError(`could not record the state of ${state.app.name}: it keeps changing`),
-    },
-  );
-}
-
-/**
- * A metric gate is due at `effect.at`: wait for it (a suspend or terminate from elsewhere ends the
- * wait), ask Prometheus, record the reading. The clocks of the gate live in the recorded state, so
- * a driver killed mid-gate is continued from the same measurement window.
- */
-async function measure(
-  ctx: EngineContext,
-  start: Stored,
-  index: number,
-  effect: Extract<Effect, { kind: 'measure' }>,
-): Promise<{ kind: 'saved'; stored: Stored } | { kind: 'stopped'; state: AppState }> {
-  let stored = start;
-  const state = stored.state;
-  const wait = effect.at ? Date.parse(effect.at) - ctx.clock.now() : 0;
-  if (wait > 0) {
-    ctx.report.waiting(
-      `next measurement of ${state.workflow.steps[index]?.name ?? 'the gate'} in ${Math.ceil(wait / 1000)}s`,
-    );
-    if (await pauseUnlessWritten(ctx, stored, wait)) {
-      const fresh = await loadState(ctx.cluster, state.namespace, state.app.name);
-      if (!fresh)
-        throw new WorkflowError(`the state of ${state.app.name} was deleted while vela-ts was driving it`);
-      if (fresh.state.workflow.phase !== 'running' || fresh.state.specHash !== state.specHash)
-        return { kind: 'stopped', state: fresh.state };
-      return { kind: 'saved', stored: fresh };
-    }
-  }
-  ctx.assertLocked?.();
-  const spec = (runSteps(state) ?? [])[index];
-  const written = spec?.type === 'check-metrics' ? spec.properties.metricEndpoint : undefined;
-  const endpoint = ctx.prometheusUrl ?? written ?? DEFAULT_ENDPOINT;
-  const read = ctx.metrics ?? prometheusReader(ctx.cluster, { timeoutMs: 30_000 });
-  const reading = await read(endpoint, effect.gate.query);
-  const now = nowIso(ctx);
-  const deadline = gateDeadline(state, index, ctx.timeoutMs);
-  let next = recordReading(state, index, reading, now, {
-    ...(deadline ? { deadline } : {}),
-    endpoint: shownEndpoint(endpoint),
-  });
-  const gate = next.workflow.steps[index]?.metrics;
-  if (gate?.verdict === 'failed' && (await canariesWithoutReadyPods(ctx, next)).includes(gate.component))
-    next = drainCanary(next, gate.component);
-  const message = next.workflow.steps[index]?.message;
-  if (message) ctx.report.info(message);
-  const saved = await persist(ctx, stored, next);
-  if (saved.kind === 'stopped') return saved;
-  stored = saved.stored;
-  return { kind: 'saved', stored };
-}
-
-/** Sleeps `ms`; resolves true early when the app's state is written by anyone meanwhile. */
-async function pauseUnlessWritten(ctx: EngineContext, stored: Stored, ms: number): Promise<boolean> {
-  const watching = new AbortController();
-  const { namespace, app } = stored.state;
-  const written = stateWritten(ctx, namespace, app.name, stored.resourceVersion, watching.signal).then(
-    () => true,
-  );
-  const slept = ctx.clock.sleep(ms, watching.signal).then(
-    () => false,
-    () => false,
-  );
-  try {
-    return await Promise.race([written, slept]);
-  } finally {
-    watching.abort();
-  }
 }
 
 async function fail(ctx: EngineContext, stored: Stored, why: string): Promise<Outcome> {

@@ -1,7 +1,8 @@
 import { stableStringify } from '../compile/stable.js';
 import { LockedError, WorkflowError } from '../errors.js';
 import type { EngineContext } from './context.js';
-import { drive, stateWritten, type Outcome } from './drive.js';
+import { drive, type Outcome } from './drive.js';
+import { stateWritten } from './record.js';
 import type { KubeObject } from '../cluster/types.js';
 import { acquireLock, type Lock } from './lock.js';
 import { loadState, type Stored } from './store.js';

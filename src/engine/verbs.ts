@@ -4,7 +4,8 @@ import { operate, startRollback, type AppState, type Operation } from '../workfl
 import { retryOnConflict } from './conflicts.js';
 import { canariesWithoutReadyPods } from './readiness.js';
 import { nowIso, type EngineContext } from './context.js';
-import { saveAndDrive, stateWritten, type Outcome } from './drive.js';
+import { saveAndDrive, type Outcome } from './drive.js';
+import { stateWritten } from './record.js';
 import { checkRollbackComponent, missingApp } from './missing.js';
 import { listApps, loadState, recordRevisions, saveState, type Stored } from './store.js';
 import { driveWithTimers } from './timers.js';
