@@ -43,6 +43,7 @@ const sandbox = [
   'cluster/sandbox.test.ts',
   'sandbox/client-node.test.ts',
   'sandbox/kubectl.test.ts',
+  'sandbox/replicasets.test.ts',
   'sandbox/operations.test.ts',
   'sandbox/prometheus.test.ts',
   'sandbox/smoke.test.ts',
