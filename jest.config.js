@@ -44,6 +44,7 @@ const sandbox = [
   'sandbox/client-node.test.ts',
   'sandbox/kubectl.test.ts',
   'sandbox/replicasets.test.ts',
+  'sandbox/kubectl-rollout.test.ts',
   'sandbox/operations.test.ts',
   'sandbox/prometheus.test.ts',
   'sandbox/smoke.test.ts',
