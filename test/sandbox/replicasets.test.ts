@@ -4,11 +4,12 @@
  * within maxSurge/maxUnavailable; deleted Pods terminate gracefully; Events say what happened.
  * Every wait is on the server's own watch events.
  */
+import path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { fenceposts } from '../../src/sandbox/controller.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import type { Clock } from '../../src/sandbox/util.js';
-import { deployment, raw, start, waitFor } from './helpers.js';
+import { deployment, raw, start, tmpDir, waitFor } from './helpers.js';
 
 const DEPLOYMENTS = '/apis/apps/v1/namespaces/default/deployments';
 const REPLICASETS = '/apis/apps/v1/namespaces/default/replicasets';
@@ -372,6 +373,76 @@ describe('graceful termination, on a clock the test moves', () => {
     });
     expect(forced.status).toBe(200);
     expect((await raw(sb, 'GET', `${PODS}/${replacement.metadata.name}`)).status).toBe(404);
+  });
+});
+
+describe('Events expire and terminating Pods survive a restart, on a clock the test moves', () => {
+  const READY_MS = 1000;
+  const GRACE_MS = 5000;
+  const TTL_MS = 60_000;
+  const clock = new ManualClock();
+  const rvOf = async (sb: Sandbox, listPath: string) =>
+    String((await raw(sb, 'GET', listPath)).body.metadata.resourceVersion);
+
+  test('GIVEN events THEN each is deleted once the TTL has passed since its last update', async () => {
+    const { sb, kc } = await start({ readyDelayMs: READY_MS, eventTtlMs: TTL_MS, clock });
+    try {
+      expect((await raw(sb, 'POST', DEPLOYMENTS, { body: deployment('ttl', 1) })).status).toBe(201);
+      await waitFor(kc, EVENTS, {}, (_t, e) => e.reason === 'SuccessfulCreate');
+      const before = (await raw(sb, 'GET', EVENTS)).body.items;
+      expect(before.map((e: any) => e.reason).sort()).toEqual(['ScalingReplicaSet', 'SuccessfulCreate']);
+      const from = await rvOf(sb, EVENTS);
+      clock.advance(TTL_MS - 1);
+      expect((await raw(sb, 'GET', EVENTS)).body.items).toHaveLength(2);
+      const gone = waitFor(kc, EVENTS, { resourceVersion: from }, (t) => t === 'DELETED');
+      clock.advance(1);
+      await gone;
+      expect((await raw(sb, 'GET', EVENTS)).body.items).toEqual([]);
+    } finally {
+      await sb.close();
+    }
+  });
+
+  test('GIVEN a terminating Pod in the state file WHEN the sandbox restarts THEN it is still terminating and goes at the end of its grace', async () => {
+    const statePath = path.join(tmpDir(), 'state.json');
+    const opts = { readyDelayMs: READY_MS, terminationGraceMs: GRACE_MS, clock, statePath };
+    let { sb, kc } = await start(opts);
+    let name: string;
+    try {
+      expect((await raw(sb, 'POST', DEPLOYMENTS, { body: deployment('restart', 1) })).status).toBe(201);
+      await waitFor(
+        kc,
+        DEPLOYMENTS,
+        {},
+        (_t, d) => d.metadata.name === 'restart' && d.status?.replicas === 1,
+      );
+      const from = await rvOf(sb, PODS);
+      await raw(sb, 'PATCH', `${DEPLOYMENTS}/restart`, {
+        body: { spec: { replicas: 0 } },
+        contentType: 'application/merge-patch+json',
+      });
+      name = (await waitFor(kc, PODS, { resourceVersion: from }, (_t, p) => !!p.metadata.deletionTimestamp))
+        .metadata.name;
+    } finally {
+      await sb.close();
+    }
+    ({ sb, kc } = await start(opts));
+    try {
+      const pod = await raw(sb, 'GET', `${PODS}/${name}`);
+      expect(pod.status).toBe(200);
+      expect(pod.body.metadata.deletionTimestamp).toEqual(expect.any(String));
+      const from = await rvOf(sb, PODS);
+      const removed = waitFor(
+        kc,
+        PODS,
+        { resourceVersion: from },
+        (t, p) => t === 'DELETED' && p.metadata.name === name,
+      );
+      clock.advance(GRACE_MS);
+      await removed;
+    } finally {
+      await sb.close();
+    }
   });
 });
 
