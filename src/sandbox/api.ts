@@ -622,8 +622,9 @@ function initialStatus(rt: ResourceType): Obj | undefined {
   if (rt.custom) return undefined;
   switch (rt.kind) {
     case 'Deployment':
-    case 'ReplicaSet':
       return {};
+    case 'ReplicaSet':
+      return { replicas: 0 };
     case 'Namespace':
       return { phase: 'Active' };
     case 'Pod':

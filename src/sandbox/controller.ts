@@ -158,7 +158,16 @@ export class Controller {
           timers.delete(key);
         }
       }
-      if (owner?.kind === 'ReplicaSet') this.enqueue('rs', namespace!, owner.name);
+      if (owner?.kind === 'ReplicaSet') {
+        this.enqueue('rs', namespace!, owner.name);
+        // A Pod gone changes no ReplicaSet status when it was already terminating, yet a Recreate
+        // waits for exactly that (the deployment controller's deletePod handler).
+        if (ev.type === 'DELETED') {
+          const rs = this.api.store.get(this.replicaSets, namespace, owner.name);
+          const d = rs?.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'Deployment');
+          if (d) this.enqueue('deploy', namespace!, d.name);
+        }
+      }
     }
   }
 

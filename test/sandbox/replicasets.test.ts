@@ -258,6 +258,36 @@ describe('ReplicaSets', () => {
     ]);
   });
 
+  test('GIVEN a ReplicaSet written by a client THEN its selector is validated as the apiserver does, and a valid one gets its Pods', async () => {
+    const rs = (labels: Record<string, string>) => ({
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'solo', namespace: 'default' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'solo' } },
+        template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] } },
+      },
+    });
+    const bad = await raw(sb, 'POST', REPLICASETS, { body: rs({ app: 'other' }) });
+    expect(bad.status).toBe(422);
+    expect(bad.body.details.causes).toContainEqual(
+      expect.objectContaining({ field: 'spec.template.metadata.labels', reason: 'FieldValueInvalid' }),
+    );
+    const created = await raw(sb, 'POST', REPLICASETS, { body: rs({ app: 'solo' }) });
+    expect(created.status).toBe(201);
+    expect(created.body.spec.template.spec.terminationGracePeriodSeconds).toBe(30);
+    const ready = await waitFor(
+      kc,
+      REPLICASETS,
+      {},
+      (_t, o) => o.metadata.name === 'solo' && o.status?.readyReplicas === 2,
+    );
+    expect(ready.status).toMatchObject({ replicas: 2, availableReplicas: 2, observedGeneration: 1 });
+    const pods = (await raw(sb, 'GET', `${PODS}?labelSelector=app%3Dsolo`)).body.items;
+    expect(pods.every((p: any) => ownedBy(p, created.body.metadata.uid))).toBe(true);
+  });
+
   test('GIVEN a Deployment deleted THEN its ReplicaSets go and its Pods terminate', async () => {
     expect((await raw(sb, 'POST', DEPLOYMENTS, { body: deployment('gone', 1) })).status).toBe(201);
     const d = await waitFor(kc, DEPLOYMENTS, {}, complete('gone', 1));
