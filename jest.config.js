@@ -44,6 +44,8 @@ const sandbox = [
   'sandbox/client-node.test.ts',
   'sandbox/kubectl.test.ts',
   'sandbox/kubectl-rbac.test.ts',
+  'sandbox/replicasets.test.ts',
+  'sandbox/kubectl-rollout.test.ts',
   'sandbox/operations.test.ts',
   'sandbox/rbac.test.ts',
   'sandbox/prometheus.test.ts',

@@ -425,6 +425,11 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .option('--kubeconfig <file>', 'write a kubeconfig for the sandbox here once it is listening')
     .option('--state <file>', 'persist objects in this file across restarts')
     .option('--ready-delay <ms>', 'milliseconds until a new pod becomes ready', '1000')
+    .option(
+      '--termination-grace <ms>',
+      'milliseconds a deleted pod is shown Terminating before it is removed',
+      '1000',
+    )
     .option('--audit-log <file>', 'one JSON line per request')
     .option('--fail-rate <r>', 'share of requests answered with a random retryable error (0..1)', '0')
     .option(

@@ -87,6 +87,12 @@ export class Api {
     readonly alloc: Allocator,
   ) {}
 
+  /**
+   * Set by the simulated kubelet: a Pod's delete is graceful (it stays, terminating, until the
+   * kubelet removes it); answers the object as the delete returns it. Unset, Pods go at once.
+   */
+  terminatePod?: (pod: KObject, gracePeriodSeconds: number | undefined) => KObject;
+
   /** The object as a client sees it at `version`: apiVersion, kind, metadata first. */
   present(rt: ResourceType, obj: KObject, version: string): KObject {
     const { apiVersion: _a, kind: _k, metadata, ...rest } = obj;
@@ -346,9 +352,22 @@ export class Api {
       );
     }
     const dryRun = t.query.getAll('dryRun').length > 0;
+    const isPod = t.rt.group === '' && t.rt.kind === 'Pod';
+    if (isPod && this.terminatePod && !dryRun) {
+      const q = t.query.get('gracePeriodSeconds');
+      const grace =
+        isObj(body) && typeof body.gracePeriodSeconds === 'number'
+          ? body.gracePeriodSeconds
+          : q !== null && /^-?\d+$/.test(q)
+            ? Number(q)
+            : undefined;
+      const shown = this.present(t.rt, this.terminatePod(old, grace), t.version);
+      shown.metadata.deletionTimestamp ??= this.now();
+      return { code: 200, body: shown };
+    }
     const gone = dryRun ? old : this.removeCascading(t.rt, old);
     // Graceful kinds answer with the object (now carrying deletionTimestamp); the rest with a Success Status.
-    if (t.rt.group === '' && (t.rt.kind === 'Pod' || t.rt.kind === 'Namespace')) {
+    if (isPod || (t.rt.group === '' && t.rt.kind === 'Namespace')) {
       const shown = this.present(t.rt, gone, t.version);
       shown.metadata.deletionTimestamp = this.now();
       if (t.rt.kind === 'Namespace') shown.status = { phase: 'Terminating' };
@@ -373,7 +392,9 @@ export class Api {
     if (!dryRun) {
       const names = new Set((listed.items as KObject[]).map((i) => i.metadata.name));
       for (const o of this.store.list(t.rt, t.rt.namespaced ? t.namespace : undefined)) {
-        if (names.has(o.metadata.name)) this.removeCascading(t.rt, o);
+        if (!names.has(o.metadata.name)) continue;
+        if (t.rt.group === '' && t.rt.kind === 'Pod' && this.terminatePod) this.terminatePod(o, undefined);
+        else this.removeCascading(t.rt, o);
       }
     }
     return { code: 200, body: listed };
@@ -389,7 +410,12 @@ export class Api {
           this.store.delete(other, o.metadata.namespace, o.metadata.name!);
         continue;
       }
-      if (uid) for (const o of this.store.listOwned(other, undefined, uid)) this.removeCascading(other, o);
+      if (!uid) continue;
+      for (const o of this.store.listOwned(other, undefined, uid)) {
+        // The garbage collector deletes dependents as a client would: a Pod terminates gracefully.
+        if (other.group === '' && other.kind === 'Pod' && this.terminatePod) this.terminatePod(o, undefined);
+        else this.removeCascading(other, o);
+      }
     }
     return gone;
   }
@@ -597,6 +623,8 @@ function initialStatus(rt: ResourceType): Obj | undefined {
   switch (rt.kind) {
     case 'Deployment':
       return {};
+    case 'ReplicaSet':
+      return { replicas: 0 };
     case 'Namespace':
       return { phase: 'Active' };
     case 'Pod':

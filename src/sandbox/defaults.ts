@@ -16,6 +16,8 @@ export function applyDefaults(rt: ResourceType, obj: KObject, alloc: Allocator):
   switch (`${rt.group}/${rt.kind}`) {
     case 'apps/Deployment':
       return defaultDeployment(obj);
+    case 'apps/ReplicaSet':
+      return defaultReplicaSet(obj);
     case '/Service':
       return defaultService(obj, alloc);
     case '/Pod':
@@ -52,6 +54,17 @@ function defaultDeployment(d: KObject): void {
   const template = isObj(spec.template) ? spec.template : undefined;
   if (template) {
     // 1.32 still prints `creationTimestamp: null` in pod templates.
+    const tm = isObj(template.metadata) ? template.metadata : (template.metadata = {});
+    if (!('creationTimestamp' in tm)) tm.creationTimestamp = null;
+    if (isObj(template.spec)) defaultPodSpec(template.spec);
+  }
+}
+
+function defaultReplicaSet(rs: KObject): void {
+  const spec = isObj(rs.spec) ? rs.spec : (rs.spec = {});
+  setDefault(spec, 'replicas', 1);
+  const template = isObj(spec.template) ? spec.template : undefined;
+  if (template) {
     const tm = isObj(template.metadata) ? template.metadata : (template.metadata = {});
     if (!('creationTimestamp' in tm)) tm.creationTimestamp = null;
     if (isObj(template.spec)) defaultPodSpec(template.spec);

@@ -13,7 +13,8 @@
  *   validate.ts and names.ts (apimachinery's rules and messages); istio.ts (Istio's validating
  *   webhook); normalize.ts, omitempty.ts and defaults.ts (what decoding into the Go types and
  *   defaulting do to a stored object).
- * - The simulated controller: controller.ts (Deployments get Pods; Pods become ready).
+ * - The simulated controller: controller.ts (Deployments own ReplicaSets that own Pods, rolling
+ *   updates, graceful Pod termination; Pods become ready); events.ts (the Events it records).
  * - The simulated mesh telemetry: telemetry.ts (Istio's standard metrics for the traffic the
  *   VirtualServices route, pure), metrics.ts (fed from the store, served on /metrics over plain
  *   HTTP); prometheus.ts (a real Prometheus scraping it, registered as Service
@@ -34,6 +35,7 @@ import yaml from 'js-yaml';
 import { Api } from './api.js';
 import { Controller } from './controller.js';
 import { crdObjects } from './discovery.js';
+import { DEFAULT_EVENT_TTL_MS } from './events.js';
 import {
   AppendFile,
   journalPath,
@@ -62,6 +64,13 @@ export interface SandboxOptions {
   statePath?: string;
   /** Milliseconds from a Pod's creation until it is Ready (default 1000). */
   readyDelayMs?: number;
+  /**
+   * Milliseconds a deleted Pod stays Terminating (deletionTimestamp set, not counted as ready or
+   * available) before it is removed (default 1000; at most its deletionGracePeriodSeconds).
+   */
+  terminationGraceMs?: number;
+  /** How long an Event is kept after its last update, as the apiserver's --event-ttl (default 1 h). */
+  eventTtlMs?: number;
   /**
    * Append one JSON line per request: time, method, path (with query), code, userAgent. Opened at
    * start; it, the state file, its journal and the kubeconfig are made 0600, and folders created
@@ -274,7 +283,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     });
   }
 
-  const controller = new Controller(api, registry, clock, opts.readyDelayMs ?? 1000);
+  const controller = new Controller(api, registry, clock, {
+    readyDelayMs: opts.readyDelayMs ?? 1000,
+    terminationGraceMs: opts.terminationGraceMs ?? 1000,
+    eventTtlMs: opts.eventTtlMs ?? DEFAULT_EVENT_TTL_MS,
+  });
 
   const serveTelemetry = opts.metricsPort !== undefined || opts.prometheus !== undefined;
   const telemetry = serveTelemetry

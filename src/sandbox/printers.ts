@@ -325,6 +325,94 @@ function deploymentPrinter(): Printer {
   };
 }
 
+function replicaSetPrinter(): Printer {
+  const apps = 'io.k8s.api.apps.v1';
+  return {
+    columns: [
+      nameColumn(),
+      column('Desired', 'integer', fieldDescription(`${apps}.ReplicaSetSpec`, 'replicas')),
+      column('Current', 'integer', fieldDescription(`${apps}.ReplicaSetStatus`, 'replicas')),
+      column('Ready', 'integer', fieldDescription(`${apps}.ReplicaSetStatus`, 'readyReplicas')),
+      ageColumn(),
+      column('Containers', 'string', 'Names of each container in the template.', wide),
+      column('Images', 'string', 'Images referenced by each container in the template.', wide),
+      column('Selector', 'string', fieldDescription(`${apps}.ReplicaSetSpec`, 'selector'), wide),
+    ],
+    row: (rs, now) => {
+      const spec = obj(rs.spec);
+      const status = obj(rs.status);
+      const [names, images] = containerCells(obj(obj(spec.template).spec).containers);
+      return {
+        cells: [
+          rs.metadata.name,
+          typeof spec.replicas === 'number' ? int(spec.replicas) : 1,
+          int(status.replicas),
+          int(status.readyReplicas),
+          since(rs.metadata.creationTimestamp, now),
+          names,
+          images,
+          selectorString(spec.selector),
+        ],
+      };
+    },
+  };
+}
+
+/** printers.go printEvent (the server prints wide: every cell). */
+function eventPrinter(): Printer {
+  const ev = 'io.k8s.api.core.v1.Event';
+  return {
+    columns: [
+      column('Last Seen', 'string', fieldDescription(ev, 'lastTimestamp')),
+      column('Type', 'string', fieldDescription(ev, 'type')),
+      column('Reason', 'string', fieldDescription(ev, 'reason')),
+      column('Object', 'string', fieldDescription(ev, 'involvedObject')),
+      column(
+        'Subobject',
+        'string',
+        fieldDescription('io.k8s.api.core.v1.ObjectReference', 'fieldPath'),
+        wide,
+      ),
+      column('Source', 'string', fieldDescription(ev, 'source'), wide),
+      column('Message', 'string', fieldDescription(ev, 'message')),
+      column('First Seen', 'string', fieldDescription(ev, 'firstTimestamp'), wide),
+      column('Count', 'string', fieldDescription(ev, 'count'), wide),
+      column('Name', 'string', fieldDescription(META, 'name'), { ...wide, format: 'name' }),
+    ],
+    row: (e, now) => {
+      const involved = obj(e.involvedObject);
+      const source = obj(e.source);
+      const series = obj(e.series);
+      let first = str(e.firstTimestamp) ? since(e.firstTimestamp, now) : since(e.eventTime, now);
+      let last = str(e.lastTimestamp) ? since(e.lastTimestamp, now) : first;
+      let count = int(e.count);
+      if (isObj(e.series)) {
+        last = since(series.lastObservedTime, now);
+        count = int(series.count);
+      } else if (count === 0) count = 1;
+      if (!str(e.firstTimestamp) && !str(e.eventTime)) first = '<unknown>';
+      const kind = str(involved.kind).toLowerCase();
+      const target = str(involved.name) ? `${kind}/${str(involved.name)}` : kind;
+      const component = str(source.component) || str(e.reportingController);
+      const instance = str(source.host) || str(e.reportingInstance);
+      return {
+        cells: [
+          last,
+          str(e.type),
+          str(e.reason),
+          target,
+          str(involved.fieldPath),
+          instance ? `${component}, ${instance}` : component,
+          str(e.message).trim(),
+          first,
+          count,
+          e.metadata.name,
+        ],
+      };
+    },
+  };
+}
+
 /** printers.go getServiceExternalIP, wide (the server never clips the load-balancer list). */
 function serviceExternalIP(spec: Obj, status: Obj): string {
   const externalIPs = Array.isArray(spec.externalIPs) ? (spec.externalIPs as unknown[]).map(str) : [];
@@ -386,6 +474,8 @@ function servicePrinter(): Printer {
 const BUILTIN: Record<string, () => Printer> = {
   '/Pod': podPrinter,
   'apps/Deployment': deploymentPrinter,
+  'apps/ReplicaSet': replicaSetPrinter,
+  '/Event': eventPrinter,
   '/Service': servicePrinter,
   '/ConfigMap': () => ({
     columns: [

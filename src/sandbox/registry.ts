@@ -149,6 +149,18 @@ export class Registry {
       }),
       builtin({
         group: 'apps',
+        plural: 'replicasets',
+        singular: 'replicaset',
+        kind: 'ReplicaSet',
+        shortNames: ['rs'],
+        categories: ['all'],
+        status: true,
+        scale: true,
+        generation: true,
+      }),
+      builtin({ group: '', plural: 'events', singular: 'event', kind: 'Event', shortNames: ['ev'] }),
+      builtin({
+        group: 'apps',
         plural: 'controllerrevisions',
         singular: 'controllerrevision',
         kind: 'ControllerRevision',

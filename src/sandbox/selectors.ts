@@ -84,7 +84,28 @@ const KIND_FIELDS: Record<string, Record<string, (o: KObject) => string | undefi
     'spec.nodeName': (o) => (o.spec as { nodeName?: string } | undefined)?.nodeName ?? '',
   },
   secrets: { type: (o) => (typeof o.type === 'string' ? o.type : '') },
+  // The core Event field labels (pkg/apis/core/v1 conversion: AddFieldLabelConversionFuncForEvent).
+  events: Object.fromEntries([
+    ...['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'].map(
+      (f) =>
+        [
+          `involvedObject.${f}`,
+          (o: KObject) => fieldText((o.involvedObject as Record<string, unknown>)?.[f]),
+        ] as const,
+    ),
+    ['reason', (o: KObject) => fieldText(o.reason)] as const,
+    ['reportingComponent', (o: KObject) => fieldText(o.reportingComponent)] as const,
+    [
+      'source',
+      (o: KObject) => fieldText((o.source as Record<string, unknown> | undefined)?.component),
+    ] as const,
+    ['type', (o: KObject) => fieldText(o.type)] as const,
+  ]),
 };
+
+function fieldText(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
 
 export function parseFieldSelector(text: string | undefined, plural: string): FieldSelector {
   if (!text || !text.trim()) return () => true;

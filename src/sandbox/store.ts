@@ -81,6 +81,14 @@ export class Store {
     return found.map(([, o]) => clone(o));
   }
 
+  /** How many objects of a resource are stored, without copying them. */
+  count(rt: ResourceType | string): number {
+    let n = 0;
+    for (const b of this.objects.get(typeof rt === 'string' ? rt : resourceKey(rt))?.values() ?? [])
+      n += b.size;
+    return n;
+  }
+
   /** The objects of a resource (in one namespace, or all) whose ownerReferences name `uid`, in list order. */
   listOwned(rt: ResourceType | string, namespace: string | undefined, uid: string): KObject[] {
     const resource = typeof rt === 'string' ? rt : resourceKey(rt);

@@ -97,9 +97,15 @@ function annotationNumber(pod: KObject, key: string, fallback: number, min: numb
   return Number.isFinite(n) && n >= min && n <= max ? n : fallback;
 }
 
-/** The workload a pod belongs to, as Istio names it: its Deployment (the sandbox has no ReplicaSets). */
+/**
+ * The workload a pod belongs to, as Istio names it: its Deployment, which is its ReplicaSet's name
+ * without the pod-template-hash (the sidecar injector's workload-name rule).
+ */
 function workloadOf(pod: KObject): string {
   const owner = pod.metadata.ownerReferences?.find((r) => r.controller) ?? pod.metadata.ownerReferences?.[0];
+  const hash = pod.metadata.labels?.['pod-template-hash'];
+  if (owner?.kind === 'ReplicaSet' && hash && owner.name.endsWith(`-${hash}`))
+    return owner.name.slice(0, -hash.length - 1);
   return owner?.name ?? pod.metadata.name ?? UNKNOWN;
 }
 

@@ -81,14 +81,14 @@ function annotationCauses(annotations: unknown, field: string): Cause[] {
   return out;
 }
 
-/** ValidateObjectMeta's label and annotation checks, for the object and (Deployments) its pod template. */
+/** ValidateObjectMeta's label and annotation checks, for the object and (Deployments, ReplicaSets) its pod template. */
 function metadataCauses(rt: ResourceType, obj: KObject): Cause[] {
   const out = [
     ...labelCauses(obj.metadata.labels, 'metadata.labels'),
     ...annotationCauses(obj.metadata.annotations, 'metadata.annotations'),
   ];
   const spec = isObj(obj.spec) ? obj.spec : {};
-  if (rt.group === 'apps' && rt.kind === 'Deployment') {
+  if (rt.group === 'apps' && (rt.kind === 'Deployment' || rt.kind === 'ReplicaSet')) {
     out.push(...labelCauses(getObj(spec, 'selector', 'matchLabels'), 'spec.selector.matchLabels'));
     out.push(...labelCauses(getObj(spec, 'template', 'metadata', 'labels'), 'spec.template.metadata.labels'));
     out.push(
@@ -160,7 +160,7 @@ export function validateObject(
 function semanticCauses(rt: ResourceType, obj: KObject, old: KObject | undefined): Cause[] {
   const out: Cause[] = [];
   const spec = isObj(obj.spec) ? obj.spec : {};
-  if (rt.group === 'apps' && rt.kind === 'Deployment') {
+  if (rt.group === 'apps' && (rt.kind === 'Deployment' || rt.kind === 'ReplicaSet')) {
     const selector = isObj(spec.selector) ? spec.selector : undefined;
     const labels = (getObj(spec, 'template', 'metadata', 'labels') ?? {}) as Record<string, string>;
     const ml = (selector && isObj(selector.matchLabels) ? selector.matchLabels : {}) as Record<

@@ -493,7 +493,7 @@ describe('create, update, delete', () => {
     ]);
   });
 
-  test('GIVEN a Deployment THEN DELETE answers a Success Status and its pods go with it', async () => {
+  test('GIVEN a Deployment THEN DELETE answers a Success Status, its ReplicaSet goes and its pods terminate', async () => {
     const objApi = KubernetesObjectApi.makeApiClient(kc);
     const d = await objApi.patch(deployment('gone', 2) as any, undefined, undefined, 'vela-ts', true, SSA);
     await waitFor(kc, '/api/v1/namespaces/default/pods', { labelSelector: 'app=gone' }, (t) => t === 'ADDED');
@@ -505,10 +505,12 @@ describe('create, update, delete', () => {
       status: 'Success',
       details: { name: 'gone', group: 'apps', kind: 'deployments', uid: d.metadata!.uid },
     });
+    const rs = await raw(sb, 'GET', '/apis/apps/v1/namespaces/default/replicasets?labelSelector=app%3Dgone');
+    expect(rs.body.items).toEqual([]);
     const pods = await kc
       .makeApiClient(CoreV1Api)
       .listNamespacedPod({ namespace: 'default', labelSelector: 'app=gone' });
-    expect(pods.items).toHaveLength(0);
+    for (const p of pods.items) expect(p.metadata!.deletionTimestamp).toBeDefined();
   });
 
   test('GIVEN a Service THEN the apiserver defaults are filled in', async () => {

@@ -228,6 +228,21 @@ describeKubectl('kubectl 1.32 against the sandbox', () => {
     expect(await podNames()).toHaveLength(3);
     expect((await kubectl(['scale', 'deployment/web', '--replicas=1'])).code).toBe(0);
     expect((await kubectl(['rollout', 'status', 'deployment/web', '--timeout=30s'])).code).toBe(0);
+    // As on a cluster, the scaled-away pods terminate (deletionTimestamp) for their grace period, then go.
+    const pods = JSON.parse((await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'json'])).stdout).items;
+    const terminating = pods
+      .filter((p: any) => p.metadata.deletionTimestamp)
+      .map((p: any) => p.metadata.name);
+    expect(pods.length - terminating.length).toBe(1);
+    if (terminating.length) {
+      const waited = await kubectl([
+        'wait',
+        '--for=delete',
+        '--timeout=30s',
+        ...terminating.map((n: string) => `pod/${n}`),
+      ]);
+      expect(waited.code).toBe(0);
+    }
     expect(await podNames()).toHaveLength(1);
   });
 

@@ -55,9 +55,14 @@ test('GIVEN bad flags THEN usage errors name the flag', () => {
     '--fail-rate must be a number from 0 to 1, not "2"',
   );
   expect(() => parseServeOptions({ port: 'x' }, '/tmp')).toThrow('--port must be an integer');
+  expect(() => parseServeOptions({ terminationGrace: '-1' }, '/tmp')).toThrow(
+    '--termination-grace must be an integer from 0 to 86400000, not "-1"',
+  );
+  expect(parseServeOptions({ terminationGrace: '250' }, '/tmp')).toMatchObject({ terminationGraceMs: 250 });
   expect(parseServeOptions({}, '/work')).toMatchObject({
     port: 0,
     readyDelayMs: 1000,
+    terminationGraceMs: 1000,
     failRate: 0,
     kubeconfigPath: '/work/.vela-ts/sandbox.kubeconfig',
   });

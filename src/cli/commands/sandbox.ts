@@ -10,6 +10,7 @@ export interface ServeOptions {
   kubeconfigPath: string;
   statePath?: string;
   readyDelayMs: number;
+  terminationGraceMs: number;
   auditLogPath?: string;
   failRate: number;
   /** The prometheus binary to run, when --prometheus. */
@@ -50,6 +51,7 @@ export function parseServeOptions(
     kubeconfigPath: abs(opts.kubeconfig) ?? path.join(cwd, '.vela-ts', 'sandbox.kubeconfig'),
     statePath: abs(opts.state),
     readyDelayMs: int('ready-delay', opts.readyDelay, 1000, 24 * 60 * 60 * 1000),
+    terminationGraceMs: int('termination-grace', opts.terminationGrace, 1000, 24 * 60 * 60 * 1000),
     auditLogPath: abs(opts.auditLog),
     failRate,
     trafficRps: int('traffic-rps', opts.trafficRps, 20, 100_000),
@@ -96,6 +98,7 @@ async function serveUntil(o: ServeOptions, io: IO, stop: StopSignal): Promise<nu
       kubeconfigPath: o.kubeconfigPath,
       statePath: o.statePath,
       readyDelayMs: o.readyDelayMs,
+      terminationGraceMs: o.terminationGraceMs,
       auditLogPath: o.auditLogPath,
       failRate: o.failRate,
       trafficRps: o.trafficRps,
