@@ -30,3 +30,20 @@ export function unknownPlaceholders(query: string): string[] {
     .map((m) => m[1] as string)
     .filter((p) => !(PLACEHOLDERS as readonly string[]).includes(p));
 }
+
+/**
+ * Why `text` is not Prometheus' base URL (an http or https URL with a host and no query or
+ * fragment), or undefined when it is one: for `metricEndpoint` and `--prometheus` alike.
+ */
+export function prometheusUrlProblem(text: string): string | undefined {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname)
+    return 'must be an http or https URL such as "http://prometheus.istio-system.svc:9090"';
+  if (url.search || url.hash) return "must be Prometheus' base URL, with no query or fragment";
+  return undefined;
+}

@@ -35,7 +35,7 @@ import {
 } from './validate.js';
 import { DURATION, parseDuration } from '../duration.js';
 import { resolveBatch } from './batch-size.js';
-import { parseCondition, PLACEHOLDERS, unknownPlaceholders } from './metric-syntax.js';
+import { parseCondition, PLACEHOLDERS, prometheusUrlProblem, unknownPlaceholders } from './metric-syntax.js';
 
 // ---------------------------------------------------------------------------------------------
 // names
@@ -372,29 +372,10 @@ const canaryRollback = object(
 const endpoint = custom<string>('an http or https URL', (cur, ctx) => {
   const v = string().check(cur, ctx);
   if (v === undefined) return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(v);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) {
-    ctx.report(
-      cur.pos,
-      cur.path,
-      `${JSON.stringify(v)} is not valid: must be an http or https URL such as "http://prometheus.istio-system.svc:9090"`,
-    );
-    return undefined;
-  }
-  if (url.search || url.hash) {
-    ctx.report(
-      cur.pos,
-      cur.path,
-      `${JSON.stringify(v)} is not valid: must be Prometheus' base URL, with no query or fragment`,
-    );
-    return undefined;
-  }
-  return v;
+  const problem = prometheusUrlProblem(v);
+  if (!problem) return v;
+  ctx.report(cur.pos, cur.path, `${JSON.stringify(v)} is not valid: ${problem}`);
+  return undefined;
 });
 
 const checkMetricsFields = object(

@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import { processAlive, thisProcess } from '../process-alive.js';
 import { parseDuration } from '../duration.js';
 import { shownEndpoint } from '../workflow/metrics.js';
+import { prometheusUrlProblem } from '../appfile/metric-syntax.js';
 import type { IO } from './io.js';
 import { EXIT_INTERRUPTED, EXIT_TERMINATED } from './errors.js';
 import { useColor } from './io.js';
@@ -37,16 +38,8 @@ export function parseTimeout(
 
 /** Prometheus' base URL, as `--prometheus` or VELA_TS_PROMETHEUS_URL gives it. */
 export function parsePrometheusUrl(text: string, flag: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(text);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash)
-    throw new UsageError(
-      `${flag} "${url ? shownEndpoint(text) : text}" is not Prometheus' base URL: give one such as http://localhost:9090 or http://prometheus.istio-system.svc:9090`,
-    );
+  const problem = prometheusUrlProblem(text);
+  if (problem) throw new UsageError(`${flag} "${shownEndpoint(text)}" is not valid: ${problem}`);
   return text;
 }
 

@@ -166,7 +166,8 @@ export function shownEndpoint(endpoint: string): string {
     url.password = '';
     return url.toString().replace(/\/$/, '');
   } catch {
-    return '(an invalid URL)';
+    // Not a URL, so no user or password to hide in it.
+    return endpoint;
   }
 }
 
