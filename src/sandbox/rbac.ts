@@ -516,14 +516,7 @@ export function selfSubjectAccessReview(authz: Authorizer, user: UserInfo, body:
   const d = authz.authorize(a);
   const status: Obj = { allowed: d.allowed };
   if (d.reason) status.reason = d.reason;
-  const metadata = isObj(body.metadata) ? { ...body.metadata } : {};
-  return {
-    kind: 'SelfSubjectAccessReview',
-    apiVersion: 'authorization.k8s.io/v1',
-    metadata: { ...metadata, creationTimestamp: null },
-    spec,
-    status,
-  };
+  return reviewAnswer('SelfSubjectAccessReview', body, spec, status);
 }
 
 /** SelfSubjectRulesReview: the rules that apply to the user in spec.namespace (`kubectl auth can-i --list`). */
@@ -545,9 +538,14 @@ export function selfSubjectRulesReview(authz: Authorizer, user: UserInfo, body: 
   }
   const status: Obj = { resourceRules, nonResourceRules, incomplete: false };
   if (errors.length) status.evaluationError = errors.join(', ');
+  return reviewAnswer('SelfSubjectRulesReview', body, spec, status);
+}
+
+/** A review as the apiserver answers it: the request's metadata and spec, and the status it found. */
+function reviewAnswer(kind: string, body: Obj, spec: Obj, status: Obj): Obj {
   const metadata = isObj(body.metadata) ? { ...body.metadata } : {};
   return {
-    kind: 'SelfSubjectRulesReview',
+    kind,
     apiVersion: 'authorization.k8s.io/v1',
     metadata: { ...metadata, creationTimestamp: null },
     spec,
