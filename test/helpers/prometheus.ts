@@ -3,9 +3,9 @@
  * needs one and finds none FAILS with this message: it is never skipped, so CI cannot pass
  * without having run it.
  */
-import https from 'node:https';
 import { findPrometheus } from '../../src/sandbox/prometheus.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
+import { raw } from '../sandbox/helpers.js';
 
 export function requirePrometheus(): string {
   const bin = findPrometheus(process.env);
@@ -28,45 +28,23 @@ export interface PromAnswer {
 export const PROMETHEUS_PROXY = '/api/v1/namespaces/istio-system/services/prometheus:9090/proxy';
 
 /** A request to Prometheus' HTTP API through the sandbox's service proxy, with the sandbox's token. */
-export function viaProxy(
+export async function viaProxy(
   sb: Pick<Sandbox, 'url' | 'caPem' | 'token'>,
   apiPath: string,
   opts: { method?: 'GET' | 'POST'; form?: Record<string, string>; proxyBase?: string } = {},
 ): Promise<PromAnswer> {
-  const form = opts.form ? new URLSearchParams(opts.form).toString() : undefined;
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      `${sb.url}${opts.proxyBase ?? PROMETHEUS_PROXY}${apiPath}`,
-      {
-        method: opts.method ?? 'GET',
-        ca: sb.caPem,
-        headers: {
-          Authorization: `Bearer ${sb.token}`,
-          ...(form !== undefined
-            ? {
-                'Content-Type': 'application/x-www-form-urlencoded',
-                'Content-Length': Buffer.byteLength(form),
-              }
-            : {}),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => {
-          let body: any;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            body = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], body, text });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(form);
+  const res = await raw(sb, opts.method ?? 'GET', `${opts.proxyBase ?? PROMETHEUS_PROXY}${apiPath}`, {
+    ...(opts.form
+      ? { body: new URLSearchParams(opts.form).toString(), contentType: 'application/x-www-form-urlencoded' }
+      : {}),
   });
+  const type = res.headers['content-type'];
+  return {
+    status: res.status,
+    contentType: Array.isArray(type) ? type[0] : type,
+    body: res.body as unknown,
+    text: res.text,
+  };
 }
 
 /**

@@ -18,7 +18,7 @@ export async function start(opts: SandboxOptions = {}): Promise<{ sb: Sandbox; k
 
 /** Raw HTTPS to the sandbox (global fetch cannot take a CA, so use node:https). */
 export async function raw(
-  sb: Sandbox,
+  sb: Pick<Sandbox, 'url' | 'caPem' | 'token'>,
   method: string,
   urlPath: string,
   opts: {

@@ -353,7 +353,7 @@ describe('the in-process --sandbox', () => {
         caPem: Buffer.from(kc.getCurrentCluster()!.caData!, 'base64').toString(),
         token: kc.getCurrentUser()!.token!,
       };
-      const svc = await raw(sb as Sandbox, 'GET', '/api/v1/namespaces/istio-system/services/prometheus');
+      const svc = await raw(sb, 'GET', '/api/v1/namespaces/istio-system/services/prometheus');
       expect(svc.status).toBe(200);
       expect(existsSync(mark)).toBe(false);
 

@@ -78,5 +78,5 @@ export async function serve(
 
 /** `raw` against a served sandbox (raw reads only its url, CA and token). */
 export function request(s: Served, method: string, urlPath: string, opts: Parameters<typeof raw>[3] = {}) {
-  return raw(s.sb as Sandbox, method, urlPath, opts);
+  return raw(s.sb, method, urlPath, opts);
 }
