@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline';
 import {
   appWritten,
   readApp,
@@ -62,6 +61,8 @@ type Answer = 'continue' | 'rollback' | 'quit' | 'interrupt' | 'stale';
  * settles first (the workflow changed under the prompt), it stops asking and answers 'stale'.
  */
 async function ask(io: IO, question: string, stale: Promise<unknown>): Promise<Answer> {
+  // Only a person at a terminal is asked: the commands that read the gate need no readline.
+  const { createInterface } = await import('node:readline');
   const rl = createInterface({ input: io.stdin, output: io.stdout, terminal: true });
   let gone = false;
   const left = stale.then(() => {

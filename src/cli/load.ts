@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { parseApplication } from '../appfile/parse.js';
 import type { ParsedFile } from '../appfile/types.js';
 import { InputError, UsageError } from '../errors.js';
@@ -24,7 +24,8 @@ export async function loadAppFile(file: string, stdin?: NodeJS.ReadableStream): 
   }
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // Synchronous: one small file, and fs/promises is a module more to load at start-up.
+    text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why =
