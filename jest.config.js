@@ -30,6 +30,7 @@ const unit = [
   'cluster/kubeconfig-differential.test.ts',
   'cluster/retry.test.ts',
   'cluster/sandbox-share.test.ts',
+  'cli/compile-cache.test.ts',
   'cli/hints.test.ts',
   'cli/durations.test.ts',
   'cli/unified.test.ts',

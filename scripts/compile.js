@@ -9,6 +9,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { bundle } from './bundle.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -98,3 +99,6 @@ for (const sf of srcFiles) {
 }
 
 report(diagnostics);
+
+// What bin/vela-ts.js runs: dist/cli/main.js and everything it imports, bundled (scripts/bundle.js).
+await bundle();

@@ -1,0 +1,134 @@
+/**
+ * Runs the bundled command line (dist/bin/vela-ts.cjs, written by scripts/bundle.js) with V8's code
+ * cache, as Node 22's `module.enableCompileCache()` does for its own modules: the bytecode V8
+ * compiled in a command's first run is kept on disk, and later runs of that command start from it
+ * instead of parsing and compiling the bundle again (about a fifth of `render`'s and `status`'s
+ * time; BENCHMARKS.md).
+ *
+ * The cache is a private, per-user folder: `$VELA_TS_COMPILE_CACHE`, else
+ * `$XDG_CACHE_HOME/vela-ts`, else `~/.cache/vela-ts` (never a shared temporary folder: bytecode
+ * read from a file another user can write would run as this user). `VELA_TS_COMPILE_CACHE=off`
+ * turns it off. One file per command, named after the bundle it was made from (its size, time and
+ * inode) and V8's version; V8 itself refuses data that does not fit, and then the file is written
+ * anew. The cache only ever saves time: a folder that cannot be read or written is no error.
+ *
+ * This file is loaded before the bundle, on every run: it imports nothing but Node's own modules.
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import vm from 'node:vm';
+
+/** The program's commands; a run is cached under the first of them in its arguments (else `other`). */
+export const CACHED_COMMANDS = [
+  'render',
+  'plan',
+  'up',
+  'status',
+  'ls',
+  'history',
+  'delete',
+  'workflow',
+  'rollback',
+  'diff',
+  'version',
+  'completion',
+  '__complete',
+  'sandbox',
+] as const;
+
+export type CacheState = 'off' | 'created' | 'accepted' | 'rejected';
+
+export interface LoadedBundle {
+  /** What the bundle's `module.exports` holds. */
+  exports: Record<string, unknown>;
+  /** Where the cache is, and whether V8 took it (`created`: there was none). */
+  cache: { state: CacheState; file?: string };
+  /** Keeps what V8 has compiled so far, when the cache was missing or refused; never throws. */
+  save(): void;
+}
+
+/** The cache folder for this environment, or undefined when there is none (or it is turned off). */
+export function cacheDir(env: NodeJS.ProcessEnv): string | undefined {
+  const own = env.VELA_TS_COMPILE_CACHE;
+  if (own !== undefined && own !== '') return /^(off|0|false|no)$/i.test(own) ? undefined : own;
+  if (env.XDG_CACHE_HOME) return path.join(env.XDG_CACHE_HOME, 'vela-ts');
+  const home = env.HOME ?? os.homedir();
+  return home ? path.join(home, '.cache', 'vela-ts') : undefined;
+}
+
+/** The command a run's arguments name, for the name of its cache file. */
+export function commandOf(argv: readonly string[]): string {
+  const known: readonly string[] = CACHED_COMMANDS;
+  return argv.find((a) => known.includes(a)) ?? 'other';
+}
+
+/**
+ * Loads the bundle at `file` as CommonJS, compiled from the cache when there is one. `importer`
+ * does the bundle's `import()` of external packages (a `vm` script has no module loader).
+ */
+export function loadBundle(
+  file: string,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  importer: (specifier: string) => Promise<unknown>,
+): LoadedBundle {
+  const source = fs.readFileSync(file, 'utf8');
+  const command = commandOf(argv);
+  const dir = cacheDir(env);
+  const cacheFile = dir ? path.join(dir, cacheName(file, command)) : undefined;
+  let cachedData: Buffer | undefined;
+  if (cacheFile) {
+    try {
+      cachedData = fs.readFileSync(cacheFile);
+    } catch {
+      // none yet, or unreadable: compile from the source
+    }
+  }
+  const wrapped = `(function (exports, require, module, __filename, __dirname, __velaImport) {${source}\n})`;
+  const script = new vm.Script(wrapped, { filename: file, cachedData });
+  const state: CacheState = !cacheFile
+    ? 'off'
+    : cachedData === undefined
+      ? 'created'
+      : script.cachedDataRejected
+        ? 'rejected'
+        : 'accepted';
+  const module = { exports: {} as Record<string, unknown> };
+  const run = script.runInThisContext() as (...args: unknown[]) => void;
+  run(module.exports, createRequire(file), module, file, path.dirname(file), importer);
+  return {
+    exports: module.exports,
+    cache: { state, file: cacheFile },
+    save() {
+      if (!cacheFile || state === 'accepted') return;
+      try {
+        writeCache(cacheFile, command, script.createCachedData());
+      } catch {
+        // a read-only or full disk: the next run compiles again
+      }
+    },
+  };
+}
+
+/** `<command>-<V8 version>-<bundle size, mtime, device and inode>.v8cache`. */
+function cacheName(file: string, command: string): string {
+  const st = fs.statSync(file);
+  const stamp = [st.size, Math.trunc(st.mtimeMs), st.dev, st.ino].join('-');
+  return `${command}-${process.versions.v8}-${stamp}.v8cache`;
+}
+
+/** Written whole or not at all (a temporary file renamed), and the command's older files removed. */
+function writeCache(cacheFile: string, command: string, data: Buffer): void {
+  const dir = path.dirname(cacheFile);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const temp = `${cacheFile}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, data, { mode: 0o600 });
+  fs.renameSync(temp, cacheFile);
+  for (const name of fs.readdirSync(dir)) {
+    if (name.startsWith(`${command}-`) && name.endsWith('.v8cache') && name !== path.basename(cacheFile)) {
+      fs.rmSync(path.join(dir, name), { force: true });
+    }
+  }
+}

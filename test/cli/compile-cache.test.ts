@@ -1,0 +1,104 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { processIO } from '../../src/cli/io.js';
+import { buildProgram } from '../../src/cli/main.js';
+import { CACHED_COMMANDS, cacheDir, commandOf, loadBundle } from '../../src/cli/compile-cache.js';
+
+// A stand-in for dist/bin/vela-ts.cjs: CommonJS that requires a neighbour (so `require` is the
+// bundle's own), imports through the loader's importer, and does enough work for V8 to cache.
+const BUNDLE = `
+const path = require('node:path');
+const helper = require('./helper.cjs');
+function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+exports.main = async (argv) => ({ argv, fib: fib(15), helper: helper.name, file: path.basename(__filename),
+  os: typeof (await __velaImport('node:os')).cpus });
+`;
+
+let work: string;
+let bundle: string;
+const importer = (s: string) => import(s);
+beforeEach(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'vela-cc-'));
+  bundle = path.join(work, 'vela-ts.cjs');
+  fs.writeFileSync(bundle, BUNDLE);
+  fs.writeFileSync(path.join(work, 'helper.cjs'), "exports.name = 'helper';");
+});
+afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
+
+const env = (dir = path.join(work, 'cache')) => ({ VELA_TS_COMPILE_CACHE: dir });
+async function runOnce(argv: string[], e: NodeJS.ProcessEnv) {
+  const loaded = loadBundle(bundle, argv, e, importer);
+  const out = await (loaded.exports.main as (a: string[]) => Promise<Record<string, unknown>>)(argv);
+  loaded.save();
+  return { loaded, out };
+}
+
+// Whether V8 takes a cache can only be seen across processes (within one, V8 reuses what it compiled
+// already): test/e2e/compile-cache.test.ts runs the built binary for that. Here, what one process does.
+describe('one run of the bundle', () => {
+  it('GIVEN no cache WHEN a command runs THEN it runs the bundle and keeps its bytecode in a private file named after the command', async () => {
+    const { loaded, out } = await runOnce(['render', 'app.yaml'], env());
+    expect(loaded.cache.state).toBe('created');
+    expect(out).toEqual({
+      argv: ['render', 'app.yaml'],
+      fib: 610,
+      helper: 'helper',
+      file: 'vela-ts.cjs',
+      os: 'function',
+    });
+    const file = loaded.cache.file!;
+    expect(path.dirname(file)).toBe(path.join(work, 'cache'));
+    expect(path.basename(file)).toMatch(/^render-.*\.v8cache$/);
+    expect(fs.statSync(file).size).toBeGreaterThan(0);
+    expect(fs.statSync(file).mode & 0o077).toBe(0);
+  });
+
+  it('GIVEN a new bundle WHEN the command runs THEN the old bundle’s cache of it is replaced, other commands’ kept', async () => {
+    const dir = path.join(work, 'cache');
+    const old = (await runOnce(['status'], env())).loaded.cache.file!;
+    const other = (await runOnce(['plan'], env())).loaded.cache.file!;
+    fs.writeFileSync(bundle, `${BUNDLE}\n// a newer build\n`);
+    const fresh = await runOnce(['status'], env());
+    expect(fresh.loaded.cache.file).not.toBe(old);
+    expect(fs.readdirSync(dir).sort()).toEqual(
+      [path.basename(fresh.loaded.cache.file!), path.basename(other)].sort(),
+    );
+  });
+
+  it('GIVEN VELA_TS_COMPILE_CACHE=off WHEN a command runs THEN nothing is cached', async () => {
+    const { loaded, out } = await runOnce(['render'], { VELA_TS_COMPILE_CACHE: 'off', HOME: work });
+    expect(loaded.cache.state).toBe('off');
+    expect(out.fib).toBe(610);
+    expect(fs.readdirSync(work).sort()).toEqual(['helper.cjs', 'vela-ts.cjs']);
+  });
+
+  it('GIVEN a cache folder that cannot be created WHEN a command runs THEN it runs without one', async () => {
+    const blocker = path.join(work, 'a-file');
+    fs.writeFileSync(blocker, '');
+    const { out } = await runOnce(['render'], env(path.join(blocker, 'cache')));
+    expect(out.fib).toBe(610);
+    expect(fs.statSync(blocker).isFile()).toBe(true);
+  });
+});
+
+describe('where the cache is and what it is named after', () => {
+  it('is $VELA_TS_COMPILE_CACHE, else $XDG_CACHE_HOME/vela-ts, else ~/.cache/vela-ts: never a shared folder', () => {
+    expect(cacheDir({ VELA_TS_COMPILE_CACHE: '/c', XDG_CACHE_HOME: '/x', HOME: '/h' })).toBe('/c');
+    expect(cacheDir({ XDG_CACHE_HOME: '/x', HOME: '/h' })).toBe(path.join('/x', 'vela-ts'));
+    expect(cacheDir({ HOME: '/h' })).toBe(path.join('/h', '.cache', 'vela-ts'));
+    for (const off of ['off', '0', 'false', 'no', 'OFF'])
+      expect(cacheDir({ VELA_TS_COMPILE_CACHE: off })).toBeUndefined();
+  });
+
+  it('names a run after the first command in its arguments, past global flags', () => {
+    expect(commandOf(['--kubeconfig', '/k', 'status', 'book-info'])).toBe('status');
+    expect(commandOf(['-n', 'prod', 'workflow', 'resume', 'x'])).toBe('workflow');
+    expect(commandOf(['--help'])).toBe('other');
+  });
+
+  it('knows every command of the program', () => {
+    const program = buildProgram(processIO(), () => undefined);
+    expect([...CACHED_COMMANDS].sort()).toEqual(program.commands.map((c) => c.name()).sort());
+  });
+});
