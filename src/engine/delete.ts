@@ -1,6 +1,7 @@
 import { API, LABEL_APP } from '../compile/index.js';
 import { LockedError } from '../errors.js';
-import { ownedBy, prune, readLive } from './apply.js';
+import { ownedBy, prune } from './apply.js';
+import { readLive } from './live.js';
 import type { EngineContext } from './context.js';
 import { currentDriver } from './lock.js';
 import { stateName } from './store.js';
