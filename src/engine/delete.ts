@@ -1,7 +1,8 @@
 import { API, LABEL_APP } from '../compile/index.js';
 import { LockedError } from '../errors.js';
-import { ownedBy, prune } from './apply.js';
+import { prune } from './apply.js';
 import { readLive } from './live.js';
+import { ownedBy } from './ownership.js';
 import type { EngineContext } from './context.js';
 import { currentDriver } from './lock.js';
 import { stateName } from './store.js';
