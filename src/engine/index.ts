@@ -31,7 +31,8 @@ export {
   type Bound,
 } from './verbs.js';
 export type { Stored } from './store.js';
-export { nextChange, observe, status, type Observed, type StatusReport } from './status.js';
+export { nextChange, observe, status, type Observed } from './status.js';
+export type { StatusReport } from './report.js';
 export { diff, type DiffReport, type ObjectDiff } from './diff.js';
 export { listAppSummaries, revisionHistory, type AppSummary, type RevisionEntry } from './list.js';
 export { deleteApp } from './delete.js';
