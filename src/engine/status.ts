@@ -8,7 +8,7 @@ import type { KindRef, KubeObject } from '../cluster/types.js';
 import { ClusterError } from '../errors.js';
 import { gatePreview } from '../workflow/preview.js';
 import { nowIso, type EngineContext } from './context.js';
-import { currentDriver } from './lock.js';
+import { currentDriver } from './holder.js';
 import { meshFinding } from './mesh.js';
 import { buildReport, type StatusReport } from './report.js';
 import { stateName } from './store.js';
