@@ -1,141 +1,19 @@
-import {
-  API,
-  KIND_ORDER,
-  LABEL_APP,
-  LABEL_MANAGED_BY,
-  MANAGED_BY,
-  objectKey,
-  type KubeObject,
-} from '../compile/index.js';
-import type { ClusterClient, KindRef } from '../cluster/types.js';
+/**
+ * The write path: makes the cluster hold what the app renders by server-side apply of only what
+ * differs (contains.ts), kind after kind in apply order and a few objects of a kind at a time,
+ * never over an object that is not the app's own (ownership.ts) unless forced; and removes, routes
+ * first, what the app no longer renders.
+ */
+import { KIND_ORDER, objectKey, type KubeObject } from '../compile/index.js';
+import type { ClusterClient } from '../cluster/types.js';
 import { ClusterError } from '../errors.js';
 import { writeAgainOnConflict } from './conflicts.js';
 import { createHash } from 'node:crypto';
 import { stableStringify } from '../compile/stable.js';
-import { sameQuantity } from '../quantity.js';
+import { contains, differences } from './contains.js';
 import { inPool, WRITES_IN_FLIGHT } from './pool.js';
-
-/** The kinds vela-ts renders, and so prunes. */
-const MANAGED_KINDS: KindRef[] = KIND_ORDER.map((kind) => ({ apiVersion: API[kind], kind }));
-
-/**
- * True when every field we set already has that value on the live object. The server adds
- * defaults and status, so "contains" is the right question, not "equals"; a list must have the
- * same length (a removed route or subset is a change). `path` is where `wanted` sits in the object.
- */
-export function contains(live: unknown, wanted: unknown, path = ''): boolean {
-  // The server decodes into Go structs and encodes them back: an omitempty field holding its zero
-  // value (an env var's `value: ""`, `initialDelaySeconds: 0`, an empty `args`) is not returned.
-  if (live === undefined && isGoZero(wanted)) return true;
-  if (Array.isArray(wanted)) {
-    return (
-      Array.isArray(live) &&
-      live.length === wanted.length &&
-      wanted.every((w, i) => contains(live[i], w, `${path}[]`))
-    );
-  }
-  if (wanted !== null && typeof wanted === 'object') {
-    if (live === null || typeof live !== 'object' || Array.isArray(live)) return false;
-    return Object.entries(wanted).every(([k, v]) =>
-      contains((live as Record<string, unknown>)[k], v, path ? `${path}.${k}` : k),
-    );
-  }
-  if (live === wanted) return true;
-  // Resource quantities come back in canonical form (`0.5` as `500m`, `1024Mi` as `1Gi`): by value.
-  if (QUANTITY_PATH.test(path)) return sameQuantity(live, wanted);
-  // Kubernetes returns intOrString ports in its own spelling; compare as text.
-  const scalar = (v: unknown): v is string | number | boolean =>
-    ['string', 'number', 'boolean'].includes(typeof v);
-  return scalar(live) && scalar(wanted) && String(live) === String(wanted);
-}
-
-const QUANTITY_PATH = /(^|\.)resources\.(requests|limits)\.[^.]+$/;
-
-function isGoZero(v: unknown): boolean {
-  return v === '' || v === 0 || v === false || (Array.isArray(v) && v.length === 0);
-}
-
-/**
- * The paths of the fields in `wanted` that the live object does not hold (a list that differs is
- * named as a whole). Empty when only fields we stopped setting changed.
- */
-export function differences(live: unknown, wanted: unknown, prefix = ''): string[] {
-  if (contains(live, wanted, prefix)) return [];
-  if (wanted === null || typeof wanted !== 'object' || Array.isArray(wanted))
-    return [prefix || '(whole object)'];
-  if (live === null || typeof live !== 'object' || Array.isArray(live)) return [prefix || '(whole object)'];
-  return Object.entries(wanted).flatMap(([k, v]) =>
-    differences((live as Record<string, unknown>)[k], v, prefix ? `${prefix}.${k}` : k),
-  );
-}
-
-export interface LiveSet {
-  byKey: Map<string, KubeObject>;
-  /**
-   * Every object of the kinds in `everyKinds` (`apiVersion/kind`), labelled or not, when they were
-   * read with `byKey`: whose an object the app would create is, without a list of its own.
-   */
-  everyone?: Map<string, KubeObject>;
-  everyKinds?: Set<string>;
-}
-
-/** Everything of the managed kinds that carries the app's label, one list per kind, all at once. */
-export async function readLive(cluster: ClusterClient, namespace: string, app: string): Promise<LiveSet> {
-  const byKey = new Map<string, KubeObject>();
-  const lists = await Promise.all(
-    MANAGED_KINDS.map((kind) => cluster.list(kind, namespace, { labelSelector: `${LABEL_APP}=${app}` })),
-  );
-  // Keyed in kind order whatever order the answers came in: what is pruned goes in a stable order.
-  for (const [i, list] of lists.entries()) {
-    const kind = MANAGED_KINDS[i] as KindRef;
-    for (const item of list.items)
-      byKey.set(objectKey({ ...item, kind: kind.kind }), {
-        ...item,
-        apiVersion: kind.apiVersion,
-        kind: kind.kind,
-      });
-  }
-  return { byKey };
-}
-
-/**
- * Every object of the kinds of `wanted` that `live` lacks, labelled or not, one list per kind: an
- * object the app would render may exist under someone else's name, and a list per kind costs one
- * request where a GET per object costs one each (most of them answered 404 on a first deploy).
- */
-async function readUnlabelled(
-  cluster: ClusterClient,
-  namespace: string,
-  wanted: readonly KubeObject[],
-  live: LiveSet,
-): Promise<Map<string, KubeObject>> {
-  const kinds = new Map<string, KindRef>();
-  for (const o of wanted) {
-    if (!live.byKey.has(objectKey(o)))
-      kinds.set(`${o.apiVersion}/${o.kind}`, { apiVersion: o.apiVersion, kind: o.kind });
-  }
-  const known = live.everyone;
-  if (known && [...kinds.keys()].every((k) => live.everyKinds?.has(k))) return known;
-  return readEveryone(cluster, namespace, [...kinds.values()]);
-}
-
-/** Every object of `refs` in the namespace, labelled or not, one list per kind, all at once. */
-async function readEveryone(
-  cluster: ClusterClient,
-  namespace: string,
-  refs: readonly KindRef[],
-): Promise<Map<string, KubeObject>> {
-  const byKey = new Map<string, KubeObject>();
-  const lists = await Promise.all(refs.map((kind) => cluster.list(kind, namespace)));
-  for (const [i, list] of lists.entries()) {
-    const kind = refs[i] as KindRef;
-    for (const item of list.items) {
-      const obj = { ...item, apiVersion: kind.apiVersion, kind: kind.kind };
-      byKey.set(objectKey({ ...obj, metadata: { ...obj.metadata, namespace } }), obj);
-    }
-  }
-  return byKey;
-}
+import { readLive, readUnlabelled, type LiveSet } from './live.js';
+import { foreign, ownedBy } from './ownership.js';
 
 /** Consecutive runs of one kind, in the order given: what may be written at once without reordering kinds. */
 function runsOfKind<T extends { kind: string }>(items: readonly T[]): T[][] {
@@ -153,18 +31,6 @@ const ANNOTATION_APPLIED = 'vela-ts.dev/applied-hash';
 
 function appliedHash(obj: KubeObject): string {
   return createHash('sha256').update(stableStringify(obj)).digest('hex').slice(0, 16);
-}
-
-/** Ours means written by vela-ts for this app; another app's object is as foreign as a stranger's. */
-export function ownedBy(o: KubeObject, app: string): boolean {
-  return o.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY && o.metadata.labels[LABEL_APP] === app;
-}
-
-function foreign(o: KubeObject, namespace: string): string {
-  const owner =
-    o.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY ? o.metadata.labels[LABEL_APP] : undefined;
-  const whose = owner ? `belongs to vela-ts app "${owner}"` : 'is not managed by vela-ts';
-  return `${o.kind} ${namespace}/${o.metadata.name} already exists and ${whose}; rename the component, remove the object, or pass --force to take it over`;
 }
 
 export interface Change {
@@ -188,97 +54,6 @@ export interface ApplyResult {
    * needs no re-list after its own writes.
    */
   live: LiveSet;
-}
-
-/**
- * The fields of `live` that `wanted` sets differently and that Kubernetes never lets anyone change
- * after creation (a Deployment's selector): taking such an object over cannot succeed, --force or not.
- */
-function immutableDifference(live: KubeObject, wanted: KubeObject): string | undefined {
-  if (wanted.kind !== 'Deployment' || !wanted.spec) return undefined;
-  const selector = (o: KubeObject) =>
-    stableStringify((o.spec as { selector?: unknown } | undefined)?.selector ?? null);
-  return selector(live) !== selector(wanted) ? 'spec.selector' : undefined;
-}
-
-/**
- * Refuses, before anything is written (no object, no lease, no revision record), what the run
- * could not finish: an object the app would render that exists and is not this app's, unless
- * `force` takes it over and can (a stranger's object whose immutable fields already match);
- * another vela-ts app's object or revision record, which no flag may take. Each problem once,
- * all at once, and --force is suggested only where it would work. Returns what it read: the app's
- * objects, and every object of the kinds vela-ts renders.
- */
-export async function checkOwnership(
-  cluster: ClusterClient,
-  namespace: string,
-  app: string,
-  desired: readonly KubeObject[],
-  force: boolean,
-  moreDeployments: readonly string[] = [],
-  revisions: readonly string[] = [],
-): Promise<LiveSet> {
-  const later = moreDeployments.map((name): KubeObject => ({
-    apiVersion: API.Deployment,
-    kind: 'Deployment',
-    metadata: { name, namespace },
-  }));
-  const problems: string[] = [];
-  const seen = new Set<string>();
-  // Everything of each kind vela-ts renders, labelled or not, one list a kind: whose each object
-  // is tells itself, and the app's own are the live set a driver may start from (`up`).
-  const kinds = new Map<string, KindRef>(MANAGED_KINDS.map((k) => [`${k.apiVersion}/${k.kind}`, k]));
-  for (const o of [...desired, ...later])
-    kinds.set(`${o.apiVersion}/${o.kind}`, { apiVersion: o.apiVersion, kind: o.kind });
-  const everyone = await readEveryone(cluster, namespace, [...kinds.values()]);
-  for (const wanted of [...desired, ...later]) {
-    const key = objectKey(wanted);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const current = everyone.get(key);
-    if (!current || ownedBy(current, app)) continue;
-    const where = `${current.kind} ${namespace}/${current.metadata.name}`;
-    const owner =
-      current.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY
-        ? current.metadata.labels[LABEL_APP]
-        : undefined;
-    const immutable = immutableDifference(current, wanted);
-    if (owner) {
-      problems.push(
-        `${where} already exists and belongs to vela-ts app "${owner}"; two apps in one namespace cannot share a component name: rename the component`,
-      );
-    } else if (immutable) {
-      problems.push(
-        `${where} already exists and is not managed by vela-ts, and its ${immutable} differs from this app's, which Kubernetes does not let anyone change (not even with --force): rename the component, or remove the object`,
-      );
-    } else if (!force) {
-      problems.push(
-        `${where} already exists and is not managed by vela-ts; rename the component, remove the object, or pass --force to take it over`,
-      );
-    }
-  }
-  if (revisions.length > 0) {
-    const records = await cluster.list(
-      { apiVersion: API.ControllerRevision, kind: 'ControllerRevision' },
-      namespace,
-    );
-    for (const r of records.items) {
-      if (!revisions.includes(r.metadata.name) || r.metadata.labels?.[LABEL_APP] === app) continue;
-      const owner =
-        r.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY
-          ? `vela-ts app "${r.metadata.labels[LABEL_APP]}"`
-          : 'something other than vela-ts';
-      problems.push(
-        `ControllerRevision ${namespace}/${r.metadata.name} belongs to ${owner}; two apps in one namespace cannot share a component name: rename the component`,
-      );
-    }
-  }
-  if (problems.length > 0) throw new ClusterError(problems.join('\n'), 0, 'NotOurs');
-  const managed = new Set(MANAGED_KINDS.map((k) => k.kind));
-  const byKey = new Map(
-    [...everyone].filter(([, o]) => managed.has(o.kind) && o.metadata.labels?.[LABEL_APP] === app),
-  );
-  return { byKey, everyone, everyKinds: new Set(kinds.keys()) };
 }
 
 /**

@@ -1,8 +1,10 @@
 import { API, LABEL_APP } from '../compile/index.js';
 import { LockedError } from '../errors.js';
-import { ownedBy, prune, readLive } from './apply.js';
+import { prune } from './apply.js';
+import { readLive } from './live.js';
+import { ownedBy } from './ownership.js';
 import type { EngineContext } from './context.js';
-import { currentDriver } from './lock.js';
+import { currentDriver } from './holder.js';
 import { stateName } from './store.js';
 import { withLock } from './timers.js';
 import { mustLoad } from './verbs.js';

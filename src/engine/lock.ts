@@ -1,24 +1,24 @@
+/**
+ * The lease protocol that lets one driver at a time drive an app: taking the app's Lease, renewing
+ * it while driving (and stopping once it cannot be renewed), and letting it go. Whether a holder
+ * is still there is judged in holder.ts.
+ */
 import { API, LABEL_APP, LABEL_MANAGED_BY, MANAGED_BY } from '../compile/index.js';
 import type { KubeObject } from '../cluster/types.js';
 import { ClusterError, LockedError } from '../errors.js';
 import { retryOnConflict } from './conflicts.js';
 import type { EngineContext } from './context.js';
+import {
+  ANNOTATION_MACHINE,
+  ANNOTATION_STARTED,
+  LEASE_SECONDS,
+  localHolder,
+  type LeaseSpec,
+} from './holder.js';
 
-const LEASE_SECONDS = 15;
 const RENEW_MS = 5_000;
 /** As client-go's renewDeadline: a driver that could not renew for this long stops, before anyone may take its lease. */
 const RENEW_DEADLINE_MS = 10_000;
-
-/** Where a holder records what `user@host/pid` cannot say: its machine and its start time. */
-const ANNOTATION_MACHINE = 'vela-ts.dev/holder-machine';
-const ANNOTATION_STARTED = 'vela-ts.dev/holder-started';
-
-interface LeaseSpec {
-  holderIdentity?: string;
-  leaseDurationSeconds?: number;
-  acquireTime?: string;
-  renewTime?: string;
-}
 
 export interface Lock {
   /** Why the lock was lost while held (taken over after renewals failed), if it was. */
@@ -45,24 +45,6 @@ export async function peekLease(
 /** Kubernetes MicroTime: RFC 3339 with microseconds. */
 function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
-
-/** `user@host/pid` -> the pid. */
-function holderPid(holder: string): number | undefined {
-  const m = /\/(\d+)$/.exec(holder);
-  return m ? Number(m[1]) : undefined;
-}
-
-/**
- * What this process can know of a lease's holder without waiting: on its own machine (same boot
- * and PID namespace, not merely the same hostname), whether that process still runs. Anywhere
- * else, nothing: only watching the lease go unrenewed tells.
- */
-function localHolder(ctx: EngineContext, live: KubeObject): 'alive' | 'dead' | 'elsewhere' {
-  const machine = live.metadata.annotations?.[ANNOTATION_MACHINE] ?? '';
-  const pid = holderPid(((live.spec ?? {}) as LeaseSpec).holderIdentity ?? '');
-  if (!machine || machine !== ctx.machine || pid === undefined) return 'elsewhere';
-  return ctx.isAlive(pid, live.metadata.annotations?.[ANNOTATION_STARTED]) ? 'alive' : 'dead';
 }
 
 /**
@@ -216,30 +198,6 @@ export async function acquireLock(
       }).catch(() => undefined);
     },
   };
-}
-
-/**
- * Who drives the app right now, for `status`: the lease's holder, unless it is known dead on this
- * machine, or (a display hint only, never a reason to take the lease) its last renewal is older
- * than its duration by our clock.
- */
-export async function currentDriver(
-  ctx: EngineContext,
-  namespace: string,
-  app: string,
-): Promise<string | undefined> {
-  const lease = await ctx.cluster.get({
-    apiVersion: API.Lease,
-    kind: 'Lease',
-    namespace,
-    name: `vela-ts-${app}`,
-  });
-  const spec = (lease?.spec ?? {}) as LeaseSpec;
-  if (!lease || !spec.holderIdentity || localHolder(ctx, lease) === 'dead') return undefined;
-  const renewed = Date.parse(spec.renewTime ?? spec.acquireTime ?? '');
-  if (Number.isNaN(renewed)) return undefined;
-  if (renewed + (spec.leaseDurationSeconds ?? LEASE_SECONDS) * 1000 < ctx.clock.now()) return undefined;
-  return spec.holderIdentity;
 }
 
 /**

@@ -10,7 +10,8 @@ import {
   specHash,
   type AppState,
 } from '../workflow/index.js';
-import { applyObjects, checkOwnership } from './apply.js';
+import { applyObjects } from './apply.js';
+import { checkOwnership } from './ownership.js';
 import { waitReady } from './readiness.js';
 import { retryOnConflict } from './conflicts.js';
 import { nowIso, type EngineContext } from './context.js';

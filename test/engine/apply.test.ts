@@ -1,4 +1,5 @@
-import { applyObjects, checkOwnership, prune } from '../../src/engine/apply.js';
+import { applyObjects, prune } from '../../src/engine/apply.js';
+import { checkOwnership } from '../../src/engine/ownership.js';
 import { inPool, WRITES_IN_FLIGHT } from '../../src/engine/pool.js';
 import { up, type EngineContext } from '../../src/engine/index.js';
 import { compile, initialPlacement, resolveRevisions, type KubeObject } from '../../src/compile/index.js';

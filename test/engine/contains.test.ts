@@ -2,7 +2,7 @@
  * Drift is judged against what a real server returns: quantities in canonical form and empty
  * omitempty fields left out, but nothing else read loosely.
  */
-import { contains, differences } from '../../src/engine/apply.js';
+import { contains, differences } from '../../src/engine/contains.js';
 
 const container = (c: Record<string, unknown>) => ({
   spec: { template: { spec: { containers: [{ name: 'api', ...c }] } } },
