@@ -35,6 +35,14 @@ const versions = (objs: Iterable<KubeObject>) =>
     .join(',');
 
 export async function observe(ctx: EngineContext, namespace: string, app: string): Promise<Observed> {
+  // What runs and how it is routed are read while the state is: one round trip, not two. Should
+  // the state be missing, its error is the one reported.
+  const selector = { labelSelector: `${LABEL_APP}=${app}` };
+  const running = Promise.all([
+    ctx.cluster.list({ apiVersion: API.Deployment, kind: 'Deployment' }, namespace, selector),
+    liveRouting(ctx, namespace, app),
+  ]);
+  running.catch(() => undefined);
   let stored = await mustLoad(ctx, namespace, app);
   let driver: string | null | undefined;
   // A running workflow nobody drives was interrupted: say so, and how to go on. A driver records
@@ -49,11 +57,8 @@ export async function observe(ctx: EngineContext, namespace: string, app: string
     driver = undefined;
   }
   const s = stored.state;
-  const live = await ctx.cluster.list({ apiVersion: API.Deployment, kind: 'Deployment' }, namespace, {
-    labelSelector: `${LABEL_APP}=${app}`,
-  });
-  const [routed, mesh] = await Promise.all([
-    liveRouting(ctx, namespace, app),
+  const [[live, routed], mesh] = await Promise.all([
+    running,
     s.app.components.some((c) => trait(c, 'canary-traffic')) ? meshFinding(ctx, namespace, s.app) : undefined,
   ]);
   const report = buildReport(ctx, namespace, app, s, live.items, routed?.routing);
