@@ -39,6 +39,7 @@ export async function bundle() {
     banner: { js: "const __velaUrl = require('node:url').pathToFileURL(__filename).href;" },
     write: false,
     plugins: [lazyChildProcess],
+    // Not identifiers: names stay as written (error names, stack traces).
     minifySyntax: true,
     minifyWhitespace: true,
     legalComments: 'none',
