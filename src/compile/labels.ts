@@ -10,3 +10,8 @@ export const MANAGED_BY = 'vela-ts';
 /** ControllerRevisions: the component they belong to and the hash of its pod template. */
 export const LABEL_REVISION_COMPONENT = 'controller.oam.dev/component';
 export const LABEL_REVISION_HASH = 'app.oam.dev/component-revision-hash';
+/**
+ * Annotation the engine writes on each object, a hash of what it wrote, so a field vela-ts stops
+ * setting is a change too (engine/apply.ts); `diff` leaves it out as noise (engine/objdiff.ts).
+ */
+export const ANNOTATION_APPLIED_HASH = 'vela-ts.dev/applied-hash';

@@ -4,7 +4,7 @@
  * never over an object that is not the app's own (ownership.ts) unless forced; and removes, routes
  * first, what the app no longer renders.
  */
-import { KIND_ORDER, objectKey, type KubeObject } from '../compile/index.js';
+import { ANNOTATION_APPLIED_HASH, KIND_ORDER, objectKey, type KubeObject } from '../compile/index.js';
 import type { ClusterClient } from '../cluster/types.js';
 import { ClusterError } from '../errors.js';
 import { writeAgainOnConflict } from './conflicts.js';
@@ -25,9 +25,6 @@ function runsOfKind<T extends { kind: string }>(items: readonly T[]): T[][] {
   }
   return runs;
 }
-
-/** Records, on each object vela-ts writes, a hash of what it wrote: a field we stop setting is a change too. */
-const ANNOTATION_APPLIED = 'vela-ts.dev/applied-hash';
 
 function appliedHash(obj: KubeObject): string {
   return createHash('sha256').update(stableStringify(obj)).digest('hex').slice(0, 16);
@@ -88,10 +85,14 @@ export async function applyObjects(
       ...wanted,
       metadata: {
         ...wanted.metadata,
-        annotations: { ...wanted.metadata.annotations, [ANNOTATION_APPLIED]: hash },
+        annotations: { ...wanted.metadata.annotations, [ANNOTATION_APPLIED_HASH]: hash },
       },
     };
-    if (current && current.metadata.annotations?.[ANNOTATION_APPLIED] === hash && contains(current, wanted))
+    if (
+      current &&
+      current.metadata.annotations?.[ANNOTATION_APPLIED_HASH] === hash &&
+      contains(current, wanted)
+    )
       continue;
     const named = { kind: obj.kind, name: obj.metadata.name, object: `${obj.kind}/${obj.metadata.name}` };
     const change: Change = current

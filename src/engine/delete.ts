@@ -4,7 +4,7 @@ import { prune } from './apply.js';
 import { readLive } from './live.js';
 import { ownedBy } from './ownership.js';
 import type { EngineContext } from './context.js';
-import { currentDriver } from './holder.js';
+import { currentDriver, leaseRef } from './holder.js';
 import { stateName } from './store.js';
 import { withLock } from './timers.js';
 import { mustLoad } from './verbs.js';
@@ -55,7 +55,7 @@ export async function deleteApp(
   };
   // Held while deleting, so no `up` starts on the app halfway; the lease itself goes last.
   const deleted = force ? await remove() : await withLock(ctx, namespace, app, remove);
-  const lease = { apiVersion: API.Lease, kind: 'Lease', namespace, name: `vela-ts-${app}` };
-  if (await ctx.cluster.delete(lease)) deleted.push(`Lease/vela-ts-${app}`);
+  const lease = leaseRef(namespace, app);
+  if (await ctx.cluster.delete(lease)) deleted.push(`Lease/${lease.name}`);
   return deleted;
 }

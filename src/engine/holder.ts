@@ -43,17 +43,17 @@ export function localHolder(ctx: EngineContext, live: KubeObject): 'alive' | 'de
  * machine, or (a display hint only, never a reason to take the lease) its last renewal is older
  * than its duration by our clock.
  */
+/** The Lease of an app's driver (store.ts's state ConfigMap has the same name). */
+export function leaseRef(namespace: string, app: string) {
+  return { apiVersion: API.Lease, kind: 'Lease', namespace, name: `vela-ts-${app}` };
+}
+
 export async function currentDriver(
   ctx: EngineContext,
   namespace: string,
   app: string,
 ): Promise<string | undefined> {
-  const lease = await ctx.cluster.get({
-    apiVersion: API.Lease,
-    kind: 'Lease',
-    namespace,
-    name: `vela-ts-${app}`,
-  });
+  const lease = await ctx.cluster.get(leaseRef(namespace, app));
   const spec = (lease?.spec ?? {}) as LeaseSpec;
   if (!lease || !spec.holderIdentity || localHolder(ctx, lease) === 'dead') return undefined;
   const renewed = Date.parse(spec.renewTime ?? spec.acquireTime ?? '');

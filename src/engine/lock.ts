@@ -12,6 +12,7 @@ import {
   ANNOTATION_MACHINE,
   ANNOTATION_STARTED,
   LEASE_SECONDS,
+  leaseRef,
   localHolder,
   type LeaseSpec,
 } from './holder.js';
@@ -38,7 +39,7 @@ export async function peekLease(
   app: string,
 ): Promise<{ lease: KubeObject | undefined }> {
   return {
-    lease: await ctx.cluster.get({ apiVersion: API.Lease, kind: 'Lease', namespace, name: `vela-ts-${app}` }),
+    lease: await ctx.cluster.get(leaseRef(namespace, app)),
   };
 }
 
@@ -60,7 +61,7 @@ export async function acquireLock(
   app: string,
   seen?: { lease: KubeObject | undefined },
 ): Promise<Lock> {
-  const ref = { apiVersion: API.Lease, kind: 'Lease', namespace, name: `vela-ts-${app}` };
+  const ref = leaseRef(namespace, app);
   const body = (resourceVersion?: string): KubeObject => {
     const now = microTime(ctx.clock.now());
     return {

@@ -5,9 +5,7 @@
  * JSON-Patch-like operations. Pure.
  */
 import type { KubeObject } from '../kube.js';
-
-/** vela-ts's own record of what it wrote (apply.ts): it changes with every change, so it is noise here. */
-const APPLIED_HASH = 'vela-ts.dev/applied-hash';
+import { ANNOTATION_APPLIED_HASH } from '../compile/labels.js';
 
 /** Metadata the server sets and a person never wrote. */
 const SERVER_METADATA = [
@@ -25,7 +23,7 @@ export function withoutNoise(obj: KubeObject): KubeObject {
   const metadata: Record<string, unknown> = { ...obj.metadata };
   for (const key of SERVER_METADATA) delete metadata[key];
   const annotations = { ...obj.metadata.annotations };
-  delete annotations[APPLIED_HASH];
+  delete annotations[ANNOTATION_APPLIED_HASH];
   if (Object.keys(annotations).length > 0) metadata.annotations = annotations;
   else delete metadata.annotations;
   return { ...rest, metadata: metadata as unknown as KubeObject['metadata'] };

@@ -21,10 +21,14 @@ export function ownedBy(o: KubeObject, app: string): boolean {
   return o.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY && o.metadata.labels[LABEL_APP] === app;
 }
 
+/** The vela-ts app whose object `o` is, or undefined when vela-ts did not write it. */
+function ownerApp(o: KubeObject): string | undefined {
+  return o.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY ? o.metadata.labels[LABEL_APP] : undefined;
+}
+
 /** Why `applyObjects` will not write over `o`, an object that is not this app's. */
 export function foreign(o: KubeObject, namespace: string): string {
-  const owner =
-    o.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY ? o.metadata.labels[LABEL_APP] : undefined;
+  const owner = ownerApp(o);
   const whose = owner ? `belongs to vela-ts app "${owner}"` : 'is not managed by vela-ts';
   return `${o.kind} ${namespace}/${o.metadata.name} already exists and ${whose}; rename the component, remove the object, or pass --force to take it over`;
 }
@@ -77,10 +81,7 @@ export async function checkOwnership(
     const current = everyone.get(key);
     if (!current || ownedBy(current, app)) continue;
     const where = `${current.kind} ${namespace}/${current.metadata.name}`;
-    const owner =
-      current.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY
-        ? current.metadata.labels[LABEL_APP]
-        : undefined;
+    const owner = ownerApp(current);
     const immutable = immutableDifference(current, wanted);
     if (owner) {
       problems.push(
@@ -103,10 +104,8 @@ export async function checkOwnership(
     );
     for (const r of records.items) {
       if (!revisions.includes(r.metadata.name) || r.metadata.labels?.[LABEL_APP] === app) continue;
-      const owner =
-        r.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY
-          ? `vela-ts app "${r.metadata.labels[LABEL_APP]}"`
-          : 'something other than vela-ts';
+      const other = ownerApp(r);
+      const owner = other !== undefined ? `vela-ts app "${other}"` : 'something other than vela-ts';
       problems.push(
         `ControllerRevision ${namespace}/${r.metadata.name} belongs to ${owner}; two apps in one namespace cannot share a component name: rename the component`,
       );
