@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-import { fileURLToPath } from 'node:url';
-import { loadBundle } from '../dist/cli/compile-cache.js';
+// CommonJS (bin/package.json), as is everything it loads: an ES module entry would start Node's ES
+// module loader, and importing `node:fs` from one evaluates every export of it, streams included.
+'use strict';
+const path = require('node:path');
+const { loadBundle } = require('../dist/bin/loader.cjs');
 
 // A reader that goes away (`vela-ts plan ... | head`) must not crash a run or stop a rollout
 // midway: output that cannot be delivered is dropped and the work carries on.
@@ -14,13 +17,14 @@ for (const stream of [process.stdout, process.stderr]) {
 // run of the same command left one (src/cli/compile-cache.ts).
 const argv = process.argv.slice(2);
 const bundle = loadBundle(
-  fileURLToPath(new URL('../dist/bin/vela-ts.cjs', import.meta.url)),
+  path.join(__dirname, '../dist/bin/vela-ts.cjs'),
   argv,
   process.env,
   (specifier) => import(specifier),
 );
-const code = await bundle.exports.main(argv);
-process.exitCode = code;
-bundle.save();
-// Everything is closed by now; should a handle still linger, it must not keep the shell waiting.
-setTimeout(() => process.exit(code), 1000).unref();
+bundle.exports.main(argv).then((code) => {
+  process.exitCode = code;
+  bundle.save();
+  // Everything is closed by now; should a handle still linger, it must not keep the shell waiting.
+  setTimeout(() => process.exit(code), 1000).unref();
+});

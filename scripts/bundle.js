@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The command line as `bin/vela-ts.js` runs it: dist/cli/main.js (what tsc emitted) bundled by
 // esbuild into one CommonJS file, dist/bin/vela-ts.cjs, which the bin compiles with V8's code cache
-// (src/cli/compile-cache.ts). Per-file ES modules cost a resolve, a read and a compile each at
+// (src/cli/compile-cache.ts, converted to CommonJS as dist/bin/loader.cjs). Per-file ES modules cost a resolve, a read and a compile each at
 // start-up (the `yaml` package alone is ~80 files), and an ES module cannot be given a code cache on
 // Node 20; one script can. Measured in BENCHMARKS.md.
 //
@@ -44,6 +44,15 @@ export async function bundle() {
     minifyWhitespace: true,
     legalComments: 'none',
     metafile: true,
+    logLevel: 'warning',
+  });
+  // The loader bin/vela-ts.js requires (CommonJS, as the bin is): what tsc emitted, converted.
+  await build({
+    entryPoints: [path.join(root, 'dist/cli/compile-cache.js')],
+    outfile: path.join(outdir, 'loader.cjs'),
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
     logLevel: 'warning',
   });
   const [out] = result.outputFiles;
