@@ -236,6 +236,7 @@ if (withScale) {
     for (const [what, args] of [
       ['render', ['render', v1]],
       ['plan', ['plan', v2, '--from', v1]],
+      ['plan -o json', ['plan', v2, '--from', v1, '-o', 'json']],
     ]) {
       const r = await vela(args, { rss: true, timeoutMs: 120_000 });
       const outcome =
