@@ -37,6 +37,7 @@ const unit = [
   'cli/plan.test.ts',
   'sandbox/store.test.ts',
   'sandbox/schemas-bundled.test.ts',
+  'sandbox/protobuf.test.ts',
   'sandbox/telemetry.test.ts',
 ];
 const sandbox = [
@@ -46,6 +47,7 @@ const sandbox = [
   'sandbox/kubectl-rbac.test.ts',
   'sandbox/replicasets.test.ts',
   'sandbox/kubectl-rollout.test.ts',
+  'sandbox/kubectl-media.test.ts',
   'sandbox/operations.test.ts',
   'sandbox/rbac.test.ts',
   'sandbox/prometheus.test.ts',
