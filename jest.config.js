@@ -47,6 +47,7 @@ const sandbox = [
   'sandbox/kubectl-rbac.test.ts',
   'sandbox/replicasets.test.ts',
   'sandbox/kubectl-rollout.test.ts',
+  'sandbox/kubectl-protobuf.test.ts',
   'sandbox/kubectl-media.test.ts',
   'sandbox/operations.test.ts',
   'sandbox/rbac.test.ts',
