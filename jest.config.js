@@ -49,6 +49,7 @@ const sandbox = [
   'sandbox/kubectl-rollout.test.ts',
   'sandbox/kubectl-protobuf.test.ts',
   'sandbox/kubectl-media.test.ts',
+  'sandbox/kubectl-events.test.ts',
   'sandbox/operations.test.ts',
   'sandbox/rbac.test.ts',
   'sandbox/prometheus.test.ts',
