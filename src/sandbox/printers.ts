@@ -394,7 +394,7 @@ function eventPrinter(): Printer {
       if (!str(e.firstTimestamp) && !str(e.eventTime)) first = '<unknown>';
       const kind = str(involved.kind).toLowerCase();
       const target = str(involved.name) ? `${kind}/${str(involved.name)}` : kind;
-      const component = str(source.component) || str(e.reportingController);
+      const component = str(source.component) || str(e.reportingComponent);
       const instance = str(source.host) || str(e.reportingInstance);
       return {
         cells: [

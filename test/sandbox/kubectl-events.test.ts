@@ -199,6 +199,51 @@ describe('Events as core/v1 and as events.k8s.io/v1', () => {
     });
   });
 
+  test("GIVEN a client's core Event with eventTime, a series and only the reporting fields THEN both groups print and convert those", async () => {
+    const at = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const micro = (d: Date) => d.toISOString().replace(/\.(\d{3})Z$/, '.$1456Z');
+    const made = await raw(sb, 'POST', '/api/v1/namespaces/default/events', {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: 'pulled' },
+        involvedObject: { apiVersion: 'v1', kind: 'Pod', name: 'p', namespace: 'default' },
+        reason: 'Pulled',
+        message: 'Pulled the image',
+        type: 'Normal',
+        eventTime: micro(at),
+        series: { count: 3, lastObservedTime: micro(at) },
+        action: 'Pull',
+        reportingComponent: 'kubelet',
+        reportingInstance: 'node-1',
+      },
+    });
+    expect(made.status).toBe(201);
+    for (const resource of ['events', 'events.v1.events.k8s.io']) {
+      const [row] = rowsOf(await ok('get', resource, 'pulled', '-o', 'wide'));
+      expect(row).toMatchObject({ OBJECT: 'pod/p', SOURCE: 'kubelet, node-1', COUNT: '3', NAME: 'pulled' });
+    }
+    const v1 = await raw(sb, 'GET', '/apis/events.k8s.io/v1/namespaces/default/events/pulled');
+    const { metadata: _m, ...fields } = v1.body;
+    expect(fields).toEqual({
+      apiVersion: 'events.k8s.io/v1',
+      kind: 'Event',
+      eventTime: micro(at),
+      series: { count: 3, lastObservedTime: micro(at) },
+      reportingController: 'kubelet',
+      reportingInstance: 'node-1',
+      action: 'Pull',
+      reason: 'Pulled',
+      regarding: { apiVersion: 'v1', kind: 'Pod', name: 'p', namespace: 'default' },
+      note: 'Pulled the image',
+      type: 'Normal',
+      deprecatedSource: {},
+      deprecatedFirstTimestamp: null,
+      deprecatedLastTimestamp: null,
+    });
+    expect(await ok('delete', 'event', 'pulled')).toBe('event "pulled" deleted\n');
+  });
+
   // After the watch test's scale to 3, whose Event is the newest.
   test('GIVEN kubectl events THEN it lists the core Events, and --for one object only its own', async () => {
     const all = rowsOf(await ok('events'));
