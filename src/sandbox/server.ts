@@ -390,7 +390,6 @@ const BODY_TYPES = ['application/json', 'application/yaml'];
 const BUILTIN_BODY_TYPES = [...BODY_TYPES, PROTOBUF];
 
 function decodeBody(req: IncomingMessage, body: Buffer, expected: BodyKind): unknown {
-  const text = body.toString('utf8');
   const type = String(req.headers['content-type'] ?? '');
   const media = type.split(';')[0]!.trim().toLowerCase();
   const accepted = expected.custom ? BODY_TYPES : BUILTIN_BODY_TYPES;
@@ -398,6 +397,7 @@ function decodeBody(req: IncomingMessage, body: Buffer, expected: BodyKind): unk
   // application/octet-stream) is a 415 with the accepted types, not a parse error.
   if (!accepted.includes(media)) throw unsupportedBodyType(accepted);
   if (media === PROTOBUF) return decodeProtobuf(body, expected);
+  const text = body.toString('utf8');
   try {
     if (media === 'application/yaml') return yaml.load(text);
     return JSON.parse(text);
