@@ -38,6 +38,7 @@ const unit = [
   'cli/plan.test.ts',
   'sandbox/store.test.ts',
   'sandbox/schemas-bundled.test.ts',
+  'sandbox/protobuf.test.ts',
   'sandbox/telemetry.test.ts',
 ];
 const sandbox = [
@@ -47,6 +48,9 @@ const sandbox = [
   'sandbox/kubectl-rbac.test.ts',
   'sandbox/replicasets.test.ts',
   'sandbox/kubectl-rollout.test.ts',
+  'sandbox/kubectl-protobuf.test.ts',
+  'sandbox/kubectl-media.test.ts',
+  'sandbox/kubectl-events.test.ts',
   'sandbox/operations.test.ts',
   'sandbox/rbac.test.ts',
   'sandbox/prometheus.test.ts',

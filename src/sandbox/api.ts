@@ -95,7 +95,7 @@ export class Api {
 
   /** The object as a client sees it at `version`: apiVersion, kind, metadata first. */
   present(rt: ResourceType, obj: KObject, version: string): KObject {
-    const { apiVersion: _a, kind: _k, metadata, ...rest } = obj;
+    const { apiVersion: _a, kind: _k, metadata, ...rest } = rt.view ? rt.view.convert(obj) : obj;
     return { apiVersion: apiVersionOf(rt, version), kind: rt.kind, metadata, ...rest };
   }
 
@@ -119,7 +119,7 @@ export class Api {
 
   list(t: Target): Result {
     const labels = parseLabelSelector(t.query.get('labelSelector') ?? undefined);
-    const fields = parseFieldSelector(t.query.get('fieldSelector') ?? undefined, t.rt.plural);
+    const fields = parseFieldSelector(t.query.get('fieldSelector') ?? undefined, resourceKey(t.rt));
     let items = this.store.list(
       t.rt,
       t.rt.namespaced ? t.namespace : undefined,
@@ -405,6 +405,7 @@ export class Api {
     const gone = this.store.delete(rt, obj.metadata.namespace, obj.metadata.name!) ?? obj;
     const uid = obj.metadata.uid;
     for (const other of this.registry.types) {
+      if (other.view) continue;
       if (rt.kind === 'Namespace' && other.namespaced) {
         for (const o of this.store.list(other, obj.metadata.name))
           this.store.delete(other, o.metadata.namespace, o.metadata.name!);

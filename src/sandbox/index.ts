@@ -2,9 +2,11 @@
  * The embedded Kubernetes-compatible API server (`--sandbox`, `vela-ts sandbox serve`, the tests).
  * startSandbox below wires the parts together; where each part lives:
  *
- * - HTTP serving: server.ts (routing, auth, audit log, --fail-rate, body decoding); tls.ts (the CA
- *   and serving certificate); errors.ts (Status answers in apimachinery's shapes); rbac.ts (tokens
- *   per user, RequestInfo, the RBAC authorizer, its bootstrap policy, the access reviews, 403s).
+ * - HTTP serving: server.ts (routing, auth, audit log, --fail-rate, body decoding); protobuf.ts,
+ *   proto-json.ts and proto-schema.ts (protobuf request bodies, read with the upstream .proto
+ *   files); tls.ts (the CA and serving certificate); errors.ts (Status answers in apimachinery's
+ *   shapes); rbac.ts (tokens per user, RequestInfo, the RBAC authorizer, its bootstrap policy, the
+ *   access reviews, 403s).
  * - Watch: watch.ts (streams, resuming from a resourceVersion, bookmarks, 410 Expired).
  * - Request semantics: api.ts (get/list/create/replace/patch/delete, the write pipeline, dry run,
  *   subresources); patch.ts (JSON, merge and strategic-merge patches); ssa.ts (server-side apply
@@ -14,7 +16,8 @@
  *   webhook); normalize.ts, omitempty.ts and defaults.ts (what decoding into the Go types and
  *   defaulting do to a stored object).
  * - The simulated controller: controller.ts (Deployments own ReplicaSets that own Pods, rolling
- *   updates, graceful Pod termination; Pods become ready); events.ts (the Events it records).
+ *   updates, graceful Pod termination; Pods become ready); events.ts (the Events it records);
+ *   events-v1.ts (the same Events as events.k8s.io/v1 shows them).
  * - The simulated mesh telemetry: telemetry.ts (Istio's standard metrics for the traffic the
  *   VirtualServices route, pure), metrics.ts (fed from the store, served on /metrics over plain
  *   HTTP); prometheus.ts (a real Prometheus scraping it, registered as Service

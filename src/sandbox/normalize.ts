@@ -18,7 +18,7 @@ function refOf(node: Obj): string | undefined {
 }
 
 /** The zero value of a Go field as JSON: what `omitempty` leaves out. */
-function isZero(v: unknown): boolean {
+export function isZero(v: unknown): boolean {
   return (
     v === null ||
     v === '' ||

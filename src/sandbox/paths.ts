@@ -26,13 +26,34 @@ export function repoRoot(): string {
   }
 }
 
-/** What the sandbox reads from the schemas folder (registry.ts: the Istio CRDs; schema.ts: the OpenAPI documents). */
+/** The protobuf definitions proto-schema.ts parses, by import path, each one after those it imports. */
+export const PROTO_FILES = [
+  'k8s.io/apimachinery/pkg/runtime/schema/generated.proto',
+  'k8s.io/apimachinery/pkg/runtime/generated.proto',
+  'k8s.io/apimachinery/pkg/api/resource/generated.proto',
+  'k8s.io/apimachinery/pkg/util/intstr/generated.proto',
+  'k8s.io/apimachinery/pkg/apis/meta/v1/generated.proto',
+  'k8s.io/api/core/v1/generated.proto',
+  'k8s.io/api/apps/v1/generated.proto',
+  'k8s.io/api/authorization/v1/generated.proto',
+  'k8s.io/api/coordination/v1/generated.proto',
+  'k8s.io/api/events/v1/generated.proto',
+  'k8s.io/api/rbac/v1/generated.proto',
+] as const;
+
+export type ProtoFile = `kubernetes-v1.32/proto/${(typeof PROTO_FILES)[number]}`;
+
+/**
+ * What the sandbox reads from the schemas folder (registry.ts: the Istio CRDs; schema.ts: the
+ * OpenAPI documents; proto-schema.ts, on the first protobuf request body: the .proto files).
+ */
 const SCHEMA_FILES = [
   'istio-1.29.6/networking.istio.io-crds.yaml',
   'kubernetes-v1.32/api__v1_openapi.json',
   'kubernetes-v1.32/apis__apps__v1_openapi.json',
   'kubernetes-v1.32/apis__rbac.authorization.k8s.io__v1_openapi.json',
   'kubernetes-v1.32/apis__authorization.k8s.io__v1_openapi.json',
+  ...PROTO_FILES.map((f): ProtoFile => `kubernetes-v1.32/proto/${f}`),
 ] as const;
 
 export type SchemaFile = (typeof SCHEMA_FILES)[number];

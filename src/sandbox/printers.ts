@@ -1,3 +1,4 @@
+import { toCoreEvent } from './events-v1.js';
 import { jsonPathMatches, JsonPathError } from './jsonpath.js';
 import type { PrinterColumn, ResourceType } from './registry.js';
 import { fieldDescription } from './schema.js';
@@ -393,7 +394,7 @@ function eventPrinter(): Printer {
       if (!str(e.firstTimestamp) && !str(e.eventTime)) first = '<unknown>';
       const kind = str(involved.kind).toLowerCase();
       const target = str(involved.name) ? `${kind}/${str(involved.name)}` : kind;
-      const component = str(source.component) || str(e.reportingController);
+      const component = str(source.component) || str(e.reportingComponent);
       const instance = str(source.host) || str(e.reportingInstance);
       return {
         cells: [
@@ -476,6 +477,11 @@ const BUILTIN: Record<string, () => Printer> = {
   'apps/Deployment': deploymentPrinter,
   'apps/ReplicaSet': replicaSetPrinter,
   '/Event': eventPrinter,
+  // The apiserver prints both groups' Events from the one internal type.
+  'events.k8s.io/Event': () => {
+    const core = eventPrinter();
+    return { ...core, row: (e, now) => core.row(toCoreEvent(e), now) };
+  },
   '/Service': servicePrinter,
   '/ConfigMap': () => ({
     columns: [

@@ -1,6 +1,7 @@
 import yaml from 'js-yaml';
+import { toEventsV1 } from './events-v1.js';
 import { readSchema } from './paths.js';
-import type { Obj } from './util.js';
+import type { KObject, Obj } from './util.js';
 
 /** Where a kind's schema lives: a named component of the Kubernetes documents, or an inline CRD schema. */
 export type SchemaSource =
@@ -27,6 +28,11 @@ export interface ResourceType {
   schema: SchemaSource;
   /** Custom resources: each served version's additionalPrinterColumns, for Table output. */
   printerColumns?: Record<string, PrinterColumn[]>;
+  /**
+   * Another type's objects seen in this type's shape: what storage they are in (its resourceKey)
+   * and how each is shown (events.k8s.io/v1 Events are the core/v1 ones, converted).
+   */
+  view?: { storage: string; convert: (stored: KObject) => KObject };
 }
 
 /** A CRD's additionalPrinterColumns entry (apiextensions.k8s.io/v1 CustomResourceColumnDefinition). */
@@ -165,6 +171,18 @@ export class Registry {
         singular: 'controllerrevision',
         kind: 'ControllerRevision',
       }),
+      // After apps, as the apiserver orders its groups. Read-only here: the sandbox's Events are
+      // written by its controller, through core/v1.
+      builtin({
+        group: 'events.k8s.io',
+        plural: 'events',
+        singular: 'event',
+        kind: 'Event',
+        shortNames: ['ev'],
+        verbs: RO,
+        schema: { type: 'none' },
+        view: { storage: 'events', convert: toEventsV1 },
+      }),
       ...rbacTypes(),
       builtin({
         group: 'coordination.k8s.io',
@@ -248,9 +266,14 @@ function rbacTypes(): ResourceType[] {
   ];
 }
 
-/** Key for storage: `deployments.apps`, `services`. */
+/** The resource's qualified name, which is also its key in storage: `deployments.apps`, `services`. */
 export function resourceKey(rt: ResourceType): string {
   return rt.group ? `${rt.plural}.${rt.group}` : rt.plural;
+}
+
+/** Where a type's objects are stored: under its own resourceKey, or that of the type it is a view of. */
+export function storageKey(rt: ResourceType): string {
+  return rt.view?.storage ?? resourceKey(rt);
 }
 
 function loadIstioCrds(): Obj[] {

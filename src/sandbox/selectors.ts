@@ -78,6 +78,12 @@ const FIELD_GETTERS: Record<string, (o: KObject) => string | undefined> = {
   'metadata.namespace': (o) => o.metadata.namespace ?? '',
 };
 
+/** The core Event's selectable fields, read from a stored (core/v1) Event. */
+const involved = (f: string) => (o: KObject) => fieldText((o.involvedObject as Record<string, unknown>)?.[f]);
+const EVENT_REF_FIELDS = ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'];
+const eventSource = (o: KObject) => fieldText((o.source as Record<string, unknown> | undefined)?.component);
+
+/** By resource (`events.events.k8s.io`): the fields each kind can also be selected on. */
 const KIND_FIELDS: Record<string, Record<string, (o: KObject) => string | undefined>> = {
   pods: {
     'status.phase': (o) => (o.status as { phase?: string } | undefined)?.phase ?? '',
@@ -85,36 +91,36 @@ const KIND_FIELDS: Record<string, Record<string, (o: KObject) => string | undefi
   },
   secrets: { type: (o) => (typeof o.type === 'string' ? o.type : '') },
   // The core Event field labels (pkg/apis/core/v1 conversion: AddFieldLabelConversionFuncForEvent).
-  events: Object.fromEntries([
-    ...['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'].map(
-      (f) =>
-        [
-          `involvedObject.${f}`,
-          (o: KObject) => fieldText((o.involvedObject as Record<string, unknown>)?.[f]),
-        ] as const,
-    ),
-    ['reason', (o: KObject) => fieldText(o.reason)] as const,
-    ['reportingComponent', (o: KObject) => fieldText(o.reportingComponent)] as const,
-    [
-      'source',
-      (o: KObject) => fieldText((o.source as Record<string, unknown> | undefined)?.component),
-    ] as const,
-    ['type', (o: KObject) => fieldText(o.type)] as const,
-  ]),
+  events: {
+    ...Object.fromEntries(EVENT_REF_FIELDS.map((f) => [`involvedObject.${f}`, involved(f)])),
+    reason: (o) => fieldText(o.reason),
+    reportingComponent: (o) => fieldText(o.reportingComponent),
+    source: eventSource,
+    type: (o) => fieldText(o.type),
+  },
+  // events.k8s.io/v1's names for them (pkg/apis/events/v1 AddFieldLabelConversionsForEvent), on the same storage.
+  'events.events.k8s.io': {
+    ...Object.fromEntries(EVENT_REF_FIELDS.map((f) => [`regarding.${f}`, involved(f)])),
+    reason: (o) => fieldText(o.reason),
+    reportingController: (o) => fieldText(o.reportingComponent),
+    source: eventSource,
+    type: (o) => fieldText(o.type),
+  },
 };
 
 function fieldText(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
 
-export function parseFieldSelector(text: string | undefined, plural: string): FieldSelector {
+/** A field selector for the resource of that resourceKey (`pods`, `events.events.k8s.io`). */
+export function parseFieldSelector(text: string | undefined, resource: string): FieldSelector {
   if (!text || !text.trim()) return () => true;
   const tests: Array<(o: KObject) => boolean> = [];
   for (const part of text.split(',')) {
     const m = part.trim().match(/^([^!=]+?)\s*(==|=|!=)\s*(.*)$/);
     if (!m) throw badRequest(`invalid selector: '${text}'; can't understand '${part}'`);
     const [, field, op, value] = m as unknown as [string, string, string, string];
-    const get = FIELD_GETTERS[field] ?? KIND_FIELDS[plural]?.[field];
+    const get = FIELD_GETTERS[field] ?? KIND_FIELDS[resource]?.[field];
     if (!get) throw badRequest(`field label not supported: ${field}`);
     tests.push(op === '!=' ? (o) => get(o) !== value : (o) => get(o) === value);
   }

@@ -33,8 +33,8 @@ import {
   type Authorizer,
   type UserInfo,
 } from './rbac.js';
-import type { Registry } from './registry.js';
-import { decodeReview, PROTOBUF } from './review-proto.js';
+import { apiVersionOf, type Registry, type ResourceType } from './registry.js';
+import { decodeProtobuf, PROTOBUF } from './protobuf.js';
 import { includeObjectOption, negotiateTable, toTable, type TableVersion } from './table.js';
 import { isObj, truthy, type Clock, type KObject, type Obj } from './util.js';
 import { Watches } from './watch.js';
@@ -222,7 +222,7 @@ export class SandboxServer {
     if (sub !== undefined && !((sub === 'status' && rt.status) || (sub === 'scale' && rt.scale)))
       throw pathNotFound();
 
-    if (rt.group === 'authorization.k8s.io') return this.review(req, rt.kind, user, body, send);
+    if (rt.group === 'authorization.k8s.io') return this.review(req, rt, version, user, body, send);
 
     const t: Target = {
       rt,
@@ -252,16 +252,16 @@ export class SandboxServer {
       }
       case 'POST':
         if (name !== undefined || (rt.namespaced && namespace === undefined)) throw methodNotAllowed();
-        return reply(api.create(t, decodeBody(req, body)));
+        return reply(api.create(t, decodeBody(req, body, bodyKind(rt, version, sub))));
       case 'PUT':
         if (name === undefined) throw methodNotAllowed();
-        return reply(api.replace(t, decodeBody(req, body)));
+        return reply(api.replace(t, decodeBody(req, body, bodyKind(rt, version, sub))));
       case 'PATCH':
         if (name === undefined) throw methodNotAllowed();
         return reply(api.patch(t, String(req.headers['content-type'] ?? ''), body));
       case 'DELETE':
         if (name === undefined) return reply(api.deleteCollection(t));
-        return reply(api.delete(t, body.length ? decodeBody(req, body) : undefined));
+        return reply(api.delete(t, body.length ? decodeBody(req, body, DELETE_OPTIONS) : undefined));
       default:
         throw methodNotAllowed();
     }
@@ -270,21 +270,18 @@ export class SandboxServer {
   /** The access reviews: create-only, answered for the requesting user and never stored. */
   private review(
     req: IncomingMessage,
-    kind: string,
+    rt: ResourceType,
+    version: string,
     user: UserInfo,
     body: Buffer,
     send: (code: number, body: Obj) => void,
   ): void {
     if (req.method !== 'POST') throw methodNotAllowed();
-    const media = String(req.headers['content-type'] ?? '')
-      .split(';')[0]!
-      .trim()
-      .toLowerCase();
     // kubectl auth can-i sends its review as protobuf (client-go's default for built-in kinds).
-    const obj = media === PROTOBUF ? decodeReview(body) : decodeBody(req, body);
+    const obj = decodeBody(req, body, bodyKind(rt, version));
     if (!isObj(obj)) throw badRequest('the request body must be a JSON or YAML object');
     const answer =
-      kind === 'SelfSubjectAccessReview'
+      rt.kind === 'SelfSubjectAccessReview'
         ? selfSubjectAccessReview(this.o.authz, user, obj)
         : selfSubjectRulesReview(this.o.authz, user, obj);
     send(201, answer);
@@ -374,16 +371,33 @@ export class SandboxServer {
   }
 }
 
-/** The body media types the sandbox's serializers read (a real apiserver also reads protobuf). */
-const BODY_TYPES = ['application/json', 'application/yaml'];
+/** What a request body should hold: its kind, and whether protobuf can carry it (not for custom resources). */
+interface BodyKind {
+  apiVersion: string;
+  kind: string;
+  custom: boolean;
+}
 
-function decodeBody(req: IncomingMessage, body: Buffer): unknown {
-  const text = body.toString('utf8');
+function bodyKind(rt: ResourceType, version: string, sub?: string): BodyKind {
+  if (sub === 'scale') return { apiVersion: 'autoscaling/v1', kind: 'Scale', custom: false };
+  return { apiVersion: apiVersionOf(rt, version), kind: rt.kind, custom: rt.custom };
+}
+
+const DELETE_OPTIONS: BodyKind = { apiVersion: 'meta.k8s.io/v1', kind: 'DeleteOptions', custom: false };
+
+/** The body media types the sandbox's serializers read: custom resources have no protobuf form. */
+const BODY_TYPES = ['application/json', 'application/yaml'];
+const BUILTIN_BODY_TYPES = [...BODY_TYPES, PROTOBUF];
+
+function decodeBody(req: IncomingMessage, body: Buffer, expected: BodyKind): unknown {
   const type = String(req.headers['content-type'] ?? '');
   const media = type.split(';')[0]!.trim().toLowerCase();
-  // NegotiateInputSerializer: a body in a type no serializer reads (kubectl create sends protobuf;
-  // no Content-Type counts as application/octet-stream) is a 415 with the accepted types, not a parse error.
-  if (!BODY_TYPES.includes(media)) throw unsupportedBodyType(BODY_TYPES);
+  const accepted = expected.custom ? BODY_TYPES : BUILTIN_BODY_TYPES;
+  // NegotiateInputSerializer: a body in a type no serializer reads (no Content-Type counts as
+  // application/octet-stream) is a 415 with the accepted types, not a parse error.
+  if (!accepted.includes(media)) throw unsupportedBodyType(accepted);
+  if (media === PROTOBUF) return decodeProtobuf(body, expected);
+  const text = body.toString('utf8');
   try {
     if (media === 'application/yaml') return yaml.load(text);
     return JSON.parse(text);

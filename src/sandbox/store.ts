@@ -1,5 +1,5 @@
 import type { ResourceType } from './registry.js';
-import { resourceKey } from './registry.js';
+import { storageKey } from './registry.js';
 import { clone, type KObject } from './util.js';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -58,7 +58,7 @@ export class Store {
   }
 
   get(rt: ResourceType | string, namespace: string | undefined, name: string): KObject | undefined {
-    const o = this.bucket(typeof rt === 'string' ? rt : resourceKey(rt), namespace).get(name);
+    const o = this.bucket(typeof rt === 'string' ? rt : storageKey(rt), namespace).get(name);
     return o ? clone(o) : undefined;
   }
 
@@ -67,7 +67,7 @@ export class Store {
    * ones it accepts (checked on the stored objects, so only what is returned is copied).
    */
   list(rt: ResourceType | string, namespace?: string, filter?: (o: KObject) => boolean): KObject[] {
-    const byNs = this.objects.get(typeof rt === 'string' ? rt : resourceKey(rt));
+    const byNs = this.objects.get(typeof rt === 'string' ? rt : storageKey(rt));
     if (!byNs) return [];
     const found: Array<[string, KObject]> = [];
     const scan = (ns: string, b: Map<string, KObject>) => {
@@ -84,14 +84,14 @@ export class Store {
   /** How many objects of a resource are stored, without copying them. */
   count(rt: ResourceType | string): number {
     let n = 0;
-    for (const b of this.objects.get(typeof rt === 'string' ? rt : resourceKey(rt))?.values() ?? [])
+    for (const b of this.objects.get(typeof rt === 'string' ? rt : storageKey(rt))?.values() ?? [])
       n += b.size;
     return n;
   }
 
   /** The objects of a resource (in one namespace, or all) whose ownerReferences name `uid`, in list order. */
   listOwned(rt: ResourceType | string, namespace: string | undefined, uid: string): KObject[] {
-    const resource = typeof rt === 'string' ? rt : resourceKey(rt);
+    const resource = typeof rt === 'string' ? rt : storageKey(rt);
     const found: Array<[string, KObject]> = [];
     for (const ref of this.owners.get(uid) ?? []) {
       const cut = ref.indexOf('\0');
@@ -142,7 +142,7 @@ export class Store {
 
   /** Creates or replaces; the caller has decided this is a real change. Returns the stored object. */
   put(rt: ResourceType | string, obj: KObject): KObject {
-    const resource = typeof rt === 'string' ? rt : resourceKey(rt);
+    const resource = typeof rt === 'string' ? rt : storageKey(rt);
     const b = this.bucket(resource, obj.metadata.namespace);
     const name = obj.metadata.name!;
     const old = b.get(name);
@@ -166,7 +166,7 @@ export class Store {
   }
 
   delete(rt: ResourceType | string, namespace: string | undefined, name: string): KObject | undefined {
-    const resource = typeof rt === 'string' ? rt : resourceKey(rt);
+    const resource = typeof rt === 'string' ? rt : storageKey(rt);
     const b = this.bucket(resource, namespace);
     const old = b.get(name);
     if (!old) return undefined;

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Api, Target } from './api.js';
 import { badRequest } from './errors.js';
-import { resourceKey } from './registry.js';
+import { resourceKey, storageKey } from './registry.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import type { StoreEvent } from './store.js';
 import { includeObjectOption, toTable, type TableVersion } from './table.js';
@@ -55,14 +55,14 @@ export class Watches {
     const api = this.o.api;
     const include = table ? includeObjectOption(t.query) : 'Metadata';
     const labels = parseLabelSelector(t.query.get('labelSelector') ?? undefined);
-    const fields = parseFieldSelector(t.query.get('fieldSelector') ?? undefined, t.rt.plural);
+    const fields = parseFieldSelector(t.query.get('fieldSelector') ?? undefined, resourceKey(t.rt));
     const matches = (o: KObject | undefined) =>
       !!o &&
       (!t.rt.namespaced || t.namespace === undefined || o.metadata.namespace === t.namespace) &&
       labels(o.metadata.labels) &&
       fields(o);
     const bookmarks = truthy(t.query.get('allowWatchBookmarks'));
-    const key = resourceKey(t.rt);
+    const key = storageKey(t.rt);
     const rvParam = t.query.get('resourceVersion') ?? '';
     const sendInitial = t.query.get('sendInitialEvents') === 'true';
 

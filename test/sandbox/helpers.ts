@@ -37,10 +37,11 @@ export async function raw(
   text: string;
 }> {
   const https = await import('node:https');
+  // A string or Buffer goes as it is (a protobuf body is bytes); anything else as JSON.
   const payload =
     opts.body === undefined
       ? undefined
-      : typeof opts.body === 'string'
+      : typeof opts.body === 'string' || Buffer.isBuffer(opts.body)
         ? opts.body
         : JSON.stringify(opts.body);
   return new Promise((resolve, reject) => {

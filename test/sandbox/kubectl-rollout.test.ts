@@ -1,9 +1,7 @@
 /**
  * kubectl's rollout commands against the sandbox's ReplicaSets and Events, with the real kubectl
- * (1.32) and a fresh cache dir per command. `kubectl create namespace|deployment` send protobuf,
- * which the sandbox does not decode (it answers 415 as a real server does for a body it cannot
- * read), so the objects are made with `kubectl apply -f` from what
- * `kubectl create deployment --dry-run=client -o yaml` prints.
+ * (1.32) and a fresh cache dir per command. The objects are made with `kubectl apply -f` from what
+ * `kubectl create deployment --dry-run=client -o yaml` prints, with a grace period added.
  */
 import path from 'node:path';
 import { writeFileSync } from 'node:fs';

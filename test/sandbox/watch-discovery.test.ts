@@ -216,6 +216,7 @@ describe('discovery and OpenAPI', () => {
     expect(groups.body.kind).toBe('APIGroupList');
     expect(groups.body.groups.map((g: any) => g.name)).toEqual([
       'apps',
+      'events.k8s.io',
       'authorization.k8s.io',
       'rbac.authorization.k8s.io',
       'coordination.k8s.io',
