@@ -7,7 +7,7 @@
 //
 // Packages that are heavy and rarely needed stay outside the bundle, imported from node_modules
 // only when used: client-node (exec plugins, auth providers, proxies), the spinner and colours (a
-// terminal), and what only the sandbox uses (ajv, node-forge). Their `import()` calls go through
+// terminal), and what only the sandbox uses (ajv, node-forge, protobufjs). Their `import()` calls go through
 // `__velaImport`, which the loader passes in (a script run by `vm` has no module loader of its
 // own). The per-file dist/ stays: it is what `import 'vela-ts/dist/sandbox/index.js'` and the
 // benchmarks use.
@@ -22,7 +22,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(root, 'dist/bin');
 export const bundlePath = path.join(outdir, 'vela-ts.cjs');
 
-export const EXTERNAL = ['@kubernetes/client-node', 'ora', 'chalk', 'ajv', 'node-forge'];
+export const EXTERNAL = ['@kubernetes/client-node', 'ora', 'chalk', 'ajv', 'node-forge', 'protobufjs'];
 
 export async function bundle() {
   fs.rmSync(outdir, { recursive: true, force: true });
