@@ -190,8 +190,9 @@ export class Api {
   replace(t: Target, body: unknown): Result {
     if (!t.rt.verbs.includes('update')) throw methodNotAllowed();
     const old = this.mustGet(t);
-    const obj = this.decode(t, body);
+    // A Scale (autoscaling/v1) is not the resource's own kind: writeScale reads it.
     if (t.subresource === 'scale') return this.writeScale(t, old, body);
+    const obj = this.decode(t, body);
     const w = this.writeOpts(t, t.subresource === 'status' ? 'status' : 'main');
     if (obj.metadata.name !== t.name) {
       throw badRequest(

@@ -391,10 +391,11 @@ const BUILTIN_BODY_TYPES = [...BODY_TYPES, PROTOBUF];
 
 function decodeBody(req: IncomingMessage, body: Buffer, expected: BodyKind): unknown {
   const type = String(req.headers['content-type'] ?? '');
-  const media = type.split(';')[0]!.trim().toLowerCase();
+  // NegotiateInputSerializer: no Content-Type is the first serializer's, JSON (`kubectl scale
+  // --current-replicas` sends none); a body in a type no serializer reads is a 415 with the
+  // accepted types, not a parse error.
+  const media = type.trim() === '' ? 'application/json' : type.split(';')[0]!.trim().toLowerCase();
   const accepted = expected.custom ? BODY_TYPES : BUILTIN_BODY_TYPES;
-  // NegotiateInputSerializer: a body in a type no serializer reads (no Content-Type counts as
-  // application/octet-stream) is a 415 with the accepted types, not a parse error.
   if (!accepted.includes(media)) throw unsupportedBodyType(accepted);
   if (media === PROTOBUF) return decodeProtobuf(body, expected);
   const text = body.toString('utf8');

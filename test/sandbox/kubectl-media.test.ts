@@ -64,6 +64,24 @@ describe('request bodies the sandbox cannot read', () => {
     );
   });
 
+  test('GIVEN a JSON body with no Content-Type THEN it is read as JSON, the first type the apiserver reads', async () => {
+    const res = await raw(sb, 'POST', '/api/v1/namespaces', {
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'untyped' } },
+      headers: { 'Content-Type': '' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.metadata.name).toBe('untyped');
+  });
+
+  test('GIVEN a Deployment WHEN kubectl scale --current-replicas (a PUT of its Scale with no Content-Type) THEN it is scaled', async () => {
+    expect((await kubectl(['create', 'deployment', 'scaled', '--image=nginx', '--replicas=1'])).code).toBe(0);
+    const scaled = await kubectl(['scale', 'deployment/scaled', '--current-replicas=1', '--replicas=3']);
+    expect(scaled.stderr).toBe('');
+    expect(scaled.code).toBe(0);
+    const got = await raw(sb, 'GET', '/apis/apps/v1/namespaces/default/deployments/scaled');
+    expect(got.body.spec.replicas).toBe(3);
+  });
+
   test('GIVEN a protobuf body of a kind the sandbox has no definitions for THEN 415 naming JSON and YAML', async () => {
     const res = await post(
       '/api/v1/namespaces/default/pods',
