@@ -1,10 +1,22 @@
 /**
- * What the commands' declarations share: the application file (positional or -f), the Examples
- * section of --help, and the flags of a run. Every run loads this file (main.ts declares the whole
- * program up front), so it imports commander's types and nothing heavier than UsageError.
+ * What the commands' declarations (commands/<name>.flags.ts) share: what the program hands each of
+ * them, the application file (positional or -f), the Examples section of --help, and the flags of
+ * a run. Every run loads this file (main.ts declares the whole program up front), so it imports
+ * commander's types and nothing heavier than UsageError.
  */
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
+import type { GlobalOptions } from './globals.js';
+import type { IO } from './io.js';
+
+/** What buildProgram gives each command's declaration, for its action. */
+export interface CommandContext {
+  io: IO;
+  /** The program's global flags as parsed: call it in the action, once the command line is read. */
+  globals: () => GlobalOptions;
+  /** Runs the command (its module imported inside `load`) and hands its exit code to the program. */
+  run: (load: () => Promise<number>) => Promise<void>;
+}
 
 /**
  * The file a command takes, given either as its argument or with `-f` (the `kubectl apply -f`

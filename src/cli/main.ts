@@ -1,14 +1,32 @@
+/**
+ * The program: its global flags, where commander writes, how an error ends a run, and `main()`.
+ *
+ * Each command declares itself (arguments, flags, help examples, action) in
+ * `commands/<name>.flags.ts`, beside `commands/<name>.ts`, which runs it. Two files a command,
+ * because of start-up: bin/vela-ts.js runs one esbuild bundle (scripts/bundle.js), in which a
+ * module imported statically is initialised with the program, and one reached through
+ * `await import()` only when the import runs. commander needs every declaration before it can
+ * parse (and --help and completion list them all), so this file imports each of them statically;
+ * a declaration therefore imports only commander, types (`import type`) and the light helpers of
+ * flags.ts, and its action does `await import('./<name>.js')`. The run module keeps plain static
+ * imports of what it needs (compile, the engine, the cluster client, the sandbox), paid for by the
+ * command that runs alone. One file holding both would need each run function to import its own
+ * dependencies dynamically, and every helper beside it to take them as arguments.
+ */
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { CLIENT_VERSION } from './client-version.js';
 import { handleError, EXIT_INPUT, EXIT_OK } from './errors.js';
-import { examples, fileArgument, withFile, withRunFlags } from './flags.js';
+import { registerRender } from './commands/render.flags.js';
+import { examples, fileArgument, withFile, withRunFlags, type CommandContext } from './flags.js';
 import type { GlobalOptions } from './globals.js';
 import { processIO, type IO } from './io.js';
 
 /**
- * Builds the command tree. Each action imports its command module only when it runs, so `render`
- * and `plan` never load the cluster client (about 600 ms) and `--help` loads nothing.
+ * Builds the command tree: the program's own flags and output here, each command from its
+ * declaration (commands/<name>.flags.ts). Each action imports its command module only when it
+ * runs, so `render` and `plan` never load the cluster client (about 600 ms) and `--help` loads
+ * nothing.
  */
 export function buildProgram(io: IO, setExit: (code: number) => void): Command {
   // Its choices are what completion offers after `completion`; an unknown shell is refused by the
@@ -38,27 +56,9 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
 
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   const run = (load: () => Promise<number>) => async () => setExit(await load());
+  const cli: CommandContext = { io, globals, run: async (load) => setExit(await load()) };
 
-  const render = withFile(
-    program
-      .command('render')
-      .alias('dry-run')
-      .description('print the manifests of a first deploy, without a cluster'),
-  )
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
-    .action(async (arg: string | undefined, opts: { file?: string; output: 'yaml' | 'json' }) =>
-      run(async () =>
-        (await import('./commands/render.js')).render(
-          { file: fileArgument(arg, opts.file), output: opts.output, globals: globals() },
-          io,
-        ),
-      )(),
-    );
-  examples(render, [
-    'vela-ts render app.yaml',
-    'vela-ts render -f app.yaml -o json',
-    'cat app.yaml | vela-ts render -',
-  ]);
+  registerRender(program, cli);
 
   const plan = withFile(
     program.command('plan').description('simulate the workflow offline and show what each step changes'),
