@@ -18,6 +18,7 @@ import { UsageError } from '../errors.js';
 import { CLIENT_VERSION } from './client-version.js';
 import { handleError, EXIT_INPUT, EXIT_OK } from './errors.js';
 import { registerRender } from './commands/render.flags.js';
+import { registerPlan } from './commands/plan.flags.js';
 import { examples, fileArgument, withFile, withRunFlags, type CommandContext } from './flags.js';
 import type { GlobalOptions } from './globals.js';
 import { processIO, type IO } from './io.js';
@@ -60,39 +61,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
 
   registerRender(program, cli);
 
-  const plan = withFile(
-    program.command('plan').description('simulate the workflow offline and show what each step changes'),
-  )
-    .option(
-      '--from <file>',
-      'a file deployed before (repeat for a history, oldest first); the plan starts after it finished',
-      (value: string, earlier: string[]) => [...earlier, value],
-      [] as string[],
-    )
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--show-objects', 'also every object after every step, not only the ones that change', false)
-    .action(
-      async (
-        arg: string | undefined,
-        opts: { file?: string; from: string[]; output: 'text' | 'json'; showObjects: boolean },
-      ) =>
-        run(async () =>
-          (await import('./commands/plan.js')).plan(
-            {
-              file: fileArgument(arg, opts.file),
-              from: opts.from,
-              output: opts.output,
-              showObjects: opts.showObjects,
-              globals: globals(),
-            },
-            io,
-          ),
-        )(),
-    );
-  examples(plan, [
-    'vela-ts plan rollout-v2.yaml --from first-deploy.yaml',
-    'vela-ts plan rollback.yaml --from first-deploy.yaml --from rollout-v2.yaml -o json',
-  ]);
+  registerPlan(program, cli);
 
   const up = withFile(program.command('up').description('apply FILE and run its workflow'))
     .option('--force', 'take over objects vela-ts does not manage', false)
