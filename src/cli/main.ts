@@ -18,6 +18,7 @@ import { UsageError } from '../errors.js';
 import { CLIENT_VERSION } from './client-version.js';
 import { handleError, EXIT_INPUT, EXIT_OK } from './errors.js';
 import { registerRender } from './commands/render.flags.js';
+import { registerLs } from './commands/ls.flags.js';
 import { registerStatus } from './commands/status.flags.js';
 import { registerUp } from './commands/up.flags.js';
 import { registerPlan } from './commands/plan.flags.js';
@@ -69,22 +70,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
 
   registerStatus(program, cli);
 
-  const list = program
-    .command('ls')
-    .description('list the vela-ts apps of the namespace (or of all namespaces with -A)')
-    .option('-A, --all-namespaces', 'every namespace the identity may list', false)
-    .addOption(
-      new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'),
-    )
-    .action(async (o: { allNamespaces: boolean; output: 'table' | 'json' }) =>
-      run(async () =>
-        (await import('./commands/ls.js')).ls(
-          { allNamespaces: o.allNamespaces, output: o.output, globals: globals() },
-          io,
-        ),
-      )(),
-    );
-  examples(list, ['vela-ts ls --sandbox', 'vela-ts ls -A -o json']);
+  registerLs(program, cli);
 
   const hist = program
     .command('history')
