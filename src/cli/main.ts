@@ -18,6 +18,7 @@ import { UsageError } from '../errors.js';
 import { CLIENT_VERSION } from './client-version.js';
 import { handleError, EXIT_INPUT, EXIT_OK } from './errors.js';
 import { registerRender } from './commands/render.flags.js';
+import { registerHistory } from './commands/history.flags.js';
 import { registerLs } from './commands/ls.flags.js';
 import { registerStatus } from './commands/status.flags.js';
 import { registerUp } from './commands/up.flags.js';
@@ -72,19 +73,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
 
   registerLs(program, cli);
 
-  const hist = program
-    .command('history')
-    .description("an app's revisions: image, when each was recorded, which run and take traffic")
-    .argument('[app]', 'app name (optional when the namespace has one vela-ts app)')
-    .addOption(
-      new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'),
-    )
-    .action(async (app: string | undefined, o: { output: 'table' | 'json' }) =>
-      run(async () =>
-        (await import('./commands/history.js')).history({ app, output: o.output, globals: globals() }, io),
-      )(),
-    );
-  examples(hist, ['vela-ts history book-info --sandbox', 'vela-ts history book-info -o json']);
+  registerHistory(program, cli);
 
   const del = program
     .command('delete')
