@@ -18,6 +18,7 @@ import { UsageError } from '../errors.js';
 import { CLIENT_VERSION } from './client-version.js';
 import { handleError, EXIT_INPUT, EXIT_OK } from './errors.js';
 import { registerRender } from './commands/render.flags.js';
+import { registerDelete } from './commands/delete.flags.js';
 import { registerHistory } from './commands/history.flags.js';
 import { registerLs } from './commands/ls.flags.js';
 import { registerStatus } from './commands/status.flags.js';
@@ -75,22 +76,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
 
   registerHistory(program, cli);
 
-  const del = program
-    .command('delete')
-    .description('delete an app and everything vela-ts made for it (routes first, its state last)')
-    .argument('[app]', 'app name (optional when the namespace has one vela-ts app)')
-    .option('-f, --file <file>', 'name the app by its file')
-    .option('--yes', 'do not ask (needed without a terminal)', false)
-    .option('--force', 'delete even while a driver holds the app', false)
-    .action(async (app: string | undefined, o: { file?: string; yes: boolean; force: boolean }) =>
-      run(async () =>
-        (await import('./commands/delete.js')).deleteCommand(
-          { app, file: o.file, yes: o.yes, force: o.force, globals: globals() },
-          io,
-        ),
-      )(),
-    );
-  examples(del, ['vela-ts delete book-info --sandbox', 'vela-ts delete -f app.yaml --yes   # CI']);
+  registerDelete(program, cli);
 
   const workflow = program
     .command('workflow')
