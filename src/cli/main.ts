@@ -18,13 +18,14 @@ import { UsageError } from '../errors.js';
 import { CLIENT_VERSION } from './client-version.js';
 import { handleError, EXIT_INPUT, EXIT_OK } from './errors.js';
 import { registerRender } from './commands/render.flags.js';
+import { registerRollback, registerWorkflow } from './commands/workflow.flags.js';
 import { registerDelete } from './commands/delete.flags.js';
 import { registerHistory } from './commands/history.flags.js';
 import { registerLs } from './commands/ls.flags.js';
 import { registerStatus } from './commands/status.flags.js';
 import { registerUp } from './commands/up.flags.js';
 import { registerPlan } from './commands/plan.flags.js';
-import { examples, fileArgument, withFile, withRunFlags, type CommandContext } from './flags.js';
+import { examples, fileArgument, withFile, type CommandContext } from './flags.js';
 import type { GlobalOptions } from './globals.js';
 import { processIO, type IO } from './io.js';
 
@@ -78,70 +79,9 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
 
   registerDelete(program, cli);
 
-  const workflow = program
-    .command('workflow')
-    .description('resume, suspend, terminate, restart or roll back a workflow');
-  const verbs = [
-    ['resume', 'approve a suspended workflow (or continue an interrupted one) and drive it on'],
-    ['suspend', 'suspend a running workflow'],
-    ['terminate', 'end the workflow where it stands'],
-    ['restart', 'run the workflow again from its first step'],
-    ['rollback', 'end the workflow and put traffic and replicas back on the stable revision'],
-  ] as const;
-  const addVerb = (parent: Command, verb: (typeof verbs)[number][0], description: string) => {
-    const command = parent
-      .command(verb)
-      .description(description)
-      .argument('[app]', 'app name (optional when the namespace has one vela-ts app)')
-      .option('-f, --file <file>', 'name the app by its file');
-    // Only the verbs that drive the workflow on take the options of a run.
-    if (verb === 'resume' || verb === 'restart' || verb === 'rollback') withRunFlags(command);
-    if (verb === 'rollback') {
-      command.option(
-        '--component <name>',
-        'roll back only this component (default: every component this spec rolls out that has moved)',
-      );
-    }
-    const self = verb === 'rollback' && parent === program ? 'rollback' : `workflow ${verb}`;
-    examples(command, [`vela-ts ${self} book-info --sandbox`, `vela-ts ${self} -f app.yaml -n shop`]);
-    return command.action(
-      async (
-        app: string | undefined,
-        o: {
-          file?: string;
-          yes?: boolean;
-          prompt?: boolean;
-          timeout?: string;
-          trafficSettle?: string;
-          prometheus?: string;
-          component?: string;
-        },
-      ) =>
-        run(async () =>
-          (await import('./commands/workflow.js')).workflow(
-            {
-              verb,
-              app,
-              file: o.file,
-              yes: o.yes ?? false,
-              noPrompt: o.prompt === false,
-              timeout: o.timeout,
-              settle: o.trafficSettle,
-              prometheus: o.prometheus,
-              component: o.component,
-              globals: globals(),
-            },
-            io,
-          ),
-        )(),
-    );
-  };
-  for (const [verb, description] of verbs) addVerb(workflow, verb, description);
-  addVerb(
-    program,
-    'rollback',
-    'put traffic and replicas back on the revision that was stable before this rollout',
-  );
+  registerWorkflow(program, cli);
+
+  registerRollback(program, cli);
 
   const diff = withFile(
     program
