@@ -18,6 +18,7 @@ import { UsageError } from '../errors.js';
 import { CLIENT_VERSION } from './client-version.js';
 import { handleError, EXIT_INPUT, EXIT_OK } from './errors.js';
 import { registerRender } from './commands/render.flags.js';
+import { registerDiff } from './commands/diff.flags.js';
 import { registerRollback, registerWorkflow } from './commands/workflow.flags.js';
 import { registerDelete } from './commands/delete.flags.js';
 import { registerHistory } from './commands/history.flags.js';
@@ -25,7 +26,7 @@ import { registerLs } from './commands/ls.flags.js';
 import { registerStatus } from './commands/status.flags.js';
 import { registerUp } from './commands/up.flags.js';
 import { registerPlan } from './commands/plan.flags.js';
-import { examples, fileArgument, withFile, type CommandContext } from './flags.js';
+import { examples, type CommandContext } from './flags.js';
 import type { GlobalOptions } from './globals.js';
 import { processIO, type IO } from './io.js';
 
@@ -83,25 +84,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
 
   registerRollback(program, cli);
 
-  const diff = withFile(
-    program
-      .command('diff')
-      .description('what `up` would change (server dry-run); exit 0 none, 1 some, 3 it could not tell'),
-  )
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (arg: string | undefined, o: { file?: string; output: 'text' | 'json' }) =>
-      run(async () =>
-        (await import('./commands/diff.js')).diff(
-          { file: fileArgument(arg, o.file), output: o.output, globals: globals() },
-          io,
-        ),
-      )(),
-    );
-  examples(diff, [
-    'vela-ts diff app.yaml',
-    'vela-ts diff app.yaml -o json | jq \'.objects[] | select(.action == "update")\'',
-    'vela-ts diff -f app.yaml --kubeconfig ci.yaml || echo "changes or errors: $?"',
-  ]);
+  registerDiff(program, cli);
 
   const versionCommand = program
     .command('version')
