@@ -13,11 +13,12 @@
  * command that runs alone. One file holding both would need each run function to import its own
  * dependencies dynamically, and every helper beside it to take them as arguments.
  */
-import { Argument, Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError } from 'commander';
 import { UsageError } from '../errors.js';
 import { CLIENT_VERSION } from './client-version.js';
 import { handleError, EXIT_INPUT, EXIT_OK } from './errors.js';
 import { registerRender } from './commands/render.flags.js';
+import { registerVersion } from './commands/version.flags.js';
 import { registerDiff } from './commands/diff.flags.js';
 import { registerRollback, registerWorkflow } from './commands/workflow.flags.js';
 import { registerDelete } from './commands/delete.flags.js';
@@ -26,7 +27,7 @@ import { registerLs } from './commands/ls.flags.js';
 import { registerStatus } from './commands/status.flags.js';
 import { registerUp } from './commands/up.flags.js';
 import { registerPlan } from './commands/plan.flags.js';
-import { examples, type CommandContext } from './flags.js';
+import type { CommandContext } from './flags.js';
 import type { GlobalOptions } from './globals.js';
 import { processIO, type IO } from './io.js';
 
@@ -86,26 +87,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
 
   registerDiff(program, cli);
 
-  const versionCommand = program
-    .command('version')
-    .description(
-      "print the client's version and, when the cluster answers, the server's (as kubectl version)",
-    )
-    .option('--client', "the client's version only; no cluster is asked", false)
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (o: { client: boolean; output: 'text' | 'json' }) =>
-      run(async () =>
-        (await import('./commands/version.js')).version(
-          { client: o.client, output: o.output, globals: globals() },
-          io,
-        ),
-      )(),
-    );
-  examples(versionCommand, [
-    'vela-ts version --sandbox',
-    'vela-ts version --kubeconfig ~/.kube/prod -o json',
-    'vela-ts version --client',
-  ]);
+  registerVersion(program, cli);
 
   program
     .command('completion')
