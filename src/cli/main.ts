@@ -13,11 +13,12 @@
  * command that runs alone. One file holding both would need each run function to import its own
  * dependencies dynamically, and every helper beside it to take them as arguments.
  */
-import { Argument, Command, CommanderError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { UsageError } from '../errors.js';
 import { CLIENT_VERSION } from './client-version.js';
 import { handleError, EXIT_INPUT, EXIT_OK } from './errors.js';
 import { registerRender } from './commands/render.flags.js';
+import { registerCompletion } from './commands/completion.flags.js';
 import { registerVersion } from './commands/version.flags.js';
 import { registerDiff } from './commands/diff.flags.js';
 import { registerRollback, registerWorkflow } from './commands/workflow.flags.js';
@@ -38,11 +39,6 @@ import { processIO, type IO } from './io.js';
  * nothing.
  */
 export function buildProgram(io: IO, setExit: (code: number) => void): Command {
-  // Its choices are what completion offers after `completion`; an unknown shell is refused by the
-  // command itself, in its own words.
-  const completionShells = new Argument('<shell>', 'bash, zsh or fish');
-  completionShells.argChoices = ['bash', 'zsh', 'fish'];
-
   const program = new Command('vela-ts')
     .description(
       'Progressive (canary) rollouts of KubeVela applications through Istio, with nothing installed in the cluster',
@@ -89,13 +85,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
 
   registerVersion(program, cli);
 
-  program
-    .command('completion')
-    .description('print a shell completion script')
-    .addArgument(completionShells)
-    .action(async (shell: string) =>
-      run(async () => (await import('./commands/completion.js')).completion(shell, program, io))(),
-    );
+  registerCompletion(program, cli);
 
   // What the completion scripts ask the cluster for (hidden: not a command people type).
   program
