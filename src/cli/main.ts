@@ -18,6 +18,7 @@ import { UsageError } from '../errors.js';
 import { CLIENT_VERSION } from './client-version.js';
 import { handleError, EXIT_INPUT, EXIT_OK } from './errors.js';
 import { registerRender } from './commands/render.flags.js';
+import { registerComplete } from './commands/complete.flags.js';
 import { registerCompletion } from './commands/completion.flags.js';
 import { registerVersion } from './commands/version.flags.js';
 import { registerDiff } from './commands/diff.flags.js';
@@ -87,21 +88,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
 
   registerCompletion(program, cli);
 
-  // What the completion scripts ask the cluster for (hidden: not a command people type).
-  program
-    .command('__complete', { hidden: true })
-    .argument('<what>', 'apps, components APP or namespaces')
-    .argument('[app]')
-    .action(async (what: string, app: string | undefined) =>
-      run(async () =>
-        (await import('./commands/complete.js')).complete(
-          what as 'apps' | 'components' | 'namespaces',
-          app,
-          globals(),
-          io,
-        ),
-      )(),
-    );
+  registerComplete(program, cli);
 
   program
     .command('sandbox')
