@@ -1,62 +1,46 @@
-import { Argument, Command, CommanderError, Option } from 'commander';
+/**
+ * The program: its global flags, where commander writes, how an error ends a run, and `main()`.
+ *
+ * Each command declares itself (arguments, flags, help examples, action) in
+ * `commands/<name>.flags.ts`, beside `commands/<name>.ts`, which runs it. Two files a command,
+ * because of start-up: bin/vela-ts.js runs one esbuild bundle (scripts/bundle.js), in which a module
+ * imported statically is initialised with the program, and one reached by `await import()` only
+ * when that import runs. commander needs every declaration before it parses (and --help and
+ * completion list them all), so this file imports each of them statically; a declaration may
+ * therefore import only commander, types (`import type`) and the light helpers of flags.ts, and its
+ * action does `await import('./<name>.js')`. The run module keeps plain static imports of what it
+ * needs (compile, the engine, the cluster client, the sandbox), and only its own command pays for
+ * them. Holding both in one file would need every run function to import its dependencies
+ * dynamically, and the helpers beside it to be handed them.
+ */
+import { Command, CommanderError } from 'commander';
 import { UsageError } from '../errors.js';
 import { CLIENT_VERSION } from './client-version.js';
+import { registerComplete } from './commands/complete.flags.js';
+import { registerCompletion } from './commands/completion.flags.js';
+import { registerDelete } from './commands/delete.flags.js';
+import { registerDiff } from './commands/diff.flags.js';
+import { registerHistory } from './commands/history.flags.js';
+import { registerLs } from './commands/ls.flags.js';
+import { registerPlan } from './commands/plan.flags.js';
+import { registerRender } from './commands/render.flags.js';
+import { registerSandbox } from './commands/sandbox.flags.js';
+import { registerStatus } from './commands/status.flags.js';
+import { registerUp } from './commands/up.flags.js';
+import { registerVersion } from './commands/version.flags.js';
+import { registerRollback, registerWorkflow } from './commands/workflow.flags.js';
 import { handleError, EXIT_INPUT, EXIT_OK } from './errors.js';
+import type { CommandContext } from './flags.js';
 import type { GlobalOptions } from './globals.js';
 import { processIO, type IO } from './io.js';
 
 /**
- * The file a command takes, given either as its argument or with `-f` (the `kubectl apply -f`
- * habit), not both; `-` is standard input.
- */
-function fileArgument(positional: string | undefined, flag: string | undefined): string {
-  if (positional !== undefined && flag !== undefined && positional !== flag) {
-    throw new UsageError(`two files given (${positional} and -f ${flag}); give one`);
-  }
-  const file = positional ?? flag;
-  if (file === undefined)
-    throw new UsageError('no application file given: name it, or use -f FILE (- for standard input)');
-  return file;
-}
-
-/** A command that takes the application file, positionally or with -f. */
-function withFile(command: Command): Command {
-  return command
-    .argument('[file]', 'application file (- for standard input)')
-    .option('-f, --file <file>', 'the application file, as kubectl apply -f takes it');
-}
-
-/** The Examples section every command's --help ends with, as kubectl, vela and argo have. */
-function examples(command: Command, lines: string[]): Command {
-  return command.addHelpText('after', `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
-}
-
-/** The flags of a command that drives the workflow on: `up`, and the verbs that resume it. */
-function withRunFlags(command: Command): Command {
-  return command
-    .option('--yes', 'approve every suspend that waits for approval (timed ones are still waited out)', false)
-    .option('--no-prompt', 'never ask at a suspend step; leave it suspended and exit 0')
-    .option('--timeout <duration>', 'how long a step may wait for readiness (0: no limit)', '10m')
-    .option(
-      '--traffic-settle <duration>',
-      'pause after each route or subset change (default 5s; 0 on the sandbox)',
-    )
-    .option(
-      '--prometheus <url>',
-      "where metric gates query, over the file's metricEndpoint (default: $VELA_TS_PROMETHEUS_URL)",
-    );
-}
-
-/**
- * Builds the command tree. Each action imports its command module only when it runs, so `render`
- * and `plan` never load the cluster client (about 600 ms) and `--help` loads nothing.
+ * Builds the command tree: the program's own flags and output, then each command from its
+ * declaration (commands/<name>.flags.ts). An action imports its command module only when it runs,
+ * so `render` and `plan` never load the cluster client (about 600 ms) and `--help` runs none of
+ * the command modules.
  */
 export function buildProgram(io: IO, setExit: (code: number) => void): Command {
-  // Its choices are what completion offers after `completion`; an unknown shell is refused by the
-  // command itself, in its own words.
-  const completionShells = new Argument('<shell>', 'bash, zsh or fish');
-  completionShells.argChoices = ['bash', 'zsh', 'fish'];
-
   const program = new Command('vela-ts')
     .description(
       'Progressive (canary) rollouts of KubeVela applications through Istio, with nothing installed in the cluster',
@@ -78,384 +62,23 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .configureHelp({ showGlobalOptions: true });
 
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
-  const run = (load: () => Promise<number>) => async () => setExit(await load());
+  const cli: CommandContext = { io, globals, run: async (load) => setExit(await load()) };
 
-  const render = withFile(
-    program
-      .command('render')
-      .alias('dry-run')
-      .description('print the manifests of a first deploy, without a cluster'),
-  )
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
-    .action(async (arg: string | undefined, opts: { file?: string; output: 'yaml' | 'json' }) =>
-      run(async () =>
-        (await import('./commands/render.js')).render(
-          { file: fileArgument(arg, opts.file), output: opts.output, globals: globals() },
-          io,
-        ),
-      )(),
-    );
-  examples(render, [
-    'vela-ts render app.yaml',
-    'vela-ts render -f app.yaml -o json',
-    'cat app.yaml | vela-ts render -',
-  ]);
-
-  const plan = withFile(
-    program.command('plan').description('simulate the workflow offline and show what each step changes'),
-  )
-    .option(
-      '--from <file>',
-      'a file deployed before (repeat for a history, oldest first); the plan starts after it finished',
-      (value: string, earlier: string[]) => [...earlier, value],
-      [] as string[],
-    )
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--show-objects', 'also every object after every step, not only the ones that change', false)
-    .action(
-      async (
-        arg: string | undefined,
-        opts: { file?: string; from: string[]; output: 'text' | 'json'; showObjects: boolean },
-      ) =>
-        run(async () =>
-          (await import('./commands/plan.js')).plan(
-            {
-              file: fileArgument(arg, opts.file),
-              from: opts.from,
-              output: opts.output,
-              showObjects: opts.showObjects,
-              globals: globals(),
-            },
-            io,
-          ),
-        )(),
-    );
-  examples(plan, [
-    'vela-ts plan rollout-v2.yaml --from first-deploy.yaml',
-    'vela-ts plan rollback.yaml --from first-deploy.yaml --from rollout-v2.yaml -o json',
-  ]);
-
-  const up = withFile(program.command('up').description('apply FILE and run its workflow'))
-    .option('--force', 'take over objects vela-ts does not manage', false)
-    .option('--create-namespace', "create the app's namespace if it is missing", false)
-    .option(
-      '--no-mesh-check',
-      'do not refuse a namespace without Istio sidecar injection (the callers are meshed some other way)',
-    );
-  withRunFlags(up).action(
-    async (
-      arg: string | undefined,
-      o: {
-        file?: string;
-        yes: boolean;
-        prompt: boolean;
-        timeout: string;
-        force: boolean;
-        createNamespace: boolean;
-        trafficSettle?: string;
-        prometheus?: string;
-        meshCheck: boolean;
-      },
-    ) =>
-      run(async () =>
-        (await import('./commands/up.js')).up(
-          {
-            file: fileArgument(arg, o.file),
-            yes: o.yes,
-            noPrompt: !o.prompt,
-            timeout: o.timeout,
-            force: o.force,
-            createNamespace: o.createNamespace,
-            skipMeshCheck: !o.meshCheck,
-            settle: o.trafficSettle,
-            prometheus: o.prometheus,
-            globals: globals(),
-          },
-          io,
-        ),
-      )(),
-  );
-
-  examples(up, [
-    'vela-ts up examples/bookinfo/first-deploy.yaml --sandbox',
-    'vela-ts up -f app.yaml --kubeconfig ~/.kube/prod -n shop',
-    'vela-ts up app.yaml --no-prompt           # CI: stop at the approval gate, exit 0',
-    'vela-ts up app.yaml --yes --timeout 15m   # CI: approve every gate',
-  ]);
-
-  const statusCommand = program
-    .command('status')
-    .description("show an app's workflow, revisions, replicas and traffic")
-    .argument('[app]', 'app name (optional when the namespace has one vela-ts app)')
-    .option('-f, --file <file>', 'name the app by its file')
-    .addOption(
-      new Option('-o, --output <format>', 'output format')
-        .choices(['table', 'json', 'yaml'])
-        .default('table'),
-    )
-    .option(
-      '-w, --watch',
-      'follow the workflow through readiness waits, metric gates and timed pauses until an approval gate or the end',
-      false,
-    )
-    .addOption(
-      new Option('--until <when>', 'with --watch: stop at a gate (gate) or only at the end (done)')
-        .choices(['gate', 'done'])
-        .default('gate'),
-    )
-    .option('--timeout <duration>', 'with --watch: give up after this long, exit 1 (default: no limit)')
-    .action(
-      async (
-        app: string | undefined,
-        o: {
-          file?: string;
-          output: 'table' | 'json' | 'yaml';
-          watch: boolean;
-          until: 'gate' | 'done';
-          timeout?: string;
-        },
-      ) =>
-        run(async () =>
-          (await import('./commands/status.js')).status(
-            {
-              app,
-              file: o.file,
-              output: o.output,
-              watch: o.watch,
-              until: o.until,
-              ...(o.timeout !== undefined ? { timeout: o.timeout } : {}),
-              globals: globals(),
-            },
-            io,
-          ),
-        )(),
-    );
-
-  examples(statusCommand, [
-    'vela-ts status book-info --sandbox',
-    'vela-ts status -f app.yaml -o json',
-    'vela-ts status book-info --watch          # CI: wait until a gate or the end',
-    'vela-ts status book-info -w --until done --timeout 30m',
-  ]);
-
-  const list = program
-    .command('ls')
-    .description('list the vela-ts apps of the namespace (or of all namespaces with -A)')
-    .option('-A, --all-namespaces', 'every namespace the identity may list', false)
-    .addOption(
-      new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'),
-    )
-    .action(async (o: { allNamespaces: boolean; output: 'table' | 'json' }) =>
-      run(async () =>
-        (await import('./commands/ls.js')).ls(
-          { allNamespaces: o.allNamespaces, output: o.output, globals: globals() },
-          io,
-        ),
-      )(),
-    );
-  examples(list, ['vela-ts ls --sandbox', 'vela-ts ls -A -o json']);
-
-  const hist = program
-    .command('history')
-    .description("an app's revisions: image, when each was recorded, which run and take traffic")
-    .argument('[app]', 'app name (optional when the namespace has one vela-ts app)')
-    .addOption(
-      new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'),
-    )
-    .action(async (app: string | undefined, o: { output: 'table' | 'json' }) =>
-      run(async () =>
-        (await import('./commands/history.js')).history({ app, output: o.output, globals: globals() }, io),
-      )(),
-    );
-  examples(hist, ['vela-ts history book-info --sandbox', 'vela-ts history book-info -o json']);
-
-  const del = program
-    .command('delete')
-    .description('delete an app and everything vela-ts made for it (routes first, its state last)')
-    .argument('[app]', 'app name (optional when the namespace has one vela-ts app)')
-    .option('-f, --file <file>', 'name the app by its file')
-    .option('--yes', 'do not ask (needed without a terminal)', false)
-    .option('--force', 'delete even while a driver holds the app', false)
-    .action(async (app: string | undefined, o: { file?: string; yes: boolean; force: boolean }) =>
-      run(async () =>
-        (await import('./commands/delete.js')).deleteCommand(
-          { app, file: o.file, yes: o.yes, force: o.force, globals: globals() },
-          io,
-        ),
-      )(),
-    );
-  examples(del, ['vela-ts delete book-info --sandbox', 'vela-ts delete -f app.yaml --yes   # CI']);
-
-  const workflow = program
-    .command('workflow')
-    .description('resume, suspend, terminate, restart or roll back a workflow');
-  const verbs = [
-    ['resume', 'approve a suspended workflow (or continue an interrupted one) and drive it on'],
-    ['suspend', 'suspend a running workflow'],
-    ['terminate', 'end the workflow where it stands'],
-    ['restart', 'run the workflow again from its first step'],
-    ['rollback', 'end the workflow and put traffic and replicas back on the stable revision'],
-  ] as const;
-  const addVerb = (parent: Command, verb: (typeof verbs)[number][0], description: string) => {
-    const command = parent
-      .command(verb)
-      .description(description)
-      .argument('[app]', 'app name (optional when the namespace has one vela-ts app)')
-      .option('-f, --file <file>', 'name the app by its file');
-    // Only the verbs that drive the workflow on take the options of a run.
-    if (verb === 'resume' || verb === 'restart' || verb === 'rollback') withRunFlags(command);
-    if (verb === 'rollback') {
-      command.option(
-        '--component <name>',
-        'roll back only this component (default: every component this spec rolls out that has moved)',
-      );
-    }
-    const self = verb === 'rollback' && parent === program ? 'rollback' : `workflow ${verb}`;
-    examples(command, [`vela-ts ${self} book-info --sandbox`, `vela-ts ${self} -f app.yaml -n shop`]);
-    return command.action(
-      async (
-        app: string | undefined,
-        o: {
-          file?: string;
-          yes?: boolean;
-          prompt?: boolean;
-          timeout?: string;
-          trafficSettle?: string;
-          prometheus?: string;
-          component?: string;
-        },
-      ) =>
-        run(async () =>
-          (await import('./commands/workflow.js')).workflow(
-            {
-              verb,
-              app,
-              file: o.file,
-              yes: o.yes ?? false,
-              noPrompt: o.prompt === false,
-              timeout: o.timeout,
-              settle: o.trafficSettle,
-              prometheus: o.prometheus,
-              component: o.component,
-              globals: globals(),
-            },
-            io,
-          ),
-        )(),
-    );
-  };
-  for (const [verb, description] of verbs) addVerb(workflow, verb, description);
-  addVerb(
-    program,
-    'rollback',
-    'put traffic and replicas back on the revision that was stable before this rollout',
-  );
-
-  const diff = withFile(
-    program
-      .command('diff')
-      .description('what `up` would change (server dry-run); exit 0 none, 1 some, 3 it could not tell'),
-  )
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (arg: string | undefined, o: { file?: string; output: 'text' | 'json' }) =>
-      run(async () =>
-        (await import('./commands/diff.js')).diff(
-          { file: fileArgument(arg, o.file), output: o.output, globals: globals() },
-          io,
-        ),
-      )(),
-    );
-  examples(diff, [
-    'vela-ts diff app.yaml',
-    'vela-ts diff app.yaml -o json | jq \'.objects[] | select(.action == "update")\'',
-    'vela-ts diff -f app.yaml --kubeconfig ci.yaml || echo "changes or errors: $?"',
-  ]);
-
-  const versionCommand = program
-    .command('version')
-    .description(
-      "print the client's version and, when the cluster answers, the server's (as kubectl version)",
-    )
-    .option('--client', "the client's version only; no cluster is asked", false)
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (o: { client: boolean; output: 'text' | 'json' }) =>
-      run(async () =>
-        (await import('./commands/version.js')).version(
-          { client: o.client, output: o.output, globals: globals() },
-          io,
-        ),
-      )(),
-    );
-  examples(versionCommand, [
-    'vela-ts version --sandbox',
-    'vela-ts version --kubeconfig ~/.kube/prod -o json',
-    'vela-ts version --client',
-  ]);
-
-  program
-    .command('completion')
-    .description('print a shell completion script')
-    .addArgument(completionShells)
-    .action(async (shell: string) =>
-      run(async () => (await import('./commands/completion.js')).completion(shell, program, io))(),
-    );
-
-  // What the completion scripts ask the cluster for (hidden: not a command people type).
-  program
-    .command('__complete', { hidden: true })
-    .argument('<what>', 'apps, components APP or namespaces')
-    .argument('[app]')
-    .action(async (what: string, app: string | undefined) =>
-      run(async () =>
-        (await import('./commands/complete.js')).complete(
-          what as 'apps' | 'components' | 'namespaces',
-          app,
-          globals(),
-          io,
-        ),
-      )(),
-    );
-
-  program
-    .command('sandbox')
-    .description('the embedded Kubernetes-compatible API server')
-    .command('serve')
-    .description('run the sandbox API server in the foreground')
-    .option('--port <n>', 'port on 127.0.0.1 (0: any free port)', '0')
-    .option('--kubeconfig <file>', 'write a kubeconfig for the sandbox here once it is listening')
-    .option('--state <file>', 'persist objects in this file across restarts')
-    .option('--ready-delay <ms>', 'milliseconds until a new pod becomes ready', '1000')
-    .option(
-      '--termination-grace <ms>',
-      'milliseconds a deleted pod is shown Terminating before it is removed',
-      '1000',
-    )
-    .option('--audit-log <file>', 'one JSON line per request')
-    .option('--fail-rate <r>', 'share of requests answered with a random retryable error (0..1)', '0')
-    .option(
-      '--prometheus',
-      'run a real Prometheus scraping the simulated mesh telemetry (Service istio-system/prometheus:9090)',
-    )
-    .option('--traffic-rps <n>', 'simulated requests a second per VirtualService', '20')
-    .option(
-      '--metrics-port <n>',
-      'serve the simulated mesh telemetry at http://127.0.0.1:<n>/metrics (0: any)',
-    )
-    .option(
-      '--user <name>',
-      'also serve this user (repeatable): a token and a kubeconfig context <name>@vela-ts-sandbox, authorized by RBAC',
-      (v: string, prev: string[]) => [...prev, v],
-      [] as string[],
-    )
-    .action(async (opts: Record<string, string | boolean | string[] | undefined>) =>
-      // The program's global --kubeconfig also claims the flag after `sandbox serve`; take it from there.
-      run(async () =>
-        (await import('./commands/sandbox.js')).serve(
-          { ...opts, kubeconfig: opts.kubeconfig ?? globals().kubeconfig },
-          io,
-        ),
-      )(),
-    );
+  // The commands, in the order --help lists them.
+  registerRender(program, cli);
+  registerPlan(program, cli);
+  registerUp(program, cli);
+  registerStatus(program, cli);
+  registerLs(program, cli);
+  registerHistory(program, cli);
+  registerDelete(program, cli);
+  registerWorkflow(program, cli);
+  registerRollback(program, cli);
+  registerDiff(program, cli);
+  registerVersion(program, cli);
+  registerCompletion(program, cli);
+  registerComplete(program, cli);
+  registerSandbox(program, cli);
 
   return program;
 }
