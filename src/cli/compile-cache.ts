@@ -8,9 +8,10 @@
  * The cache is a private, per-user folder: `$VELA_TS_COMPILE_CACHE`, else
  * `$XDG_CACHE_HOME/vela-ts`, else `~/.cache/vela-ts` (never a shared temporary folder: bytecode
  * read from a file another user can write would run as this user). `VELA_TS_COMPILE_CACHE=off`
- * turns it off. One file per command, named after the bundle it was made from (its size, time and
- * inode) and V8's version; V8 itself refuses data that does not fit, and then the file is written
- * anew. The cache only ever saves time: a folder that cannot be read or written is no error.
+ * turns it off. One file per command and installation (a hash of the bundle's path), named after
+ * the bundle it was made from (its size, time and inode) and V8's version: a newer build at the same
+ * path replaces it, another installation keeps its own. V8 itself refuses data that does not fit,
+ * and then the file is written anew. The cache only ever saves time: a folder that cannot be read or written is no error.
  *
  * This file is loaded before the bundle, on every run: it imports nothing but Node's own modules.
  */
@@ -77,7 +78,8 @@ export function loadBundle(
   const source = fs.readFileSync(file, 'utf8');
   const command = commandOf(argv);
   const dir = cacheDir(env);
-  const cacheFile = dir ? path.join(dir, cacheName(file, command)) : undefined;
+  const prefix = `${command}-${fnv1a(file)}-`;
+  const cacheFile = dir ? path.join(dir, `${prefix}${stamp(file)}.v8cache`) : undefined;
   let cachedData: Buffer | undefined;
   if (cacheFile) {
     try {
@@ -104,7 +106,7 @@ export function loadBundle(
     save() {
       if (!cacheFile || state === 'accepted') return;
       try {
-        writeCache(cacheFile, command, script.createCachedData());
+        writeCache(cacheFile, prefix, script.createCachedData());
       } catch {
         // a read-only or full disk: the next run compiles again
       }
@@ -112,22 +114,28 @@ export function loadBundle(
   };
 }
 
-/** `<command>-<V8 version>-<bundle size, mtime, device and inode>.v8cache`. */
-function cacheName(file: string, command: string): string {
+/** What a cache was made from: V8's version and the bundle's size, mtime, device and inode. */
+function stamp(file: string): string {
   const st = fs.statSync(file);
-  const stamp = [st.size, Math.trunc(st.mtimeMs), st.dev, st.ino].join('-');
-  return `${command}-${process.versions.v8}-${stamp}.v8cache`;
+  return [process.versions.v8, st.size, Math.trunc(st.mtimeMs), st.dev, st.ino].join('-');
 }
 
-/** Written whole or not at all (a temporary file renamed), and the command's older files removed. */
-function writeCache(cacheFile: string, command: string, data: Buffer): void {
+/** FNV-1a, 32 bits, in hex: a short name for a path (node:crypto is a module more to load). */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/** Written whole or not at all (a temporary file renamed), and older files of the same prefix removed. */
+function writeCache(cacheFile: string, prefix: string, data: Buffer): void {
   const dir = path.dirname(cacheFile);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const temp = `${cacheFile}.${process.pid}.tmp`;
   fs.writeFileSync(temp, data, { mode: 0o600 });
   fs.renameSync(temp, cacheFile);
   for (const name of fs.readdirSync(dir)) {
-    if (name.startsWith(`${command}-`) && name.endsWith('.v8cache') && name !== path.basename(cacheFile)) {
+    if (name.startsWith(prefix) && name.endsWith('.v8cache') && name !== path.basename(cacheFile)) {
       fs.rmSync(path.join(dir, name), { force: true });
     }
   }

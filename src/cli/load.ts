@@ -17,10 +17,14 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
  * Reads and validates an application file, or standard input for `-` (as kubectl's `-f -`); a
  * missing file is a located input problem (exit 2).
  */
-export async function loadAppFile(file: string, stdin?: NodeJS.ReadableStream): Promise<ParsedFile> {
+export async function loadAppFile(
+  file: string,
+  input?: { readonly stdin: NodeJS.ReadableStream },
+): Promise<ParsedFile> {
   if (file === '-') {
-    if (!stdin) throw new UsageError('standard input (-) cannot be read here');
-    return parseApplication(await readAll(stdin), STDIN_NAME);
+    // Asked for only here: opening standard input costs a stream a named file never needs.
+    if (!input) throw new UsageError('standard input (-) cannot be read here');
+    return parseApplication(await readAll(input.stdin), STDIN_NAME);
   }
   let text: string;
   try {

@@ -66,6 +66,21 @@ describe('one run of the bundle', () => {
     );
   });
 
+  it('GIVEN two installations WHEN each runs the same command THEN each keeps its own cache', async () => {
+    const dir = path.join(work, 'cache');
+    const mine = (await runOnce(['status'], env())).loaded.cache.file!;
+    const other = path.join(work, 'other');
+    fs.mkdirSync(other);
+    fs.copyFileSync(bundle, path.join(other, 'vela-ts.cjs'));
+    fs.copyFileSync(path.join(work, 'helper.cjs'), path.join(other, 'helper.cjs'));
+    const theirs = loadBundle(path.join(other, 'vela-ts.cjs'), ['status'], env(), importer);
+    theirs.save();
+    expect(theirs.cache.file).not.toBe(mine);
+    expect(fs.readdirSync(dir).sort()).toEqual(
+      [path.basename(mine), path.basename(theirs.cache.file!)].sort(),
+    );
+  });
+
   it('GIVEN VELA_TS_COMPILE_CACHE=off WHEN a command runs THEN nothing is cached', async () => {
     const { loaded, out } = await runOnce(['render'], { VELA_TS_COMPILE_CACHE: 'off', HOME: work });
     expect(loaded.cache.state).toBe('off');

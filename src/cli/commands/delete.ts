@@ -20,7 +20,7 @@ export interface DeleteOptions {
  * explicitly), and nothing is deleted otherwise.
  */
 export async function deleteCommand(opts: DeleteOptions, io: IO): Promise<number> {
-  const parsed = opts.file ? await loadAppFile(opts.file, io.stdin) : undefined;
+  const parsed = opts.file ? await loadAppFile(opts.file, io) : undefined;
   const terminal = Boolean(io.stdin.isTTY) && Boolean(io.stdout.isTTY);
   if (!opts.yes && !terminal) {
     throw new UsageError(

@@ -31,7 +31,7 @@ export async function diff(opts: DiffOptions, io: IO): Promise<number> {
 }
 
 async function report(opts: DiffOptions, io: IO): Promise<number> {
-  const parsed = await loadAppFile(opts.file, io.stdin);
+  const parsed = await loadAppFile(opts.file, io);
   const session = await openSession(opts.globals, io);
   try {
     const ns = resolveNamespace(parsed, opts.globals.namespace, session.cluster.defaultNamespace);

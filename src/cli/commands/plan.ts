@@ -93,7 +93,7 @@ function gate(state: AppState, s: SimulatedStep): string {
 }
 
 export async function plan(opts: PlanOptions, io: IO): Promise<number> {
-  const parsed = await loadAppFile(opts.file, io.stdin);
+  const parsed = await loadAppFile(opts.file, io);
   const namespace = resolveNamespace(parsed, opts.globals.namespace);
   let previous: AppState | undefined;
   for (const from of opts.from) {

@@ -13,7 +13,7 @@ export interface RenderOptions {
 
 /** The objects of a first deploy of FILE: no cluster, no workflow, nothing loaded that talks to one. */
 export async function render(opts: RenderOptions, io: IO): Promise<number> {
-  const parsed = await loadAppFile(opts.file, io.stdin);
+  const parsed = await loadAppFile(opts.file, io);
   const namespace = resolveNamespace(parsed, opts.globals.namespace);
   const { current, history } = resolveRevisions(parsed.app, {});
   const objects = compile(parsed.app, namespace, initialPlacement(parsed.app, current), history);

@@ -1,7 +1,6 @@
 import { nextChange, observe, pickApp, type EngineContext, type StatusReport } from '../../engine/index.js';
 import { age, toJson } from '../format.js';
 import type { IO } from '../io.js';
-import { loadAppFile, resolveNamespace } from '../load.js';
 import type { GlobalOptions } from '../globals.js';
 import { connectionFlags } from '../gate.js';
 import { openSession, parseTimeout } from '../session.js';
@@ -23,14 +22,17 @@ export interface StatusOptions {
 const exitCode = (r: StatusReport) => (r.workflow.phase === 'failed' ? EXIT_FAILED : EXIT_OK);
 
 export async function status(opts: StatusOptions, io: IO): Promise<number> {
-  // -f names the app by its file, and the file may say its namespace too.
-  const parsed = opts.file ? await loadAppFile(opts.file) : undefined;
+  // -f names the app by its file, and the file may say its namespace too. Only then is the
+  // file's parser loaded: `status APP` never needs it.
+  const load = opts.file ? await import('../load.js') : undefined;
+  const parsed = load && opts.file ? await load.loadAppFile(opts.file) : undefined;
   const named = opts.app ?? parsed?.app.name;
   const session = await openSession(opts.globals, io);
   try {
-    const ns = parsed
-      ? resolveNamespace(parsed, opts.globals.namespace, session.cluster.defaultNamespace)
-      : (opts.globals.namespace ?? session.cluster.defaultNamespace);
+    const ns =
+      load && parsed
+        ? load.resolveNamespace(parsed, opts.globals.namespace, session.cluster.defaultNamespace)
+        : (opts.globals.namespace ?? session.cluster.defaultNamespace);
     const app = await pickApp(session.ctx, ns, named);
     const connection = connectionFlags(opts.globals);
     const render = (r: StatusReport) =>

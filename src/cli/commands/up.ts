@@ -20,7 +20,7 @@ export interface UpOptions {
 
 export async function up(opts: UpOptions, io: IO): Promise<number> {
   // The whole file is valid before anything talks to the cluster.
-  const parsed = await loadAppFile(opts.file, io.stdin);
+  const parsed = await loadAppFile(opts.file, io);
   const session = await openSession(opts.globals, io, {
     ...(opts.timeout ? { timeout: opts.timeout } : {}),
     ...(opts.settle ? { settle: opts.settle } : {}),
