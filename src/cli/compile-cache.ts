@@ -7,7 +7,8 @@
  *
  * The cache is a private, per-user folder: `$VELA_TS_COMPILE_CACHE`, else
  * `$XDG_CACHE_HOME/vela-ts`, else `~/.cache/vela-ts` (never a shared temporary folder: bytecode
- * read from a file another user can write would run as this user). `VELA_TS_COMPILE_CACHE=off`
+ * read from a file another user can write would run as this user; a file not this user's, or
+ * writable by others, is never read). `VELA_TS_COMPILE_CACHE=off`
  * turns it off. One file per command and installation (a hash of the bundle's path), named after
  * the bundle it was made from (its size, time and inode) and V8's version: a newer build at the same
  * path replaces it, another installation keeps its own. V8 itself refuses data that does not fit,
@@ -80,14 +81,7 @@ export function loadBundle(
   const dir = cacheDir(env);
   const prefix = `${command}-${fnv1a(file)}-`;
   const cacheFile = dir ? path.join(dir, `${prefix}${stamp(file)}.v8cache`) : undefined;
-  let cachedData: Buffer | undefined;
-  if (cacheFile) {
-    try {
-      cachedData = fs.readFileSync(cacheFile);
-    } catch {
-      // none yet, or unreadable: compile from the source
-    }
-  }
+  const cachedData = cacheFile ? readOwn(cacheFile) : undefined;
   const wrapped = `(function (exports, require, module, __filename, __dirname, __velaImport) {${source}\n})`;
   const script = new vm.Script(wrapped, { filename: file, cachedData });
   const state: CacheState = !cacheFile
@@ -112,6 +106,25 @@ export function loadBundle(
       }
     },
   };
+}
+
+/**
+ * The cache file's bytes, if this user owns it and nobody else may write it (bytecode is code: a
+ * folder given in $VELA_TS_COMPILE_CACHE could be shared); else undefined, and it is written anew.
+ */
+function readOwn(file: string): Buffer | undefined {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || (process.getuid && st.uid !== process.getuid()) || (st.mode & 0o022) !== 0)
+      return undefined;
+    return fs.readFileSync(fd);
+  } catch {
+    return undefined; // none yet, or unreadable: compile from the source
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }
 
 /** What a cache was made from: V8's version and the bundle's size, mtime, device and inode. */

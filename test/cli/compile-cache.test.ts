@@ -81,6 +81,18 @@ describe('one run of the bundle', () => {
     );
   });
 
+  it('GIVEN a cache file others may write WHEN the command runs THEN it is not read, and is written anew as this user’s', async () => {
+    const file = (await runOnce(['status'], env())).loaded.cache.file!;
+    fs.writeFileSync(file, 'planted bytecode');
+    fs.chmodSync(file, 0o666);
+    const next = await runOnce(['status'], env());
+    // Read, it would have been refused by V8 ('rejected'); unread, it is as if there were none.
+    expect(next.loaded.cache.state).toBe('created');
+    expect(next.out.fib).toBe(610);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(file, 'utf8')).not.toBe('planted bytecode');
+  });
+
   it('GIVEN VELA_TS_COMPILE_CACHE=off WHEN a command runs THEN nothing is cached', async () => {
     const { loaded, out } = await runOnce(['render'], { VELA_TS_COMPILE_CACHE: 'off', HOME: work });
     expect(loaded.cache.state).toBe('off');
