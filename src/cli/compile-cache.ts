@@ -6,13 +6,13 @@
  * time; BENCHMARKS.md).
  *
  * The cache is a private, per-user folder: `$VELA_TS_COMPILE_CACHE`, else
- * `$XDG_CACHE_HOME/vela-ts`, else `~/.cache/vela-ts` (never a shared temporary folder: bytecode
- * read from a file another user can write would run as this user; a file not this user's, or
- * writable by others, is never read). `VELA_TS_COMPILE_CACHE=off`
- * turns it off. One file per command and installation (a hash of the bundle's path), named after
- * the bundle it was made from (its size, time and inode) and V8's version: a newer build at the same
- * path replaces it, another installation keeps its own. V8 itself refuses data that does not fit,
- * and then the file is written anew. The cache only ever saves time: a folder that cannot be read or written is no error.
+ * `$XDG_CACHE_HOME/vela-ts`, else `~/.cache/vela-ts`, never a shared temporary folder: bytecode
+ * read from a file another user can write would run as this user (and a file not this user's, or
+ * writable by others, is never read). `VELA_TS_COMPILE_CACHE=off` turns it off. One file per
+ * command and installation (a hash of the bundle's path), named after the bundle it was made from
+ * (its size, time and inode) and V8's version: a newer build at the same path replaces it, another
+ * installation keeps its own. V8 itself refuses data that does not fit, and then the file is
+ * written anew. The cache only ever saves time: a folder that cannot be read or written is no error.
  *
  * This file is loaded before the bundle, on every run: it imports nothing but Node's own modules.
  */
