@@ -35,14 +35,6 @@ const versions = (objs: Iterable<KubeObject>) =>
     .join(',');
 
 export async function observe(ctx: EngineContext, namespace: string, app: string): Promise<Observed> {
-  // What runs and how it is routed are read while the state is: one round trip, not two. Should
-  // the state be missing, its error is the one reported.
-  const selector = { labelSelector: `${LABEL_APP}=${app}` };
-  const running = Promise.all([
-    ctx.cluster.list({ apiVersion: API.Deployment, kind: 'Deployment' }, namespace, selector),
-    liveRouting(ctx, namespace, app),
-  ]);
-  running.catch(() => undefined);
   let stored = await mustLoad(ctx, namespace, app);
   let driver: string | null | undefined;
   // A running workflow nobody drives was interrupted: say so, and how to go on. A driver records
@@ -57,8 +49,14 @@ export async function observe(ctx: EngineContext, namespace: string, app: string
     driver = undefined;
   }
   const s = stored.state;
-  const [[live, routed], mesh] = await Promise.all([
-    running,
+  // Read after the state, never with it: then the cluster shows at least every move the state
+  // records. Read at once, the Deployments could come from before the state's last move (a report
+  // that says "suspended at the gate" beside the batch that led there not yet made).
+  const live = await ctx.cluster.list({ apiVersion: API.Deployment, kind: 'Deployment' }, namespace, {
+    labelSelector: `${LABEL_APP}=${app}`,
+  });
+  const [routed, mesh] = await Promise.all([
+    liveRouting(ctx, namespace, app),
     s.app.components.some((c) => trait(c, 'canary-traffic')) ? meshFinding(ctx, namespace, s.app) : undefined,
   ]);
   const report = buildReport(ctx, namespace, app, s, live.items, routed?.routing);
