@@ -11,8 +11,9 @@
  * writable by others, is never read). `VELA_TS_COMPILE_CACHE=off` turns it off. One file per
  * command and installation (a hash of the bundle's path), named after the bundle it was made from
  * (its size, time and inode) and V8's version: a newer build at the same path replaces it, another
- * installation keeps its own. V8 itself refuses data that does not fit, and then the file is
- * written anew. The cache only ever saves time: a folder that cannot be read or written is no error.
+ * installation keeps its own; past MAX_CACHE_FILES the files least recently used go. V8 itself
+ * refuses data that does not fit, and then the file is written anew. The cache only ever saves
+ * time: a folder that cannot be read or written is no error.
  *
  * This file is loaded before the bundle, on every run: it imports nothing but Node's own modules.
  */
@@ -81,7 +82,8 @@ export function loadBundle(
   const dir = cacheDir(env);
   const prefix = `${command}-${fnv1a(file)}-`;
   const cacheFile = dir ? path.join(dir, `${prefix}${stamp(file)}.v8cache`) : undefined;
-  const cachedData = cacheFile ? readOwn(cacheFile) : undefined;
+  const own = cacheFile ? readOwn(cacheFile) : undefined;
+  const cachedData = own?.data;
   const wrapped = `(function (exports, require, module, __filename, __dirname, __velaImport) {${source}\n})`;
   const script = new vm.Script(wrapped, { filename: file, cachedData });
   const state: CacheState = !cacheFile
@@ -94,13 +96,15 @@ export function loadBundle(
   const module = { exports: {} as Record<string, unknown> };
   const run = script.runInThisContext() as (...args: unknown[]) => void;
   run(module.exports, createRequire(file), module, file, path.dirname(file), importer);
+  // A file in use stays young (at most one touch a day), so pruning takes the ones nobody runs.
+  if (state === 'accepted' && own && Date.now() - own.mtimeMs > DAY_MS) touch(cacheFile!);
   return {
     exports: module.exports,
     cache: { state, file: cacheFile },
     save() {
       if (!cacheFile || state === 'accepted') return;
       try {
-        writeCache(cacheFile, prefix, script.createCachedData());
+        writeCache(cacheFile, prefix, () => script.createCachedData());
       } catch {
         // a read-only or full disk: the next run compiles again
       }
@@ -112,14 +116,16 @@ export function loadBundle(
  * The cache file's bytes, if this user owns it and nobody else may write it (bytecode is code: a
  * folder given in $VELA_TS_COMPILE_CACHE could be shared); else undefined, and it is written anew.
  */
-function readOwn(file: string): Buffer | undefined {
+function readOwn(file: string): { data: Buffer; mtimeMs: number } | undefined {
   let fd: number | undefined;
   try {
     fd = fs.openSync(file, 'r');
     const st = fs.fstatSync(fd);
-    if (!st.isFile() || (process.getuid && st.uid !== process.getuid()) || (st.mode & 0o022) !== 0)
+    if (!st.isFile()) return undefined;
+    // POSIX owners and modes; Windows reports neither (its folders are per-user already).
+    if (process.platform !== 'win32' && (st.uid !== process.getuid?.() || (st.mode & 0o022) !== 0))
       return undefined;
-    return fs.readFileSync(fd);
+    return { data: fs.readFileSync(fd), mtimeMs: st.mtimeMs };
   } catch {
     return undefined; // none yet, or unreadable: compile from the source
   } finally {
@@ -140,16 +146,36 @@ function fnv1a(text: string): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
-/** Written whole or not at all (a temporary file renamed), and older files of the same prefix removed. */
-function writeCache(cacheFile: string, prefix: string, data: Buffer): void {
+const DAY_MS = 86_400_000;
+/** At most this many files (~0.5 MB each): installations come and go (`npx`, a test's temp prefix). */
+export const MAX_CACHE_FILES = 64;
+
+function touch(file: string): void {
+  try {
+    const now = new Date();
+    fs.utimesSync(file, now, now);
+  } catch {
+    // only the pruning order suffers
+  }
+}
+
+/**
+ * Written whole or not at all (a temporary file renamed); older files of the same prefix removed,
+ * then the oldest beyond MAX_CACHE_FILES. The bytecode is serialised only once the folder is there.
+ */
+function writeCache(cacheFile: string, prefix: string, data: () => Buffer): void {
   const dir = path.dirname(cacheFile);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const temp = `${cacheFile}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, data, { mode: 0o600 });
+  fs.writeFileSync(temp, data(), { mode: 0o600 });
   fs.renameSync(temp, cacheFile);
+  const kept: { name: string; mtimeMs: number }[] = [];
   for (const name of fs.readdirSync(dir)) {
-    if (name.startsWith(prefix) && name.endsWith('.v8cache') && name !== path.basename(cacheFile)) {
-      fs.rmSync(path.join(dir, name), { force: true });
-    }
+    if (!name.endsWith('.v8cache') || name === path.basename(cacheFile)) continue;
+    const at = path.join(dir, name);
+    if (name.startsWith(prefix)) fs.rmSync(at, { force: true });
+    else kept.push({ name, mtimeMs: fs.statSync(at, { throwIfNoEntry: false })?.mtimeMs ?? 0 });
   }
+  kept.sort((a, b) => b.mtimeMs - a.mtimeMs);
+  for (const old of kept.slice(MAX_CACHE_FILES - 1)) fs.rmSync(path.join(dir, old.name), { force: true });
 }

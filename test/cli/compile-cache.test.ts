@@ -3,7 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { processIO } from '../../src/cli/io.js';
 import { buildProgram } from '../../src/cli/main.js';
-import { CACHED_COMMANDS, cacheDir, commandOf, loadBundle } from '../../src/cli/compile-cache.js';
+import {
+  CACHED_COMMANDS,
+  MAX_CACHE_FILES,
+  cacheDir,
+  commandOf,
+  loadBundle,
+} from '../../src/cli/compile-cache.js';
 
 // A stand-in for dist/bin/vela-ts.cjs: CommonJS that requires a neighbour (so `require` is the
 // bundle's own), imports through the loader's importer, and does enough work for V8 to cache.
@@ -91,6 +97,27 @@ describe('one run of the bundle', () => {
     expect(next.out.fib).toBe(610);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(fs.readFileSync(file, 'utf8')).not.toBe('planted bytecode');
+  });
+
+  it('GIVEN a folder full of other installations’ files WHEN a command writes its own THEN the oldest beyond the limit go', async () => {
+    const dir = path.join(work, 'cache');
+    fs.mkdirSync(dir, { recursive: true });
+    const now = Date.now() / 1000;
+    const others = Array.from(
+      { length: MAX_CACHE_FILES + 5 },
+      (_, i) => `plan-${String(i).padStart(8, '0')}-x.v8cache`,
+    );
+    others.forEach((name, i) => {
+      fs.writeFileSync(path.join(dir, name), 'x');
+      fs.utimesSync(path.join(dir, name), now - i * 60, now - i * 60); // the higher i, the older
+    });
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'not ours');
+    const mine = (await runOnce(['status'], env())).loaded.cache.file!;
+    const left = fs.readdirSync(dir).filter((n) => n.endsWith('.v8cache'));
+    expect(left).toHaveLength(MAX_CACHE_FILES);
+    expect(left).toContain(path.basename(mine));
+    expect(left.sort()).toEqual([path.basename(mine), ...others.slice(0, MAX_CACHE_FILES - 1)].sort());
+    expect(fs.existsSync(path.join(dir, 'notes.txt'))).toBe(true);
   });
 
   it('GIVEN VELA_TS_COMPILE_CACHE=off WHEN a command runs THEN nothing is cached', async () => {
