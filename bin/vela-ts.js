@@ -24,7 +24,8 @@ const bundle = loadBundle(
 );
 bundle.exports.main(argv).then((code) => {
   process.exitCode = code;
-  bundle.save();
+  // From a run that went through: one refused at its flags compiled little of the command.
+  if (code === 0) bundle.save();
   // Everything is closed by now; should a handle still linger, it must not keep the shell waiting.
   setTimeout(() => process.exit(code), 1000).unref();
 });

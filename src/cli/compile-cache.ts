@@ -61,10 +61,19 @@ export function cacheDir(env: NodeJS.ProcessEnv): string | undefined {
   return home ? path.join(home, '.cache', 'vela-ts') : undefined;
 }
 
-/** The command a run's arguments name, for the name of its cache file. */
+/**
+ * What a run's cache file is named after: the first command in its arguments, with its verb for
+ * `workflow` (each verb runs other code), `help` for any help, else `other`. A cache holds what
+ * its first run compiled, so a `--help` must not stand in for the command it describes.
+ */
 export function commandOf(argv: readonly string[]): string {
+  if (argv.some((a) => a === '--help' || a === '-h') || argv[0] === 'help') return 'help';
   const known: readonly string[] = CACHED_COMMANDS;
-  return argv.find((a) => known.includes(a)) ?? 'other';
+  const at = argv.findIndex((a) => known.includes(a));
+  if (at < 0) return 'other';
+  const command = argv[at]!;
+  const verb = argv[at + 1];
+  return command === 'workflow' && verb && /^[a-z]+$/.test(verb) ? `workflow-${verb}` : command;
 }
 
 /**

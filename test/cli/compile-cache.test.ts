@@ -147,8 +147,13 @@ describe('where the cache is and what it is named after', () => {
 
   it('names a run after the first command in its arguments, past global flags', () => {
     expect(commandOf(['--kubeconfig', '/k', 'status', 'book-info'])).toBe('status');
-    expect(commandOf(['-n', 'prod', 'workflow', 'resume', 'x'])).toBe('workflow');
-    expect(commandOf(['--help'])).toBe('other');
+    expect(commandOf(['-n', 'prod', 'rollback', 'x'])).toBe('rollback');
+    expect(commandOf(['--help'])).toBe('help');
+    expect(commandOf(['status', '--help'])).toBe('help');
+    expect(commandOf(['help', 'up'])).toBe('help');
+    expect(commandOf(['--kubeconfig', '/k', 'workflow', 'resume', 'x'])).toBe('workflow-resume');
+    expect(commandOf(['workflow'])).toBe('workflow');
+    expect(commandOf(['--version'])).toBe('other');
   });
 
   it('knows every command of the program', () => {

@@ -54,6 +54,16 @@ describe('the binary starts from the bytecode an earlier run of the same command
     ]);
   });
 
+  it('GIVEN a run refused at its input, or a --help WHEN it ends THEN it leaves no cache for the command', async () => {
+    const bad = path.join(work, 'bad.yaml');
+    fs.writeFileSync(bad, 'apiVersion: core.oam.dev/v1beta1\nkind: Application\n');
+    const refused = await runCli(['render', bad], { env: { VELA_TS_COMPILE_CACHE: cache } });
+    expect(refused.code).toBe(2);
+    expect(files()).toEqual([]);
+    expect((await runCli(['render', '--help'], { env: { VELA_TS_COMPILE_CACHE: cache } })).code).toBe(0);
+    expect(files()).toEqual([expect.stringMatching(/^help-.*\.v8cache$/)]);
+  });
+
   it('GIVEN the cache turned off, or a folder that cannot be made WHEN a command runs THEN it runs, silently, without one', async () => {
     const off = await runCli(['render', path.join(kubevelaExamples, 'first-deploy.yaml')], {
       env: { VELA_TS_COMPILE_CACHE: 'off', XDG_CACHE_HOME: path.join(work, 'xdg') },
