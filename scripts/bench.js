@@ -182,22 +182,26 @@ await sandbox.close();
 // --- The seed walkthrough: canary + promotion, pods ready 1 s after creation ------------------
 let walkthrough;
 if (withWalkthrough) {
-  const dir = fs.mkdtempSync(path.join(work, 'walk-'));
-  const audit = path.join(dir, 'audit.log');
-  const kc = path.join(dir, 'kubeconfig');
-  const sb = await startSandbox({ port: 0, readyDelayMs: 1000, kubeconfigPath: kc, auditLogPath: audit });
-  const w = ['--kubeconfig', kc];
-  const first = await vela([...w, 'up', `${ex}/bookinfo/first-deploy.yaml`]);
-  if (first.status !== 0) fail('walkthrough: up first-deploy.yaml', first);
-  const before = fs.readFileSync(audit, 'utf8').split('\n').filter(Boolean).length;
-  const canary = await vela([...w, 'up', `${ex}/bookinfo/rollout-v2.yaml`, '--no-prompt']);
-  if (canary.status !== 0) fail('walkthrough: up rollout-v2.yaml', canary);
-  const resume = await vela([...w, 'workflow', 'resume', 'book-info']);
-  if (resume.status !== 0) fail('walkthrough: workflow resume', resume);
-  const requests = fs.readFileSync(audit, 'utf8').split('\n').filter(Boolean).length - before;
-  await sb.close();
-  // Two batches, each waiting for one new pod to become ready: 2 s of the time is the pods'.
-  walkthrough = { requests, ms: canary.ms + resume.ms, overMs: canary.ms + resume.ms - 2000 };
+  // Twice, each on a sandbox of its own: the first run leaves the commands' code cache, as any
+  // run before does on a user's machine; the second is measured.
+  for (let round = 0; round < 2; round++) {
+    const dir = fs.mkdtempSync(path.join(work, 'walk-'));
+    const audit = path.join(dir, 'audit.log');
+    const kc = path.join(dir, 'kubeconfig');
+    const sb = await startSandbox({ port: 0, readyDelayMs: 1000, kubeconfigPath: kc, auditLogPath: audit });
+    const w = ['--kubeconfig', kc];
+    const first = await vela([...w, 'up', `${ex}/bookinfo/first-deploy.yaml`]);
+    if (first.status !== 0) fail('walkthrough: up first-deploy.yaml', first);
+    const before = fs.readFileSync(audit, 'utf8').split('\n').filter(Boolean).length;
+    const canary = await vela([...w, 'up', `${ex}/bookinfo/rollout-v2.yaml`, '--no-prompt']);
+    if (canary.status !== 0) fail('walkthrough: up rollout-v2.yaml', canary);
+    const resume = await vela([...w, 'workflow', 'resume', 'book-info']);
+    if (resume.status !== 0) fail('walkthrough: workflow resume', resume);
+    const requests = fs.readFileSync(audit, 'utf8').split('\n').filter(Boolean).length - before;
+    await sb.close();
+    // Two batches, each waiting for one new pod to become ready: 2 s of the time is the pods'.
+    walkthrough = { requests, ms: canary.ms + resume.ms, overMs: canary.ms + resume.ms - 2000 };
+  }
 }
 
 // --- Scale: generated apps of many components (opt in) ----------------------------------------
@@ -415,7 +419,8 @@ const md = [
   walkthrough
     ? [
         'Pods become ready 1 s after creation; after `up first-deploy.yaml`, `up rollout-v2.yaml --no-prompt`',
-        "then `workflow resume book-info` (two batches of one pod: 2 s of the time is the pods' own).",
+        "then `workflow resume book-info` (two batches of one pod: 2 s of the time is the pods' own),",
+        "measured in the second of two such runs (the first leaves the commands' code cache).",
         '',
         table(
           ['measure', 'value', 'target'],
