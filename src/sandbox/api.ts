@@ -454,7 +454,23 @@ export class Api {
 
   private writeScale(t: Target, old: KObject, scale: unknown): Result {
     if (!isObj(scale) || !isObj(scale.spec)) throw badRequest('Scale body must carry spec.replicas');
+    // As the apiserver decodes it: an autoscaling/v1 Scale, named as the URL.
+    if (scale.apiVersion !== undefined && scale.apiVersion !== 'autoscaling/v1') {
+      throw badRequest(
+        `the API version in the data (${shown(scale.apiVersion)}) does not match the expected API version (autoscaling/v1)`,
+      );
+    }
+    if (scale.kind !== undefined && scale.kind !== 'Scale') {
+      throw badRequest(
+        `the kind in the data (${shown(scale.kind)}) does not match the expected kind (Scale)`,
+      );
+    }
     const meta = isObj(scale.metadata) ? scale.metadata : {};
+    if (meta.name !== undefined && meta.name !== '' && meta.name !== t.name) {
+      throw badRequest(
+        `the name of the object (${shown(meta.name)}) does not match the name on the URL (${t.name})`,
+      );
+    }
     if (
       typeof meta.resourceVersion === 'string' &&
       meta.resourceVersion &&
@@ -660,3 +676,8 @@ export function managerFromUserAgent(ua: string): string {
 }
 
 export { resourceKey };
+
+/** A field of a request body, as a message quotes it. */
+function shown(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}

@@ -82,6 +82,32 @@ describe('request bodies the sandbox cannot read', () => {
     expect(got.body.spec.replicas).toBe(3);
   });
 
+  test('GIVEN a PUT of a Scale that names another object, or is not a Scale THEN 400, as the apiserver decodes it', async () => {
+    const url = '/apis/apps/v1/namespaces/default/deployments/scaled/scale';
+    const scale = (extra: object) => ({
+      apiVersion: 'autoscaling/v1',
+      kind: 'Scale',
+      metadata: { name: 'scaled', namespace: 'default' },
+      spec: { replicas: 2 },
+      ...extra,
+    });
+    const other = await raw(sb, 'PUT', url, {
+      body: scale({ metadata: { name: 'other', namespace: 'default' } }),
+    });
+    expect(other.status).toBe(400);
+    expect(other.body.message).toBe(
+      'the name of the object (other) does not match the name on the URL (scaled)',
+    );
+    const deployment = await raw(sb, 'PUT', url, {
+      body: scale({ apiVersion: 'apps/v1', kind: 'Deployment' }),
+    });
+    expect(deployment.status).toBe(400);
+    expect(deployment.body.message).toMatch(/does not match the expected API version \(autoscaling\/v1\)/);
+    const right = await raw(sb, 'PUT', url, { body: scale({}) });
+    expect(right.status).toBe(200);
+    expect(right.body.spec.replicas).toBe(2);
+  });
+
   test('GIVEN a protobuf body of a kind the sandbox has no definitions for THEN 415 naming JSON and YAML', async () => {
     const res = await post(
       '/api/v1/namespaces/default/pods',
