@@ -16,6 +16,7 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
 import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,7 +40,8 @@ export async function bundle() {
     banner: { js: "const __velaUrl = require('node:url').pathToFileURL(__filename).href;" },
     write: false,
     plugins: [lazyChildProcess],
-    // Not identifiers: names stay as written (error names, stack traces).
+    // Not identifiers: a --verbose stack names the functions as written (at a line and column of
+    // dist/bin/vela-ts.cjs). Whitespace goes: a third less to read at every start.
     minifySyntax: true,
     minifyWhitespace: true,
     legalComments: 'none',
@@ -57,7 +59,13 @@ export async function bundle() {
   });
   const [out] = result.outputFiles;
   fs.mkdirSync(outdir, { recursive: true });
-  fs.writeFileSync(bundlePath, routeImports(out.text));
+  // Its last line names its code's SHA-256, which names its code cache (src/cli/compile-cache.ts).
+  const code = routeImports(out.text);
+  const digest = createHash('sha256').update(code).digest('hex');
+  fs.writeFileSync(
+    bundlePath,
+    `${code}${code.endsWith('\n') ? '' : '\n'}// vela-ts bundle sha256:${digest}\n`,
+  );
   writeLicences(result.metafile);
 }
 

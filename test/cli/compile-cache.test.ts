@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -120,6 +121,38 @@ describe('one run of the bundle', () => {
     expect(fs.existsSync(path.join(dir, 'notes.txt'))).toBe(true);
   });
 
+  it('GIVEN a cache file whose bytecode no longer matches its checksum WHEN the command runs THEN V8 never sees it, and it is written anew', async () => {
+    const file = (await runOnce(['status'], env())).loaded.cache.file!;
+    const damaged = fs.readFileSync(file);
+    damaged.writeUInt8(damaged.readUInt8(damaged.length - 100) ^ 0xff, damaged.length - 100); // one flipped byte deep in the bytecode
+    fs.writeFileSync(file, damaged);
+    const next = await runOnce(['status'], env());
+    expect(next.loaded.cache.state).toBe('rejected');
+    expect(next.out.fib).toBe(610);
+    expect(fs.readFileSync(file).equals(damaged)).toBe(false);
+  });
+
+  it('GIVEN a bundle changed in place with its size and time kept WHEN the command runs THEN the old bytecode is not its cache', async () => {
+    const first = (await runOnce(['status'], env())).loaded.cache.file!;
+    const st = fs.statSync(bundle);
+    fs.writeFileSync(bundle, BUNDLE.replace('fib(15)', 'fib(14)'));
+    fs.utimesSync(bundle, st.atime, st.mtime);
+    expect(fs.statSync(bundle).size).toBe(st.size);
+    const next = await runOnce(['status'], env());
+    expect(next.loaded.cache.file).not.toBe(first);
+    expect(next.loaded.cache.state).toBe('created');
+    expect(next.out.fib).toBe(377);
+  });
+
+  it('GIVEN a FIFO where the cache file would be WHEN the command runs THEN it does not wait on it', async () => {
+    const file = (await runOnce(['plan'], env())).loaded.cache.file!;
+    fs.rmSync(file);
+    execFileSync('mkfifo', [file]);
+    const next = await runOnce(['plan'], env());
+    expect(next.loaded.cache.state).toBe('created');
+    expect(next.out.fib).toBe(610);
+  });
+
   it('GIVEN VELA_TS_COMPILE_CACHE=off WHEN a command runs THEN nothing is cached', async () => {
     const { loaded, out } = await runOnce(['render'], { VELA_TS_COMPILE_CACHE: 'off', HOME: work });
     expect(loaded.cache.state).toBe('off');
@@ -143,6 +176,17 @@ describe('where the cache is and what it is named after', () => {
     expect(cacheDir({ HOME: '/h' })).toBe(path.join('/h', '.cache', 'vela-ts'));
     for (const off of ['off', '0', 'false', 'no', 'OFF'])
       expect(cacheDir({ VELA_TS_COMPILE_CACHE: off })).toBeUndefined();
+    // The XDG spec: a relative value is ignored.
+    expect(cacheDir({ XDG_CACHE_HOME: 'relative', HOME: '/h' })).toBe(path.join('/h', '.cache', 'vela-ts'));
+    expect(cacheDir({ HOME: '' })).toBeUndefined();
+  });
+
+  it('GIVEN no HOME and a uid without a passwd entry (os.homedir throws) THEN no cache, and no error', () => {
+    const noEntry = () => {
+      throw new Error('ENOENT: no such file or directory, uv_os_get_passwd');
+    };
+    expect(cacheDir({}, noEntry)).toBeUndefined();
+    expect(cacheDir({}, () => '/home/me')).toBe(path.join('/home/me', '.cache', 'vela-ts'));
   });
 
   it('names a run after the first command in its arguments, past global flags', () => {

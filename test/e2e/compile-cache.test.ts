@@ -45,6 +45,18 @@ describe('the binary starts from the bytecode an earlier run of the same command
     expect(fs.statSync(path.join(cache, file!)).size).toBeGreaterThan(1000);
   });
 
+  it('GIVEN a cache file damaged deep in its bytecode WHEN the command runs THEN V8 never runs it: same output, file written anew', async () => {
+    const first = await render();
+    const [file] = files();
+    const damaged = fs.readFileSync(path.join(cache, file!));
+    for (let at = 4096; at < damaged.length; at += 4096) damaged.writeUInt8(damaged.readUInt8(at) ^ 0x5a, at);
+    fs.writeFileSync(path.join(cache, file!), damaged);
+    const again = await render();
+    expect(again).toEqual(first);
+    expect(fs.readFileSync(path.join(cache, file!)).equals(damaged)).toBe(false);
+    expect((await render()).code).toBe(0);
+  });
+
   it('GIVEN two commands WHEN each runs THEN each has its own file', async () => {
     expect((await render()).code).toBe(0);
     expect((await runCli(['version', '--client'], { env: { VELA_TS_COMPILE_CACHE: cache } })).code).toBe(0);
