@@ -36,6 +36,7 @@ const unit = [
   'cli/unified.test.ts',
   'cli/readme-messages.test.ts',
   'cli/plan.test.ts',
+  'sandbox/events.test.ts',
   'sandbox/store.test.ts',
   'sandbox/schemas-bundled.test.ts',
   'sandbox/protobuf.test.ts',

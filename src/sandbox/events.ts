@@ -9,6 +9,11 @@ export const DEFAULT_EVENT_TTL_MS = 60 * 60 * 1000;
  * let a busy sandbox grow its state file for an hour; a real cluster bounds them by etcd's size.
  */
 export const MAX_EVENTS = 1000;
+/**
+ * Past the cap the oldest go down to this many, so the full sweep (a sorted copy of every Event)
+ * runs once every hundred Events, not at every one (which made `up` of 1,000 components quadratic).
+ */
+export const EVENTS_AFTER_TRIM = MAX_EVENTS - MAX_EVENTS / 10;
 /** How often (on the sandbox's clock) expired Events are swept, at most. */
 const SWEEP_EVERY_MS = 60 * 1000;
 
@@ -84,7 +89,7 @@ export class EventRecorder {
     if (this.timer === undefined) this.schedule(this.ttlMs);
   }
 
-  /** Removes Events past their TTL, then the oldest beyond MAX_EVENTS. */
+  /** Removes Events past their TTL, then, at MAX_EVENTS or more, the oldest down to EVENTS_AFTER_TRIM. */
   sweep(now: number, force = false): void {
     if (!force && now - this.lastSweep < SWEEP_EVERY_MS && this.api.store.count(this.events) < MAX_EVENTS)
       return;
@@ -102,7 +107,7 @@ export class EventRecorder {
     }
     kept.sort((a, b) => last(a) - last(b));
     if (kept.length >= MAX_EVENTS)
-      for (const e of kept.splice(0, kept.length - MAX_EVENTS + 1))
+      for (const e of kept.splice(0, kept.length - EVENTS_AFTER_TRIM))
         this.api.store.delete(this.events, e.metadata.namespace, e.metadata.name!);
     this.schedule(kept.length ? last(kept[0]!) + this.ttlMs - now : undefined);
   }
