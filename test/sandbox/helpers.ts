@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { runProcess, type CliResult } from '../helpers/cli.js';
 import { sharedTls } from '../helpers/tls.js';
 
 export function tmpDir(prefix = 'vela-sandbox-'): string {
@@ -14,6 +15,25 @@ export async function start(opts: SandboxOptions = {}): Promise<{ sb: Sandbox; k
   const kc = new KubeConfig();
   kc.loadFromString(sb.kubeconfig);
   return { sb, kc };
+}
+
+/**
+ * kubectl against a sandbox, with a fresh cache folder per command: its discovery cache must not
+ * hide what a test looks at, nor leak between users. `where` names the test's folder and
+ * kubeconfig (set in its beforeAll); `opts.kubeconfig` runs one command with another.
+ */
+export function kubectlIn(
+  where: () => { dir: string; kubeconfig: string },
+): (args: string[], opts?: { input?: string; kubeconfig?: string }) => Promise<CliResult> {
+  let n = 0;
+  return (args, opts = {}) => {
+    const { dir, kubeconfig } = where();
+    return runProcess(
+      'kubectl',
+      ['--kubeconfig', opts.kubeconfig ?? kubeconfig, '--cache-dir', path.join(dir, `cache-${n++}`), ...args],
+      opts.input === undefined ? {} : { input: opts.input },
+    );
+  };
 }
 
 /** Raw HTTPS to the sandbox (global fetch cannot take a CA, so use node:https). */

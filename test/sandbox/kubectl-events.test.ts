@@ -7,8 +7,7 @@
 import path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Sandbox } from '../../src/sandbox/index.js';
-import { raw, start, tmpDir, waitFor } from './helpers.js';
-import { runProcess } from '../helpers/cli.js';
+import { kubectlIn, raw, start, tmpDir, waitFor } from './helpers.js';
 
 /** kubectl's table output as records keyed by header, cut at the header's column offsets. */
 function rowsOf(stdout: string): Array<Record<string, string>> {
@@ -30,15 +29,8 @@ describe('Events as core/v1 and as events.k8s.io/v1', () => {
   let kc: KubeConfig;
   let kubeconfig: string;
   let rs: string;
-  let cacheN = 0;
-  const kubectl = (...args: string[]) =>
-    runProcess('kubectl', [
-      '--kubeconfig',
-      kubeconfig,
-      '--cache-dir',
-      path.join(dir, `cache-${cacheN++}`),
-      ...args,
-    ]);
+  const run = kubectlIn(() => ({ dir, kubeconfig }));
+  const kubectl = (...args: string[]) => run(args);
   const ok = async (...args: string[]) => {
     const r = await kubectl(...args);
     expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });

@@ -6,22 +6,13 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { raw, tmpDir } from './helpers.js';
-import { runProcess } from '../helpers/cli.js';
+import { kubectlIn, raw, tmpDir } from './helpers.js';
 
 describe('kubectl explain of the Istio kinds', () => {
   let dir: string;
   let sb: Sandbox;
   let kubeconfig: string;
-  let n = 0;
-  const kubectl = (args: string[]) =>
-    runProcess('kubectl', [
-      '--kubeconfig',
-      kubeconfig,
-      '--cache-dir',
-      path.join(dir, `cache-${n++}`),
-      ...args,
-    ]);
+  const kubectl = kubectlIn(() => ({ dir, kubeconfig }));
 
   beforeAll(async () => {
     dir = tmpDir('vela-kubectl-explain-');

@@ -8,8 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { raw, tmpDir } from './helpers.js';
-import { runProcess } from '../helpers/cli.js';
+import { kubectlIn, raw, tmpDir } from './helpers.js';
 
 const UNKNOWN_FORMAT = 'the body of the request was in an unknown format - accepted media types include: ';
 const status415 = (accepted: string) => ({
@@ -35,15 +34,7 @@ describe('request bodies the sandbox cannot read', () => {
   let dir: string;
   let sb: Sandbox;
   let kubeconfig: string;
-  let n = 0;
-  const kubectl = (args: string[]) =>
-    runProcess('kubectl', [
-      '--kubeconfig',
-      kubeconfig,
-      '--cache-dir',
-      path.join(dir, `cache-${n++}`),
-      ...args,
-    ]);
+  const kubectl = kubectlIn(() => ({ dir, kubeconfig }));
   const post = async (urlPath: string, body: Buffer, contentType: string) => {
     const res = await raw(sb, 'POST', urlPath, { body, contentType });
     return { status: res.status, body: res.body };

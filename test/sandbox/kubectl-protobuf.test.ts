@@ -7,20 +7,14 @@
  */
 import path from 'node:path';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { tmpDir } from './helpers.js';
-import { runProcess } from '../helpers/cli.js';
+import { kubectlIn, tmpDir } from './helpers.js';
 
 describe('kubectl create sends protobuf, and the sandbox reads it', () => {
   let dir: string;
   let sb: Sandbox;
   let kubeconfig: string;
-  let cacheN = 0;
-  const kubectl = (args: string[], input?: string) =>
-    runProcess(
-      'kubectl',
-      ['--kubeconfig', kubeconfig, '--cache-dir', path.join(dir, `cache-${cacheN++}`), ...args],
-      input === undefined ? {} : { input },
-    );
+  const run = kubectlIn(() => ({ dir, kubeconfig }));
+  const kubectl = (args: string[], input?: string) => run(args, input === undefined ? {} : { input });
   const ok = async (...args: string[]) => {
     const r = await kubectl(args);
     expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });

@@ -6,9 +6,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { repoRoot, runProcess } from '../helpers/cli.js';
+import { repoRoot } from '../helpers/cli.js';
 import { sharedTls } from '../helpers/tls.js';
-import { tmpDir } from './helpers.js';
+import { kubectlIn, tmpDir } from './helpers.js';
 
 const SA = 'system:serviceaccount:ci:vela-ts';
 
@@ -16,17 +16,9 @@ describe('kubectl auth against the sandbox', () => {
   let dir: string;
   let sb: Sandbox;
   let kubeconfig: string;
-  let cacheN = 0;
-  // A fresh cache dir per command: discovery answers are not what is tested, and must not leak between users.
+  const run = kubectlIn(() => ({ dir, kubeconfig }));
   const kubectl = (args: string[], context?: string) =>
-    runProcess('kubectl', [
-      '--kubeconfig',
-      kubeconfig,
-      '--cache-dir',
-      path.join(dir, `cache-${cacheN++}`),
-      ...(context ? ['--context', context] : []),
-      ...args,
-    ]);
+    run([...(context ? ['--context', context] : []), ...args]);
   const asSa = (args: string[]) => kubectl(args, sb.users[SA]!.context);
   const asCi = (args: string[]) => kubectl(args, sb.users.ci!.context);
 

@@ -7,8 +7,7 @@ import path from 'node:path';
 import { writeFileSync } from 'node:fs';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { startSandbox } from '../../src/sandbox/index.js';
-import { tmpDir } from './helpers.js';
-import { runProcess } from '../helpers/cli.js';
+import { kubectlIn, tmpDir } from './helpers.js';
 
 /** The header words and the rows of kubectl's table output, cut at the header's column offsets. */
 function rowsOf(stdout: string): Array<Record<string, string>> {
@@ -32,17 +31,8 @@ describe('kubectl rollout, get rs, get events and describe against the sandbox',
   let dir: string;
   let sb: Sandbox;
   let kubeconfig: string;
-  let cacheN = 0;
-  const kubectl = (...args: string[]) =>
-    runProcess('kubectl', [
-      '--kubeconfig',
-      kubeconfig,
-      '--cache-dir',
-      path.join(dir, `cache-${cacheN++}`),
-      '-n',
-      'x',
-      ...args,
-    ]);
+  const run = kubectlIn(() => ({ dir, kubeconfig }));
+  const kubectl = (...args: string[]) => run(['-n', 'x', ...args]);
   const ok = async (...args: string[]) => {
     const r = await kubectl(...args);
     expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });

@@ -7,8 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { startSandbox } from '../../src/sandbox/index.js';
-import { tmpDir } from './helpers.js';
-import { runProcess } from '../helpers/cli.js';
+import { kubectlIn, tmpDir } from './helpers.js';
 
 const haveKubectl = !spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).error;
 const describeKubectl = haveKubectl ? describe : describe.skip;
@@ -85,17 +84,9 @@ describeKubectl('kubectl 1.32 against the sandbox', () => {
   let kubeconfig: string;
   let statePath: string;
   let auditLog: string;
-  let cacheN = 0;
-
-  // A fresh cache dir per command keeps kubectl's discovery cache from hiding anything.
+  const run = kubectlIn(() => ({ dir, kubeconfig }));
   const kubectl = (args: string[], input?: string, config = kubeconfig): Promise<Run> =>
-    runProcess(
-      'kubectl',
-      ['--kubeconfig', config, '--cache-dir', path.join(dir, `cache-${cacheN++}`), ...args],
-      {
-        ...(input !== undefined ? { input } : {}),
-      },
-    );
+    run(args, { ...(input !== undefined ? { input } : {}), kubeconfig: config });
   const write = (name: string, text: string) => {
     const f = path.join(dir, name);
     writeFileSync(f, text);
